@@ -1,0 +1,42 @@
+"""One boto3 session per run, with explicit retries; clients are created once and shared.
+
+boto3 sessions are not thread-safe but clients are: clients are built under a lock and then used
+from any worker thread. ``endpoint_url`` (spec) or ``AWS_ENDPOINT_URL`` (environment) points every
+client at an emulator such as moto server.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from modelinfra.settings import Settings
+from modelinfra.spec.providers import AwsProviderConfig
+
+
+class AwsSession:
+    def __init__(self, config: AwsProviderConfig, settings: Settings):
+        import boto3
+        from botocore.config import Config
+
+        self.region = config.region
+        self.endpoint_url = config.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
+        self._config = Config(
+            retries={"mode": "standard", "max_attempts": settings.max_attempts},
+            max_pool_connections=max(10, settings.parallelism * 2),
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        """The shared client for ``service`` (``s3``, ``backup``, ``sts``...)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(
+                    service, endpoint_url=self.endpoint_url, config=self._config
+                )
+            return self._clients[service]

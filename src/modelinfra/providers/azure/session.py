@@ -1,0 +1,181 @@
+"""Azure credentials, endpoints and management clients for one run.
+
+Real clouds: ``DefaultAzureCredential`` and the ARM endpoint of ``cloud`` (public, china, usgov).
+Emulators: ``MODELINFRA_AZURE_ENDPOINT`` (or ``providers.azure.endpoint``) replaces the ARM
+endpoint; a loopback endpoint switches auth to a static emulator token and allows plain http. A
+non-loopback endpoint must be https and uses the real credential (Azure Stack).
+
+Every client gets the same explicit retry policy (``settings.max_attempts`` attempts, exponential
+backoff with jitter, honouring Retry-After) and LRO polling honours Retry-After. Clients are built
+lazily, once, under a lock, and shared across worker threads.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+from typing import Any
+from urllib.parse import urlparse
+
+from modelinfra.errors import TerminalError
+from modelinfra.settings import Settings
+from modelinfra.spec.providers import AzureProviderConfig
+
+CLOUDS = {
+    "public": ("https://management.azure.com", "https://management.azure.com/.default",
+               "login.microsoftonline.com", "core.windows.net"),
+    "china": ("https://management.chinacloudapi.cn", "https://management.chinacloudapi.cn/.default",
+              "login.chinacloudapi.cn", "core.chinacloudapi.cn"),
+    "usgov": ("https://management.usgovcloudapi.net", "https://management.usgovcloudapi.net/.default",
+              "login.microsoftonline.us", "core.usgovcloudapi.net"),
+}
+
+EMULATOR_TOKEN = "modelinfra-emulator-token"
+
+_CLIENTS = {
+    "resource": ("azure.mgmt.resource.resources", "ResourceManagementClient"),
+    "storage": ("azure.mgmt.storage", "StorageManagementClient"),
+    "compute": ("azure.mgmt.compute", "ComputeManagementClient"),
+    "servicebus": ("azure.mgmt.servicebus", "ServiceBusManagementClient"),
+    "cdn": ("azure.mgmt.cdn", "CdnManagementClient"),
+}
+
+
+def is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class AzureSession:
+    def __init__(self, config: AzureProviderConfig, settings: Settings):
+        self.subscription_id = config.subscription_id
+        self.settings = settings
+        arm, scope, authority, self.storage_suffix = CLOUDS[config.cloud]
+        override = os.environ.get("MODELINFRA_AZURE_ENDPOINT") or config.endpoint
+        self.emulated = bool(override) and is_loopback(override)
+        if override and not self.emulated and not override.lower().startswith("https://"):
+            raise TerminalError(f"azure endpoint {override!r} must be https (plain http only on loopback)")
+        self.endpoint = (override or arm).rstrip("/")
+        self.scope = scope
+        self._authority = authority
+        self._tenant_id = config.tenant_id
+        self._credential: Any = None
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.RLock()
+
+    # -- credentials ---------------------------------------------------------------------------
+    @property
+    def credential(self) -> Any:
+        with self._lock:
+            if self._credential is None:
+                if self.emulated:
+                    self._credential = StaticTokenCredential(EMULATOR_TOKEN)
+                else:
+                    from azure.identity import DefaultAzureCredential
+
+                    kwargs: dict[str, Any] = {"authority": self._authority}
+                    if self._tenant_id:
+                        kwargs["additionally_allowed_tenants"] = [self._tenant_id]
+                    self._credential = DefaultAzureCredential(**kwargs)
+            return self._credential
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments every azure-core pipeline client of this session gets."""
+        kwargs: dict[str, Any] = {
+            "retry_total": self.settings.max_attempts - 1,
+            "retry_backoff_factor": 0.5,
+            "retry_backoff_max": self.settings.retry_backoff_max,
+            "retry_on_status_codes": [408, 429, 500, 502, 503, 504],
+        }
+        if self.emulated:
+            kwargs["authentication_policy"] = _StaticBearerPolicy(EMULATOR_TOKEN)
+            kwargs["polling_interval"] = 0.05
+        return kwargs
+
+    # -- management clients --------------------------------------------------------------------
+    def mgmt(self, kind: str) -> Any:
+        """The shared management client: ``resource``, ``storage``, ``compute``, ``servicebus``, ``cdn``."""
+        with self._lock:
+            if kind not in self._clients:
+                import importlib
+
+                module, cls_name = _CLIENTS[kind]
+                cls = getattr(importlib.import_module(module), cls_name)
+                self._clients[kind] = cls(
+                    self.credential,
+                    self.subscription_id,
+                    base_url=self.endpoint,
+                    credential_scopes=[self.scope],
+                    **self.client_kwargs(),
+                )
+            return self._clients[kind]
+
+    def arm_pipeline(self) -> Any:
+        """An ``ARMPipelineClient`` for APIs without a usable SDK (Azure ML at a newer api-version)."""
+        with self._lock:
+            if "arm" not in self._clients:
+                from azure.core.pipeline import policies
+                from azure.mgmt.core import ARMPipelineClient
+                from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+
+                kwargs = self.client_kwargs()
+                auth = kwargs.pop("authentication_policy", None) or ARMChallengeAuthenticationPolicy(
+                    self.credential, self.scope
+                )
+                retry = policies.RetryPolicy(
+                    retry_total=kwargs["retry_total"],
+                    retry_backoff_factor=kwargs["retry_backoff_factor"],
+                    retry_backoff_max=kwargs["retry_backoff_max"],
+                    retry_on_status_codes=kwargs["retry_on_status_codes"],
+                )
+                self._clients["arm"] = ARMPipelineClient(
+                    base_url=self.endpoint,
+                    policies=[
+                        policies.RequestIdPolicy(),
+                        policies.HeadersPolicy(),
+                        policies.UserAgentPolicy(sdk_moniker="modelinfra"),
+                        policies.ProxyPolicy(),
+                        policies.ContentDecodePolicy(),
+                        retry,
+                        auth,
+                        policies.CustomHookPolicy(),
+                        policies.NetworkTraceLoggingPolicy(),
+                        policies.DistributedTracingPolicy(),
+                        ARMHttpLoggingPolicy(),
+                    ],
+                )
+            return self._clients["arm"]
+
+
+class StaticTokenCredential:
+    """A ``TokenCredential`` that always returns the same token (emulators only)."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, 4102444800)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo(self._token, 4102444800)
+
+
+def _StaticBearerPolicy(token: str) -> Any:  # noqa: N802 - factory standing in for a class
+    """A policy that sets ``Authorization: Bearer <token>`` over http (loopback emulators only)."""
+    from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+    class StaticBearerPolicy(SansIOHTTPPolicy):
+        def on_request(self, request: Any) -> None:
+            request.http_request.headers["Authorization"] = f"Bearer {token}"
+
+    return StaticBearerPolicy()

@@ -1,0 +1,131 @@
+"""The handler contract: the only seam between the engine and a cloud.
+
+A ``ResourceHandler`` manages one resource type (``aws.s3_bucket``...). The engine owns the graph,
+the state and the plan; a handler owns the cloud calls for one resource and never sees the graph.
+
+Vocabulary
+    spec        an instance of ``spec_model`` (pydantic, ``extra="forbid"``), fully resolved:
+                no expression, no UNKNOWN. What the user asked for.
+    attributes  a JSON-able ``dict`` in the spec's vocabulary (snake_case property names, the
+                service's own value spellings) plus the ``computed`` attributes. ``read``,
+                ``create`` and ``update`` return it; the state stores it (minus ``sensitive``).
+    desired     ``desired(ctx, spec)``: the attributes the spec implies, with defaults filled in
+                and ``write_only`` properties dropped. Diffed against observed attributes.
+    cloud id    a string that names the resource in its cloud (ARM id, bucket name, ARN...).
+                ``identify`` derives it from the spec alone (deterministic), so a create
+                interrupted by a crash is found again on the next plan.
+
+Contract (every handler passes ``tests/providers/conformance.py``)
+    identify(ctx, spec) -> cloud id            pure; no cloud call.
+    read(ctx, cloud_id) -> attributes | None   None means "does not exist". Never returns a
+                                               ``sensitive`` attribute.
+    create(ctx, spec) -> attributes            idempotent: adopts a resource already at its id.
+    update(ctx, spec, observed, changes) -> attributes
+                                               in place; only called when no change forces
+                                               replacement.
+    delete(ctx, cloud_id, attributes) -> None  idempotent: a missing resource is success.
+    read_sensitive(ctx, cloud_id) -> dict      the ``sensitive`` attributes, fetched on demand
+                                               (``output --show-sensitive``); never persisted.
+    import_(ctx, cloud_id) -> attributes|None  defaults to ``read``.
+
+Errors: raise ``RetryableError`` (throttling, eventual consistency) or ``TerminalError``; SDK
+retries (botocore standard mode, azure-core RetryPolicy) come first and are configured by the
+session, not by handlers.
+
+Tags: taggable handlers write ``ctx.managed_tags`` on top of the spec's ``tags`` and remove them
+again from observed attributes (``strip_managed_tags``), so they never show in a diff.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from modelinfra.reporting import NULL_REPORTER, Reporter
+
+MANAGED_TAG_STACK = "modelinfra-stack"
+MANAGED_TAG_ADDRESS = "modelinfra-address"
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ResourceContext:
+    """What a handler may know about the resource it is working on.
+
+    ``session`` is the provider session of the handler's cloud (``AwsSession`` or
+    ``AzureSession``); ``spec_dir`` is the directory relative paths (``source``) resolve against.
+    """
+
+    stack: str
+    address: str
+    spec_dir: Path
+    session: Any
+    reporter: Reporter = field(default=NULL_REPORTER)
+
+    @property
+    def managed_tags(self) -> dict[str, str]:
+        return {MANAGED_TAG_STACK: self.stack, MANAGED_TAG_ADDRESS: self.address}
+
+
+def strip_managed_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
+    """Observed tags without the ones modelinfra adds itself."""
+    return {k: v for k, v in (tags or {}).items() if k not in (MANAGED_TAG_STACK, MANAGED_TAG_ADDRESS)}
+
+
+class ResourceHandler(ABC, Generic[SpecT]):
+    """Manages one resource type. See the module docstring for the contract."""
+
+    type_name: ClassVar[str]
+    """The spec's ``type``, e.g. ``aws.s3_bucket``."""
+    cloud: ClassVar[str]
+    """``aws`` or ``azure``: which provider session the handler needs."""
+    spec_model: ClassVar[type[BaseModel]]
+    computed: ClassVar[tuple[str, ...]] = ()
+    """Attributes only known after create (``id``, ``arn``, ``url``...)."""
+    sensitive: ClassVar[tuple[str, ...]] = ()
+    """Computed attributes that are secrets; only ``read_sensitive`` returns them."""
+    force_new: ClassVar[tuple[str, ...]] = ()
+    """Property paths whose change forces replacement (a path prefix matches its children)."""
+    write_only: ClassVar[tuple[str, ...]] = ()
+    """Properties that cannot be read back (``source``, ``force_destroy``); never diffed."""
+    taggable: ClassVar[bool] = False
+
+    @abstractmethod
+    def identify(self, ctx: ResourceContext, spec: SpecT) -> str: ...
+
+    @abstractmethod
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def create(self, ctx: ResourceContext, spec: SpecT) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def update(
+        self, ctx: ResourceContext, spec: SpecT, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None: ...
+
+    def desired(self, ctx: ResourceContext, spec: SpecT) -> dict[str, Any]:
+        """Attributes the spec implies: every property (defaults filled), minus ``write_only``."""
+        data = spec.model_dump(mode="json")
+        for name in self.write_only:
+            data.pop(name, None)
+        return self.normalise(data)
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        """Canonical form applied to desired and observed alike (casing, ordering...)."""
+        return attributes
+
+    def read_sensitive(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any]:
+        return {}
+
+    def import_(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        return self.read(ctx, cloud_id)

@@ -1,0 +1,29 @@
+"""Run-wide settings: concurrency and retry budget. Overridable by flags and environment.
+
+``MODELINFRA_PARALLELISM`` (default 16) bounds concurrent cloud operations;
+``MODELINFRA_MAX_ATTEMPTS`` (default 12) is the per-call attempt budget handed to the SDK retry
+policies (botocore standard mode, azure-core RetryPolicy). 12 attempts with exponential backoff and
+jitter ride out sustained throttling where a third of all calls answer 429/503.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    parallelism: int = 16
+    max_attempts: int = 12
+    retry_backoff_max: float = 20.0
+    lock_timeout: float = 0.0
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "parallelism": int(os.environ.get("MODELINFRA_PARALLELISM", cls.parallelism)),
+            "max_attempts": int(os.environ.get("MODELINFRA_MAX_ATTEMPTS", cls.max_attempts)),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
