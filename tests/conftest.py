@@ -5,7 +5,6 @@ Tests share the emulators, so each test names its cloud resources uniquely (``un
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -78,4 +77,3 @@ def unique_name() -> str:
 @pytest.fixture(autouse=True)
 def _no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("MODELINFRA_AZURE_ENDPOINT", raising=False) if "azure_env" not in os.environ else None
