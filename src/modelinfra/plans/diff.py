@@ -7,7 +7,8 @@ Paths are dotted keys with list indices in brackets: ``versioning``, ``tags.team
 Rules (the same for plan and drift, so the two never disagree):
 - Only the top-level keys of ``desired`` are compared; observed extras (computed, server-side
   fields the spec does not manage) never count.
-- A ``None`` in ``desired`` means "not managed": an unset optional property never shows a diff.
+- A ``None`` in ``desired`` means "not managed": an unset optional property never shows a diff
+  (drift passes ``none_is_unmanaged=False``: there, a value that became None did change).
 - Paths matching ``ignore`` (``lifecycle.ignore_changes``) never count.
 - A change whose path matches ``force_new`` forces replacement.
 - UNKNOWN in ``desired`` is always a change (its value is only known after apply).
@@ -57,6 +58,7 @@ def diff_attributes(
     *,
     ignore: Iterable[str] = (),
     force_new: Iterable[str] = (),
+    none_is_unmanaged: bool = True,
 ) -> list[AttributeChange]:
     """Changes that turn ``observed`` into ``desired``, sorted by path. See the module rules."""
     from deepdiff import DeepDiff
@@ -68,7 +70,7 @@ def diff_attributes(
     for key in sorted(desired):
         want = desired[key]
         have = observed.get(key)
-        if want is None:
+        if want is None and (none_is_unmanaged or have is None):
             continue
         if want is UNKNOWN or _has_unknown(want):
             if want is UNKNOWN or want != have:

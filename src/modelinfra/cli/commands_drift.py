@@ -1,0 +1,38 @@
+"""``drift``: the read-only check a scheduled CI job runs. Exit 0 in sync, 2 drift, 1 error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from modelinfra.cli.options import parallelism_option, parse_vars, settings, var_option
+from modelinfra.engine import workflow
+from modelinfra.fileio import atomic_write_text
+from modelinfra.reporting import NULL_REPORTER
+from modelinfra.views import console
+from modelinfra.views.drift_report import FORMATS, render_report, render_summary
+
+
+@click.command("drift")
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here; the human summary still goes to the terminal.")
+@var_option
+@parallelism_option
+def drift_command(spec: Path, fmt: str, output: Path | None, variables: tuple[str, ...],
+                  parallelism: int | None) -> int:
+    """Report changes made outside modelinfra. Changes nothing and takes no lock."""
+    stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), NULL_REPORTER)
+    report = workflow.drift(stack)
+    rendered = render_report(report, fmt)
+    if output is not None:
+        atomic_write_text(output, rendered, mode=0o644)
+        console.stdout().print(render_summary(report), end="")
+    else:
+        console.stdout().print(rendered, end="", markup=False)
+    return 2 if report.has_drift else 0
+
+
+COMMANDS = [drift_command]

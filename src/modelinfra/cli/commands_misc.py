@@ -1,0 +1,150 @@
+"""``validate``, ``schema``, ``output``, ``import``, ``artifacts``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from modelinfra.cli.options import lock_timeout_option, parse_vars, var_option
+from modelinfra.engine import workflow
+from modelinfra.errors import PlanError, SpecError
+from modelinfra.spec.compile import compile_spec
+from modelinfra.views import console
+
+SPEC = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command("validate")
+@click.argument("specs", type=SPEC, nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@var_option
+def validate_command(specs: tuple[Path, ...], as_json: bool, variables: tuple[str, ...]) -> int:
+    """Check specs offline: every problem as file:line:col: path: message. No network."""
+    problems = []
+    for path in specs:
+        try:
+            compile_spec(path, parse_vars(variables))
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if as_json:
+        click.echo(json.dumps({"valid": not problems, "problems": [p.__dict__ for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if not problems:
+            click.echo(f"{len(specs)} spec(s) valid." if len(specs) > 1 else f"{specs[0]}: valid")
+        else:
+            click.echo(f"{len(problems)} problem(s) found.", err=True)
+    return 1 if problems else 0
+
+
+@click.command("schema")
+def schema_command() -> int:
+    """Print the JSON Schema of the spec format."""
+    from modelinfra.spec.schema import spec_schema
+
+    click.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
+    return 0
+
+
+@click.command("output")
+@click.argument("spec", type=SPEC)
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print outputs as JSON.")
+@click.option("--show-sensitive", is_flag=True, help="Reveal sensitive outputs (read from the cloud).")
+@var_option
+def output_command(spec: Path, name: str | None, as_json: bool, show_sensitive: bool,
+                   variables: tuple[str, ...]) -> int:
+    """Print the stack's outputs from state (sensitive ones only with --show-sensitive)."""
+    from modelinfra.engine.outputs import read_outputs
+
+    stack = workflow.open_stack(spec, parse_vars(variables))
+    outputs = read_outputs(stack, show_sensitive=show_sensitive)
+    if name is not None:
+        if name not in outputs:
+            raise PlanError(f"no output named {name!r}" + ("" if outputs else " (the stack has no outputs yet)"))
+        outputs = {name: outputs[name]}
+    if as_json:
+        click.echo(json.dumps({k: {"value": v.value, "sensitive": v.sensitive} for k, v in outputs.items()},
+                              indent=2, sort_keys=True, default=str))
+        return 0
+    for key, item in sorted(outputs.items()):
+        shown = item.display(show_sensitive)
+        click.echo(shown if name is not None else f"{key} = {shown}")
+    return 0
+
+
+@click.command("import")
+@click.argument("spec", type=SPEC)
+@click.argument("address")
+@click.argument("cloud_id")
+@var_option
+@lock_timeout_option
+def import_command(spec: Path, address: str, cloud_id: str, variables: tuple[str, ...], lock_timeout: float) -> int:
+    """Bring an existing cloud resource under management as ADDRESS."""
+    stack = workflow.open_stack(spec, parse_vars(variables))
+    workflow.import_resource(stack, address, cloud_id, lock_timeout)
+    console.stdout().print(f"{address}: imported {cloud_id}. Run plan to see how it differs from the spec.")
+    return 0
+
+
+@click.group("artifacts")
+def artifacts_group() -> None:
+    """Model artifacts: versions and point-in-time restore."""
+
+
+@artifacts_group.command("versions")
+@click.argument("spec", type=SPEC)
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True)
+@var_option
+def artifacts_versions(spec: Path, address: str, as_json: bool, variables: tuple[str, ...]) -> int:
+    """List the stored versions of an aws.s3_object (newest first) with times and sizes."""
+    from modelinfra.engine.artifacts import artifact_versions
+
+    stack = workflow.open_stack(spec, parse_vars(variables))
+    versions = artifact_versions(stack, address)
+    if as_json:
+        click.echo(json.dumps(versions, indent=2, default=str))
+        return 0
+    out = console.stdout()
+    out.print(f"{'VERSION ID':<40} {'LAST MODIFIED':<27} {'SIZE':>12}  LATEST  SHA-256")
+    for v in versions:
+        out.print(f"{v['version_id']:<40} {v['last_modified']:<27} {v['size']:>12}  "
+                  f"{'yes' if v.get('is_latest') else '':<6}  {(v.get('sha256') or '')[:16]}")
+    return 0
+
+
+@click.group("sandbox")
+def sandbox_group() -> None:
+    """Local emulators (moto, Azurite, ARM emulator) for trying modelinfra without a cloud account."""
+
+
+@sandbox_group.command("up")
+@click.option("--dir", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sandbox"))
+def sandbox_up(state_dir: Path) -> int:
+    """Start the emulators in the background and print the environment to export."""
+    from modelinfra.sandbox.launcher import sandbox_up as up
+
+    env = up(state_dir)
+    for key, value in env.items():
+        click.echo(f"export {key}={value}")
+    click.echo(f"# or: source {state_dir / 'sandbox.env'}", err=True)
+    return 0
+
+
+@sandbox_group.command("down")
+@click.option("--dir", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sandbox"))
+def sandbox_down(state_dir: Path) -> int:
+    """Stop the emulators."""
+    from modelinfra.sandbox.launcher import sandbox_down as down
+
+    click.echo("sandbox stopped" if down(state_dir) else "sandbox was not running")
+    return 0
+
+
+
+
+COMMANDS = [validate_command, schema_command, output_command, import_command, artifacts_group, sandbox_group]

@@ -1,0 +1,140 @@
+"""``plan``, ``apply``, ``destroy``, ``show``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from modelinfra.cli.options import lock_timeout_option, parallelism_option, parse_vars, settings, var_option
+from modelinfra.engine import workflow
+from modelinfra.errors import AbortedError
+from modelinfra.plans.plan import Plan
+from modelinfra.plans.planfile import is_planfile, read_planfile, write_planfile
+from modelinfra.reporting import NULL_REPORTER
+from modelinfra.state import State
+from modelinfra.views import console
+from modelinfra.views.human import render_plan
+from modelinfra.views.progress import ConsoleReporter
+
+SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("plan")
+@click.argument("spec", type=SPEC)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1.0).")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@click.option("--refresh/--no-refresh", default=True, help="Read the cloud first (default) or trust state.")
+@click.option("--destroy", is_flag=True, help="Plan to destroy everything in state.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
+@var_option
+@parallelism_option
+def plan_command(spec: Path, out: Path | None, as_json: bool, detailed_exitcode: bool, refresh: bool,
+                 destroy: bool, targets: tuple[str, ...], variables: tuple[str, ...], parallelism: int | None) -> int:
+    """Show what apply would do. Reads the cloud; changes nothing."""
+    reporter = NULL_REPORTER if as_json else ConsoleReporter()
+    stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
+    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets)
+    if out is not None:
+        sensitive = {n for n, d in stack.spec.document.data.get("variables", {}).items()
+                     if isinstance(d, dict) and d.get("sensitive")}
+        write_planfile(result, out, sensitive)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str))
+    else:
+        console.stdout().print(render_plan(result), end="")
+        if out is not None:
+            console.stdout().print(f"\nSaved the plan to: {out}\nTo perform exactly these actions, run: "
+                                   f"modelinfra apply {out}")
+    return 2 if detailed_exitcode and result.has_changes else 0
+
+
+@click.command("apply")
+@click.argument("target", type=SPEC, metavar="SPEC|PLANFILE")
+@click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
+@var_option
+@parallelism_option
+@lock_timeout_option
+def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], parallelism: int | None,
+                  lock_timeout: float) -> int:
+    """Make the cloud match the spec (or execute a saved plan exactly)."""
+    saved: Plan | None = None
+    cli_vars = parse_vars(variables)
+    spec_path = target
+    if is_planfile(target):
+        saved = read_planfile(target)
+        spec_path = Path(saved.spec_path)
+        cli_vars = {**{k: v for k, v in saved.variables.items()}, **cli_vars}
+    reporter = ConsoleReporter(show_refresh=saved is None)
+    stack = workflow.open_stack(spec_path, cli_vars, settings(parallelism), reporter)
+    confirm = _confirmer(auto_approve or saved is not None, "apply")
+    the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, lock_timeout=lock_timeout)
+    _summary(the_plan, state, "Apply")
+    return 0
+
+
+@click.command("destroy")
+@click.argument("spec", type=SPEC)
+@click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Destroy only ADDR and its dependents.")
+@var_option
+@parallelism_option
+@lock_timeout_option
+def destroy_command(spec: Path, auto_approve: bool, targets: tuple[str, ...], variables: tuple[str, ...],
+                    parallelism: int | None, lock_timeout: float) -> int:
+    """Delete everything this stack manages."""
+    stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), ConsoleReporter())
+    the_plan, state = workflow.apply(stack, confirm=_confirmer(auto_approve, "destroy"), destroy=True,
+                                     targets=targets, lock_timeout=lock_timeout)
+    _summary(the_plan, state, "Destroy")
+    return 0
+
+
+@click.command("show")
+@click.argument("planfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def show_command(planfile: Path, as_json: bool) -> int:
+    """Show a saved plan."""
+    saved = read_planfile(planfile)
+    if as_json:
+        click.echo(json.dumps(saved.to_json(), indent=2, sort_keys=True, default=str))
+    else:
+        console.stdout().print(render_plan(saved), end="")
+    return 0
+
+
+def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
+    def confirm(plan: Plan) -> bool:
+        console.stdout().print(render_plan(plan), end="")
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            raise AbortedError(f"no terminal to confirm the {verb}; pass --auto-approve to {verb} without asking")
+        click.echo(f"\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
+        answer = click.prompt("  Enter a value", default="", show_default=False)
+        return answer.strip() == "yes"
+
+    return confirm
+
+
+def _summary(plan: Plan, state: State, verb: str) -> None:
+    out = console.stdout()
+    if not plan.has_changes:
+        out.print("\nNo changes. Your infrastructure matches the configuration.")
+        return
+    add, change, destroy = plan.counts()
+    if verb == "Destroy":
+        out.print(f"\nDestroy complete! Resources: {destroy} destroyed.", style="bold green")
+        return
+    out.print(f"\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.", style="bold green")
+    if state.outputs:
+        out.print("\nOutputs:\n")
+        for name, value in sorted(state.outputs.items()):
+            shown = "(sensitive)" if value.get("sensitive") else json.dumps(value.get("value"), default=str)
+            out.print(f"{name} = {shown}")
+
+
+COMMANDS = [plan_command, apply_command, destroy_command, show_command]

@@ -1,0 +1,201 @@
+"""Apply: execute a plan's actions in dependency order, in parallel, persisting state after each.
+
+Invariants (crash safety, DESIGN.md §3):
+- Before a create, the resource is persisted as ``create_pending`` with its deterministic cloud
+  id; after, as ``ready`` with its attributes. A crash in between is resolved by the next plan,
+  which reads that id and adopts what it finds or creates it.
+- A delete removes the resource from state only after the cloud call succeeded.
+- With ``create_before_destroy`` the old resource is kept in state as ``<address>#deposed`` until
+  its delete succeeds, so a failure never orphans it: the next plan deletes it.
+- State never holds a sensitive attribute.
+- A failure skips the failed resource's dependents and is reported once, as the root cause;
+  everything that succeeded stays persisted.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from modelinfra.engine.context import RunContext
+from modelinfra.errors import AbortedError, ApplyError, ModelinfraError, TerminalError
+from modelinfra.graph.dag import Graph
+from modelinfra.plans.action import Action
+from modelinfra.plans.diff import diff_attributes
+from modelinfra.plans.plan import Plan, ResourceChange
+from modelinfra.spec.evaluator import Evaluator
+from modelinfra.state.manager import StateManager
+from modelinfra.state.model import ResourceState, State
+from modelinfra.values import contains_unknown
+
+DEPOSED = "#deposed"
+
+
+class Executor:
+    def __init__(self, run: RunContext, plan: Plan, manager: StateManager, state: State):
+        self.run = run
+        self.plan = plan
+        self.manager = manager
+        self.state = state
+        self._lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------------------------------
+    def apply(self) -> State:
+        """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
+        self._adopt_pending()
+        changes = {c.address: c for c in self.plan.actionable}
+        graph = Graph(self._ordering(changes))
+        result = graph.walk(lambda address: self._execute(changes[address]), self.run.settings.parallelism)
+        with self._lock:
+            self._record_outputs()
+            self._persist()
+        if result.interrupted:
+            raise AbortedError("interrupted: finished the actions under way and saved state; run plan to continue")
+        if result.failed:
+            raise ApplyError({a: _message(e) for a, e in result.failed.items()})
+        return self.state
+
+    # -- ordering ----------------------------------------------------------------------------------
+    def _ordering(self, changes: dict[str, ResourceChange]) -> dict[str, set[str]]:
+        """Creates/updates wait for their dependencies; deletes wait for their dependents' deletes."""
+        deps: dict[str, set[str]] = {}
+        for address, change in changes.items():
+            if change.action is Action.DELETE:
+                deps[address] = {
+                    other for other, entry in self.state.resources.items()
+                    if address.split(DEPOSED)[0] in entry.dependencies and other in changes
+                    and changes[other].action.deletes
+                }
+            else:
+                resource = self.run.spec.resources[address]
+                deps[address] = {d for d in resource.dependencies
+                                 if d in changes and changes[d].action is not Action.DELETE}
+        return deps
+
+    # -- actions -----------------------------------------------------------------------------------
+    def _execute(self, change: ResourceChange) -> None:
+        reporter = self.run.reporter
+        reporter.action_started(change.address, change.action.value)
+        try:
+            if change.action is Action.DELETE:
+                self._delete(change.address)
+            elif change.action is Action.CREATE:
+                self._create(change.address)
+            elif change.action is Action.UPDATE:
+                self._update(change)
+            elif change.action is Action.DELETE_THEN_CREATE:
+                self._delete(change.address)
+                self._create(change.address)
+            elif change.action is Action.CREATE_THEN_DELETE:
+                deposed = self._depose(change.address)
+                self._create(change.address)
+                self._delete(deposed)
+        except BaseException as exc:
+            reporter.action_done(change.address, change.action.value, _message(exc))
+            raise
+        reporter.action_done(change.address, change.action.value)
+
+    def _create(self, address: str) -> None:
+        resource = self.run.spec.resources[address]
+        handler = self.run.handler(resource.type)
+        ctx = self.run.resource_context(address, resource.type)
+        model = handler.spec_model.model_validate(self._properties(address))
+        cloud_id = handler.identify(ctx, model)
+        dependencies = sorted(resource.dependencies)
+        with self._lock:
+            self.state.resources[address] = ResourceState(resource.type, cloud_id, {}, dependencies, "create_pending")
+            self._persist()
+        attributes = handler.create(ctx, model)
+        self._record(address, ResourceState(resource.type, cloud_id, self._public(handler, attributes),
+                                            dependencies, "ready"))
+
+    def _update(self, change: ResourceChange) -> None:
+        resource = self.run.spec.resources[change.address]
+        handler = self.run.handler(resource.type)
+        ctx = self.run.resource_context(change.address, resource.type)
+        model = handler.spec_model.model_validate(self._properties(change.address))
+        before = change.before or {}
+        changes = diff_attributes(handler.desired(ctx, model), before,
+                                  ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
+        entry = self.state.resources[change.address]
+        attributes = handler.update(ctx, model, before, changes) if changes else before
+        self._record(change.address, ResourceState(resource.type, entry.id, self._public(handler, attributes),
+                                                   sorted(resource.dependencies), "ready"))
+
+    def _delete(self, address: str) -> None:
+        entry = self.state.resources.get(address)
+        if entry is None:
+            return
+        handler = self.run.handler(entry.type)
+        ctx = self.run.resource_context(address.split(DEPOSED)[0], entry.type)
+        handler.delete(ctx, entry.id, entry.attributes)
+        with self._lock:
+            self.state.resources.pop(address, None)
+            self._persist()
+
+    def _depose(self, address: str) -> str:
+        """Move the old resource aside as ``<address>#deposed`` (persisted) and return that key."""
+        key = address + DEPOSED
+        with self._lock:
+            entry = self.state.resources.pop(address)
+            self.state.resources[key] = ResourceState(entry.type, entry.id, entry.attributes, entry.dependencies,
+                                                      "tainted")
+            self._persist()
+        return key
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _adopt_pending(self) -> None:
+        """Pending creates the plan found in the cloud and left as no-op become ``ready`` now."""
+        with self._lock:
+            for change in self.plan.resource_changes:
+                entry = self.state.resources.get(change.address)
+                if change.action is Action.NOOP and entry is not None and entry.status == "create_pending" \
+                        and change.before is not None:
+                    handler = self.run.handler(entry.type)
+                    self.state.resources[change.address] = ResourceState(
+                        entry.type, entry.id, self._public(handler, change.before), entry.dependencies, "ready")
+            self._persist()
+
+    def _properties(self, address: str) -> dict[str, Any]:
+        with self._lock:
+            known = {a: dict(e.attributes) for a, e in self.state.resources.items() if e.status == "ready"}
+        props = Evaluator(self.run.spec, known).properties(address)
+        if contains_unknown(props):
+            raise TerminalError(f"{address}: some properties are still unknown after their dependencies were applied")
+        return props
+
+    def _record(self, address: str, entry: ResourceState) -> None:
+        with self._lock:
+            self.state.resources[address] = entry
+            self._persist()
+
+    def _persist(self) -> None:
+        self.state = self.manager.persist(self.state)
+
+    def _public(self, handler: Any, attributes: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in (attributes or {}).items() if k not in handler.sensitive}
+
+    def _record_outputs(self) -> None:
+        spec = self.run.spec
+        if self.plan.destroy:
+            self.state.outputs = {}
+            return
+        known = {a: e.attributes for a, e in self.state.resources.items() if e.status == "ready"}
+        evaluator = Evaluator(spec, known)
+        outputs: dict[str, Any] = {}
+        for name, decl in spec.outputs.items():
+            if decl.sensitive:
+                outputs[name] = {"sensitive": True}
+                continue
+            value = evaluator.evaluate(decl.value)
+            if not contains_unknown(value):
+                outputs[name] = {"value": value, "sensitive": False}
+        self.state.outputs = outputs
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, ModelinfraError):
+        return str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,186 @@
+"""Planning: refresh → drift → desired vs observed → actions. Reads the cloud, writes nothing.
+
+Decisions, per spec resource in dependency order:
+- not in state, or in state but gone from the cloud         → create
+- in state as ``create_pending`` and found at its id         → adopted: diffed like any other
+- ``tainted``, a changed type, or a change on a ``force_new`` path → replace
+  (delete-then-create; create-then-delete with ``lifecycle.create_before_destroy``)
+- any other difference                                       → update in place
+Resources in state but not in the spec are deleted; with ``destroy`` everything is. A delete or
+replace of a ``prevent_destroy`` resource fails the plan. A resource being created or replaced
+makes its computed attributes UNKNOWN for everything downstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from modelinfra.engine.context import RunContext
+from modelinfra.engine.desired import desired_attributes, with_unknown_computed
+from modelinfra.engine.drift_compare import drift_entries
+from modelinfra.engine.refresh import refresh
+from modelinfra.errors import PlanError, PreventDestroyError
+from modelinfra.graph.dag import Graph
+from modelinfra.plans.action import Action
+from modelinfra.plans.diff import diff_attributes
+from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
+from modelinfra.spec.evaluator import Evaluator
+from modelinfra.state.model import State
+from modelinfra.values import SENSITIVE_MASK, contains_unknown
+
+
+def make_plan(
+    run: RunContext,
+    state: State,
+    *,
+    refresh_state: bool = True,
+    destroy: bool = False,
+    targets: Iterable[str] = (),
+) -> tuple[Plan, dict[str, dict[str, Any] | None]]:
+    """The plan, and the observed attributes it was made from (None = gone)."""
+    spec = run.spec
+    targets = list(targets)
+    unknown_targets = [t for t in targets if t not in spec.resources and t not in state.resources]
+    if unknown_targets:
+        raise PlanError(f"--target {', '.join(unknown_targets)}: no such resource in the spec or state")
+    if refresh_state:
+        observed = refresh(run, state)
+    else:
+        observed = {a: r.attributes for a, r in state.resources.items()}
+    drift = drift_entries(run, state, observed)
+
+    if destroy:
+        changes = _destroy_changes(state, observed)
+    else:
+        changes = _changes(run, state, observed)
+    if targets:
+        changes = _restrict(run, state, changes, targets, destroy)
+    _check_prevent_destroy(run, changes)
+    plan = Plan(
+        stack=spec.name,
+        spec_path=str(spec.path),
+        spec_digest=spec.digest,
+        lineage=state.lineage if state.serial > 0 or state.resources else None,
+        serial=state.serial,
+        variables=spec.variables,
+        resource_changes=sorted(changes, key=lambda c: c.address),
+        resource_drift=drift,
+        output_changes=[] if targets else _output_changes(run, state, observed, changes, destroy),
+        destroy=destroy,
+        targets=targets,
+    )
+    return plan, observed
+
+
+def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:
+    spec = run.spec
+    known = {a: attrs for a, attrs in observed.items() if attrs is not None}
+    pending: set[str] = set()
+    evaluator = Evaluator(spec, known, pending)
+    changes: list[ResourceChange] = []
+    for address in spec.graph.topological_order():
+        resource = spec.resources[address]
+        handler = run.handler(resource.type)
+        ctx = run.resource_context(address, resource.type)
+        props = evaluator.properties(address)
+        desired, model = desired_attributes(handler, ctx, props)
+        entry = state.resources.get(address)
+        before = observed.get(address) if entry else None
+        if entry is None or before is None:
+            reason = "deleted outside modelinfra" if entry is not None and entry.status == "ready" else None
+            pending.add(address)
+            changes.append(ResourceChange(address, resource.type, Action.CREATE, None,
+                                          with_unknown_computed(handler, desired),
+                                          cloud_id=handler.identify(ctx, model) if model else None, reason=reason))
+            continue
+        diff = diff_attributes(desired, before, ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
+        reason = "adopting a resource whose create was interrupted" if entry.status == "create_pending" else None
+        replace = entry.status == "tainted" or entry.type != resource.type or any(c.forces_replacement for c in diff)
+        if entry.status == "tainted":
+            reason = "tainted by a failed apply"
+        if replace:
+            action = Action.CREATE_THEN_DELETE if resource.lifecycle.create_before_destroy else Action.DELETE_THEN_CREATE
+            new_id = handler.identify(ctx, model) if model else None
+            if action is Action.CREATE_THEN_DELETE and new_id == entry.id:
+                raise PlanError(f"{address}: create_before_destroy needs the replacement to have a different name "
+                                f"(both would be {entry.id})")
+            pending.add(address)
+            after = with_unknown_computed(handler, desired)
+        else:
+            action = Action.UPDATE if diff else Action.NOOP
+            new_id, after = entry.id, {**before, **desired}
+        changes.append(ResourceChange(address, resource.type, action, before, after, diff,
+                                      cloud_id=new_id or entry.id, reason=reason))
+    for address, entry in state.resources.items():
+        if address not in spec.resources:
+            before = observed.get(address)
+            if before is None and entry.status != "ready":
+                before = {}
+            if before is not None:
+                changes.append(ResourceChange(address, entry.type, Action.DELETE, before, None, cloud_id=entry.id,
+                                              reason="no longer in the spec"))
+            elif entry.status == "ready":
+                changes.append(ResourceChange(address, entry.type, Action.DELETE, {}, None, cloud_id=entry.id,
+                                              reason="already gone; forgetting it"))
+    return changes
+
+
+def _destroy_changes(state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:
+    return [
+        ResourceChange(address, entry.type, Action.DELETE, observed.get(address) or {}, None, cloud_id=entry.id,
+                       reason=None if observed.get(address) is not None else "already gone; forgetting it")
+        for address, entry in state.resources.items()
+    ]
+
+
+def _restrict(run: RunContext, state: State, changes: list[ResourceChange], targets: list[str],
+              destroy: bool) -> list[ResourceChange]:
+    """Targets and what they need: their dependencies (create/update) or dependents (destroy)."""
+    deps = {a: set(r.dependencies) for a, r in state.resources.items()}
+    for address, resource in run.spec.resources.items():
+        deps[address] = deps.get(address, set()) | resource.dependencies
+    for address in list(deps):
+        deps[address] &= deps.keys()
+    graph = Graph(deps)
+    keep = graph.reversed().closure(targets) if destroy else graph.closure(targets)
+    return [c for c in changes if c.address in keep]
+
+
+def _check_prevent_destroy(run: RunContext, changes: list[ResourceChange]) -> None:
+    blocked = [c.address for c in changes if c.action.deletes and c.address in run.spec.resources
+               and run.spec.resources[c.address].lifecycle.prevent_destroy]
+    if blocked:
+        raise PreventDestroyError(
+            "the plan would destroy " + ", ".join(blocked) + ", which lifecycle.prevent_destroy protects; "
+            "remove prevent_destroy first if this is intended"
+        )
+
+
+def _output_changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None],
+                    changes: list[ResourceChange], destroy: bool) -> list[OutputChange]:
+    pending = {c.address for c in changes if c.action.creates}
+    known = {a: attrs for a, attrs in observed.items() if attrs is not None}
+    evaluator = Evaluator(run.spec, known, pending)
+    out: list[OutputChange] = []
+    names = set(state.outputs) | (set() if destroy else set(run.spec.outputs))
+    for name in sorted(names):
+        old = state.outputs.get(name)
+        decl = None if destroy else run.spec.outputs.get(name)
+        if decl is None:
+            out.append(OutputChange(name, Action.DELETE, (old or {}).get("value"), None,
+                                    bool((old or {}).get("sensitive"))))
+            continue
+        value = evaluator.evaluate(decl.value)
+        if decl.sensitive:
+            out.append(OutputChange(name, Action.CREATE if old is None else Action.NOOP, SENSITIVE_MASK,
+                                    SENSITIVE_MASK, True))
+            continue
+        if old is None:
+            action = Action.CREATE
+        elif contains_unknown(value) or old.get("value") != value:
+            action = Action.UPDATE
+        else:
+            action = Action.NOOP
+        out.append(OutputChange(name, action, None if old is None else old.get("value"), value, False))
+    return out

@@ -1,0 +1,180 @@
+"""``aws.s3_bucket``: an S3 bucket with versioning, encryption, public access block, lifecycle
+rules for noncurrent versions, object lock and tags. Cloud id: the bucket name.
+
+Invariants
+- create is idempotent: ``BucketAlreadyOwnedByYou`` (or us-east-1's silent success) adopts the
+  bucket, then every setting is applied, so adopting converges too. A name owned by another
+  account is a ``TerminalError``.
+- S3 is eventually consistent just after CreateBucket: calls answered ``NoSuchBucket`` are
+  retried a few times with backoff before giving up with a ``RetryableError``.
+- update writes only the settings whose attribute changed.
+- delete of a missing bucket succeeds. A non-empty bucket is deleted only with
+  ``force_destroy: true`` (every object version, delete marker and unfinished multipart upload
+  goes first); otherwise it is a ``TerminalError`` and nothing is deleted.
+- ``force_destroy`` cannot be read back: create/update return it so the state keeps it for delete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from modelinfra.errors import RetryableError, TerminalError
+from modelinfra.providers.aws.errors import aws_errors, is_code, map_error
+from modelinfra.providers.aws.s3_bucket_config import READERS, WRITERS
+from modelinfra.providers.aws.s3_bucket_spec import S3BucketSpec
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+
+T = TypeVar("T")
+
+NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
+CONSISTENCY_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2)
+"""Backoff (seconds) while a just-created bucket is not yet visible everywhere."""
+DELETE_BATCH = 1000  # DeleteObjects limit
+
+
+def retry_until_visible(name: str, call: Callable[[], T], delays: tuple[float, ...] = CONSISTENCY_DELAYS) -> T:
+    """``call()``, retried with backoff while S3 answers ``NoSuchBucket`` for ``name``;
+    ``RetryableError`` if the bucket is still invisible after the last delay."""
+    from botocore.exceptions import ClientError
+
+    for delay in (*delays, None):
+        try:
+            return call()
+        except ClientError as exc:
+            if not is_code(exc, "NoSuchBucket"):
+                raise
+            if delay is None:
+                raise RetryableError(f"bucket {name} is not visible yet after create (eventual consistency)",
+                                     code="NoSuchBucket") from exc
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+class S3BucketHandler(ResourceHandler[S3BucketSpec]):
+    type_name: ClassVar[str] = "aws.s3_bucket"
+    cloud: ClassVar[str] = "aws"
+    spec_model = S3BucketSpec
+    computed: ClassVar[tuple[str, ...]] = ("arn", "region")
+    force_new: ClassVar[tuple[str, ...]] = ("name", "object_lock")
+    write_only: ClassVar[tuple[str, ...]] = ("force_destroy",)
+    taggable: ClassVar[bool] = True
+
+    def identify(self, ctx: ResourceContext, spec: S3BucketSpec) -> str:
+        return spec.name
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        rules = attributes.get("lifecycle_rules")
+        if isinstance(rules, list) and all(isinstance(r, dict) for r in rules):
+            attributes = {**attributes, "lifecycle_rules": sorted(rules, key=lambda r: str(r.get("id")))}
+        return attributes
+
+    # -- read ------------------------------------------------------------------------------------
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        client = ctx.session.client("s3")
+        try:
+            client.head_bucket(Bucket=cloud_id)
+            values = {attr: reader(client, cloud_id) for attr, reader in READERS.items()}
+        except ClientError as exc:
+            if is_code(exc, *NOT_FOUND):
+                return None
+            raise map_error(exc, f"reading bucket {cloud_id}") from exc
+        values["tags"] = strip_managed_tags(values["tags"])
+        return self.normalise({"name": cloud_id, **values, "arn": f"arn:aws:s3:::{cloud_id}"})
+
+    # -- create / update -------------------------------------------------------------------------
+    def create(self, ctx: ResourceContext, spec: S3BucketSpec) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        client = ctx.session.client("s3")
+        kwargs: dict[str, Any] = {"Bucket": spec.name}
+        region = ctx.session.region
+        if region and region != "us-east-1":  # us-east-1 rejects an explicit LocationConstraint
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        if spec.object_lock:
+            kwargs["ObjectLockEnabledForBucket"] = True
+        try:
+            client.create_bucket(**kwargs)
+        except ClientError as exc:
+            if is_code(exc, "BucketAlreadyExists"):
+                raise TerminalError(f"bucket name {spec.name} is taken by another AWS account (bucket names are "
+                                    "global across all accounts); choose another name", code="BucketAlreadyExists") from exc
+            if not is_code(exc, "BucketAlreadyOwnedByYou"):
+                raise map_error(exc, f"creating bucket {spec.name}") from exc
+        return self._apply(ctx, spec, list(WRITERS))
+
+    def update(
+        self, ctx: ResourceContext, spec: S3BucketSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        changed = {_top_level(change.path) for change in changes}
+        return self._apply(ctx, spec, [name for name in WRITERS if name in changed])
+
+    def _apply(self, ctx: ResourceContext, spec: S3BucketSpec, settings: list[str]) -> dict[str, Any]:
+        """Write ``settings`` (in ``WRITERS`` order), then read back; returns the attributes."""
+        client = ctx.session.client("s3")
+        for name in settings:
+            writer = WRITERS[name]
+            with aws_errors(f"setting {name} of bucket {spec.name}"):
+                retry_until_visible(spec.name, lambda w=writer: w(client, spec, ctx.managed_tags))
+        observed = self.read(ctx, spec.name)
+        if observed is None:
+            raise RetryableError(f"bucket {spec.name} is not visible yet after create (eventual consistency)",
+                                 code="NoSuchBucket")
+        return {**observed, "force_destroy": spec.force_destroy}
+
+    # -- delete ----------------------------------------------------------------------------------
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        from botocore.exceptions import ClientError
+
+        client = ctx.session.client("s3")
+        try:
+            if attributes.get("force_destroy"):
+                empty_bucket(client, cloud_id, bypass_governance=bool(attributes.get("object_lock")))
+            client.delete_bucket(Bucket=cloud_id)
+        except ClientError as exc:
+            if is_code(exc, *NOT_FOUND):
+                return
+            if is_code(exc, "BucketNotEmpty"):
+                raise TerminalError(f"bucket {cloud_id} is not empty; set force_destroy: true to delete it with its "
+                                    "objects", code="BucketNotEmpty") from exc
+            raise map_error(exc, f"deleting bucket {cloud_id}") from exc
+
+
+def empty_bucket(client: Any, bucket: str, *, bypass_governance: bool = False) -> int:
+    """Delete every object version, delete marker and unfinished multipart upload in ``bucket``
+    (paginated, in batches of 1000). Returns how many versions and markers were deleted."""
+    deleted = 0
+    batch: list[dict[str, str]] = []
+
+    def flush() -> None:
+        nonlocal deleted, batch
+        if not batch:
+            return
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Delete": {"Objects": batch, "Quiet": True}}
+        if bypass_governance:
+            kwargs["BypassGovernanceRetention"] = True
+        errors = client.delete_objects(**kwargs).get("Errors", [])
+        if errors:
+            first = errors[0]
+            raise TerminalError(f"emptying bucket {bucket}: {len(errors)} object(s) could not be deleted, e.g. "
+                                f"{first.get('Key')} ({first.get('Code')}: {first.get('Message')})")
+        deleted += len(batch)
+        batch = []
+
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            batch.append({"Key": item["Key"], "VersionId": item["VersionId"]})
+            if len(batch) == DELETE_BATCH:
+                flush()
+    flush()
+    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+        for upload in page.get("Uploads", []):
+            client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+    return deleted
+
+
+def _top_level(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]

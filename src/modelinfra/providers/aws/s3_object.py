@@ -1,0 +1,194 @@
+"""``aws.s3_object``: one S3 object (a model artifact), uploaded from a local file or restored
+from one of its own earlier versions. Cloud id: ``bucket/key``.
+
+Identity of content is a SHA-256, never the ETag (multipart and KMS ETags are not MD5s): the
+local file's digest is streamed, stored in the object's metadata ``modelinfra-sha256`` and
+compared as the ``sha256`` attribute. An object overwritten outside modelinfra carries a
+different or no ``modelinfra-sha256`` and so shows as a difference.
+
+Point-in-time restore (``restore_at`` / ``version_id``) is expressed through attributes so the
+generic plan diff shows it: desired carries ``restored_from: "<version> (as of <T>)"`` and the
+chosen version's ``sha256``; observed reads ``restored_from`` from ``modelinfra-restored-from``.
+Applying copies that version back as the current one (a new version with the old bytes), after
+which a new plan is a no-op. ``restore_at``/``version_id`` themselves are write-only: the
+``version_id`` attribute read back is the current version's id (computed).
+
+Observed ``metadata`` never contains the ``modelinfra-*`` keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from modelinfra.errors import TerminalError
+from modelinfra.providers.aws.errors import is_code, map_error
+from modelinfra.providers.aws.hashing import file_sha256
+from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
+from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
+from modelinfra.providers.aws.s3_versions import (
+    META_RESTORED_FROM,
+    META_SHA256,
+    RestoreTarget,
+    list_versions,
+    restore_target,
+)
+from modelinfra.providers.base import ResourceContext, ResourceHandler
+
+__all__ = ["S3ObjectHandler", "list_versions"]
+
+NOT_FOUND = ("404", "NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchVersion")
+
+
+def split_id(cloud_id: str) -> tuple[str, str]:
+    """``bucket/key`` -> (bucket, key); bucket names never contain a slash, keys may."""
+    bucket, sep, key = cloud_id.partition("/")
+    if not sep or not bucket or not key:
+        raise TerminalError(f"not an S3 object id (bucket/key): {cloud_id!r}")
+    return bucket, key
+
+
+class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
+    type_name: ClassVar[str] = "aws.s3_object"
+    cloud: ClassVar[str] = "aws"
+    spec_model = S3ObjectSpec
+    computed: ClassVar[tuple[str, ...]] = ("version_id", "etag", "size", "url", "https_url")
+    force_new: ClassVar[tuple[str, ...]] = ("bucket", "key")
+    write_only: ClassVar[tuple[str, ...]] = ("source", "restore_at", "version_id")
+
+    def identify(self, ctx: ResourceContext, spec: S3ObjectSpec) -> str:
+        return f"{spec.bucket}/{spec.key}"
+
+    def desired(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
+        """The spec's properties plus ``sha256`` (of the local file, or of the version a restore
+        brings back) and, when restoring, ``restored_from``. Restoring reads the object's versions."""
+        data: dict[str, Any] = {
+            "bucket": spec.bucket,
+            "key": spec.key,
+            "content_type": spec.content_type,
+            "metadata": dict(spec.metadata),
+            "storage_class": spec.storage_class,
+        }
+        if spec.restoring:
+            target = self._restore_target(ctx, spec)
+            data["sha256"] = target.sha256
+            data["restored_from"] = target.label
+        else:
+            data["sha256"] = file_sha256(self._source_path(ctx, spec))
+        return data
+
+    # -- read ------------------------------------------------------------------------------------
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        bucket, key = split_id(cloud_id)
+        try:
+            head = ctx.session.client("s3").head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if is_code(exc, *NOT_FOUND):
+                return None  # also when the current version is a delete marker
+            raise map_error(exc, f"reading s3://{bucket}/{key}") from exc
+        raw = head.get("Metadata", {})
+        return {
+            "bucket": bucket,
+            "key": key,
+            "content_type": head.get("ContentType"),
+            "metadata": {k: v for k, v in raw.items() if not k.startswith(RESERVED_METADATA_PREFIX)},
+            "storage_class": head.get("StorageClass") or "STANDARD",
+            "sha256": raw.get(META_SHA256),
+            "restored_from": raw.get(META_RESTORED_FROM),
+            "version_id": head.get("VersionId"),
+            "etag": (head.get("ETag") or "").strip('"') or None,
+            "size": head.get("ContentLength"),
+            "url": f"s3://{bucket}/{key}",
+            "https_url": self._https_url(ctx, bucket, key),
+        }
+
+    # -- create / update -------------------------------------------------------------------------
+    def create(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
+        """Upload the file, or restore the chosen version; overwrites (adopts) whatever is there."""
+        if spec.restoring:
+            self._restore(ctx, spec, self._restore_target(ctx, spec))
+        else:
+            self._upload(ctx, spec)
+        return self._read_back(ctx, spec)
+
+    def update(
+        self, ctx: ResourceContext, spec: S3ObjectSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        """Restore or re-upload when the content changed; a change of metadata, content type or
+        storage class alone is a server-side copy onto itself (no re-upload)."""
+        changed = {change.path.split(".", 1)[0] for change in changes}
+        if spec.restoring:
+            self._restore(ctx, spec, self._restore_target(ctx, spec))
+        elif "sha256" in changed or observed.get("sha256") is None:
+            self._upload(ctx, spec)
+        else:
+            extra = self._extra_args(spec, {META_SHA256: observed["sha256"]}
+                                     | ({META_RESTORED_FROM: observed["restored_from"]}
+                                        if observed.get("restored_from") else {}))
+            copy_version(ctx, spec.bucket, spec.key, observed.get("version_id"), int(observed.get("size") or 0), extra)
+        return self._read_back(ctx, spec)
+
+    # -- delete ----------------------------------------------------------------------------------
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        """Delete the current object (a delete marker on a versioned bucket: older versions stay
+        restorable). A missing object or bucket is success."""
+        from botocore.exceptions import ClientError
+
+        bucket, key = split_id(cloud_id)
+        try:
+            ctx.session.client("s3").delete_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if not is_code(exc, *NOT_FOUND):
+                raise map_error(exc, f"deleting s3://{bucket}/{key}") from exc
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _upload(self, ctx: ResourceContext, spec: S3ObjectSpec) -> None:
+        path = self._source_path(ctx, spec)
+        extra = self._extra_args(spec, {META_SHA256: file_sha256(path)})
+        upload_file(ctx, path, spec.bucket, spec.key, extra)
+
+    def _restore(self, ctx: ResourceContext, spec: S3ObjectSpec, target: RestoreTarget) -> None:
+        from botocore.exceptions import ClientError
+
+        recorded = {META_RESTORED_FROM: target.label} | ({META_SHA256: target.sha256} if target.sha256 else {})
+        try:
+            head = ctx.session.client("s3").head_object(Bucket=spec.bucket, Key=spec.key, VersionId=target.version_id)
+        except ClientError as exc:
+            raise map_error(exc, f"reading version {target.version_id} of s3://{spec.bucket}/{spec.key}") from exc
+        copy_version(ctx, spec.bucket, spec.key, target.version_id, int(head.get("ContentLength") or 0),
+                     self._extra_args(spec, recorded))
+
+    def _restore_target(self, ctx: ResourceContext, spec: S3ObjectSpec) -> RestoreTarget:
+        return restore_target(ctx.session.client("s3"), spec.bucket, spec.key, at=spec.restore_at,
+                              version_id=spec.version_id)
+
+    def _extra_args(self, spec: S3ObjectSpec, recorded: dict[str, str]) -> dict[str, Any]:
+        return {
+            "ContentType": spec.content_type,
+            "Metadata": {**spec.metadata, **recorded},
+            "StorageClass": spec.storage_class,
+        }
+
+    def _read_back(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
+        observed = self.read(ctx, self.identify(ctx, spec))
+        if observed is None:  # S3 has read-after-write consistency; this means someone deleted it
+            raise TerminalError(f"s3://{spec.bucket}/{spec.key} vanished right after it was written")
+        return observed
+
+    @staticmethod
+    def _source_path(ctx: ResourceContext, spec: S3ObjectSpec) -> Any:
+        assert spec.source is not None
+        path = (ctx.spec_dir / spec.source).resolve()
+        if not path.is_file():
+            raise TerminalError(f"{ctx.address}: source file {path} does not exist or is not a file")
+        return path
+
+    @staticmethod
+    def _https_url(ctx: ResourceContext, bucket: str, key: str) -> str:
+        endpoint = getattr(ctx.session, "endpoint_url", None)
+        if endpoint:
+            return f"{endpoint.rstrip('/')}/{bucket}/{quote(key)}"
+        region = getattr(ctx.session, "region", None) or "us-east-1"
+        return f"https://{bucket}.s3.{region}.amazonaws.com/{quote(key)}"

@@ -1,0 +1,96 @@
+"""Managed S3 transfers (boto3/s3transfer): multipart above 8 MiB, parts in parallel, progress
+reported through ``ctx.reporter.transfer(address, done, total)``.
+
+``upload_file`` uploads a local file whose SHA-256 the caller already computed and refuses to
+record it if the file changed while it was being uploaded; ``copy_version`` makes a copy (of an
+older version, or of the object onto itself) with replaced metadata, multipart for large objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from modelinfra.errors import ProviderError, TerminalError
+from modelinfra.providers.aws.errors import map_error
+from modelinfra.providers.base import ResourceContext
+
+MIB = 1024 * 1024
+MULTIPART_THRESHOLD = 8 * MIB
+PART_SIZE = 8 * MIB
+CONCURRENCY = 8
+
+
+class Progress:
+    """Thread-safe byte counter for s3transfer callbacks; forwards running totals to the reporter."""
+
+    def __init__(self, ctx: ResourceContext, total: int):
+        self._ctx = ctx
+        self._total = total
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, amount: int) -> None:
+        with self._lock:
+            self._done += amount
+            done = self._done
+        self._ctx.reporter.transfer(self._ctx.address, min(done, self._total), self._total)
+
+    def finish(self) -> None:
+        """Report completion (also for an empty file, where no callback ever fires)."""
+        self._ctx.reporter.transfer(self._ctx.address, self._total, self._total)
+
+
+def transfer_config() -> Any:
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=PART_SIZE,
+                          max_concurrency=CONCURRENCY, use_threads=True)
+
+
+def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str, extra_args: dict[str, Any]) -> None:
+    """Upload ``path`` to ``s3://bucket/key`` with ``extra_args`` (ContentType, Metadata...).
+    ``TerminalError`` if the file's size or mtime changed during the upload (its recorded SHA-256
+    would be wrong)."""
+    before = path.stat()
+    progress = Progress(ctx, before.st_size)
+    with _transfer_errors(f"uploading {path} to s3://{bucket}/{key}"):
+        ctx.session.client("s3").upload_file(str(path), bucket, key, ExtraArgs=extra_args, Callback=progress,
+                                             Config=transfer_config())
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise TerminalError(f"{path} changed while it was being uploaded to s3://{bucket}/{key}; run apply again")
+    progress.finish()
+
+
+def copy_version(ctx: ResourceContext, bucket: str, key: str, version_id: str | None, size: int,
+                 extra_args: dict[str, Any]) -> None:
+    """Copy version ``version_id`` (None: the current one) of ``s3://bucket/key`` onto the same key
+    with ``MetadataDirective=REPLACE`` and ``extra_args``, creating a new current version."""
+    source = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+    progress = Progress(ctx, size)
+    with _transfer_errors(f"copying version {version_id or 'current'} of s3://{bucket}/{key}"):
+        ctx.session.client("s3").copy(source, bucket, key, ExtraArgs={**extra_args, "MetadataDirective": "REPLACE"},
+                                      Callback=progress, Config=transfer_config())
+    progress.finish()
+
+
+@contextmanager
+def _transfer_errors(action: str) -> Iterator[None]:
+    """Map s3transfer/boto3 failures (which wrap botocore's) to modelinfra errors."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ProviderError:
+        raise
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, (ClientError, BotoCoreError)):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise map_error(cause, action) from exc
+        raise TerminalError(f"{action}: {exc}") from exc

@@ -1,0 +1,163 @@
+"""``azure.managed_disk``: a managed disk (``Microsoft.Compute/disks``). Cloud id: its ARM id.
+
+Invariants
+- create is a PUT (LRO); adopting an existing disk converges sku, size and tags.
+- ``create_option``: ``Empty`` needs ``size_gb``; ``Copy`` needs ``source_id`` (the ARM id of a
+  disk or snapshot); ``Import`` needs ``source_id`` (the VHD blob URI) and ``storage_account_id``.
+- sku, size_gb (grow only: Azure cannot shrink a disk, so a smaller size is a ``TerminalError``)
+  and tags update in place (PATCH, LRO); everything else forces replacement.
+- ids are compared case-insensitively (``normalise`` lower-cases id-valued properties) and
+  locations in short form, so ARM's casing never shows as a diff.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from modelinfra.errors import RetryableError, TerminalError
+from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.names import (
+    AzureTags,
+    DiskName,
+    Location,
+    ResourceGroupName,
+    normalise_location,
+)
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.spec.fields import SpecModel
+
+DiskSku = Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
+                  "StandardSSD_ZRS", "PremiumV2_LRS"]
+
+
+class ManagedDiskSpec(SpecModel):
+    name: DiskName
+    resource_group: ResourceGroupName
+    location: Location
+    sku: DiskSku = "Standard_LRS"
+    size_gb: int | None = Field(default=None, ge=1, le=32767)
+    create_option: Literal["Empty", "Copy", "Import"] = "Empty"
+    source_id: str | None = None
+    storage_account_id: str | None = None
+    tags: AzureTags
+
+    @model_validator(mode="after")
+    def _sources_match_create_option(self) -> ManagedDiskSpec:
+        option = self.create_option
+        if option == "Empty":
+            if self.size_gb is None:
+                raise ValueError("size_gb is required with create_option: Empty")
+            if self.source_id is not None or self.storage_account_id is not None:
+                raise ValueError("source_id and storage_account_id are only allowed with create_option Copy or Import")
+        if option == "Copy":
+            if self.source_id is None:
+                raise ValueError("source_id (the id of a disk or snapshot) is required with create_option: Copy")
+            arm_ids.check_arm_id(self.source_id, namespace="Microsoft.Compute")
+            if self.storage_account_id is not None:
+                raise ValueError("storage_account_id is only allowed with create_option: Import")
+        if option == "Import":
+            if self.source_id is None or not self.source_id.lower().startswith(("https://", "http://")):
+                raise ValueError("source_id (the URI of a VHD blob) is required with create_option: Import")
+            if self.storage_account_id is None:
+                raise ValueError("storage_account_id is required with create_option: Import")
+            arm_ids.check_arm_id(self.storage_account_id, namespace="Microsoft.Storage", type_name="storageAccounts")
+        return self
+
+
+class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
+    type_name: ClassVar[str] = "azure.managed_disk"
+    cloud: ClassVar[str] = "azure"
+    spec_model = ManagedDiskSpec
+    computed: ClassVar[tuple[str, ...]] = ("id",)
+    force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "create_option", "source_id",
+                                            "storage_account_id")
+    taggable: ClassVar[bool] = True
+
+    def identify(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> str:
+        return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, "Microsoft.Compute", "disks",
+                                   spec.name)
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        out = dict(attributes)
+        if out.get("location") is not None:
+            out["location"] = normalise_location(out["location"])
+        for key in ("source_id", "storage_account_id"):
+            value = out.get(key)
+            if isinstance(value, str) and arm_ids.is_arm_id(value):
+                out[key] = arm_ids.canonical(value)
+        return out
+
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
+        client = ctx.session.mgmt("compute")
+        disk = read_or_none(f"reading disk {name}", lambda: client.disks.get(group, name))
+        if disk is None:
+            return None
+        body = disk.as_dict()
+        props = body.get("properties") or {}
+        creation = props.get("creationData") or {}
+        option = creation.get("createOption")
+        return self.normalise({
+            "name": name,
+            "resource_group": group,
+            "location": body.get("location"),
+            "sku": (body.get("sku") or {}).get("name"),
+            "size_gb": props.get("diskSizeGB"),
+            "create_option": option,
+            "source_id": creation.get("sourceUri") if option == "Import" else creation.get("sourceResourceId"),
+            "storage_account_id": creation.get("storageAccountId"),
+            "tags": strip_managed_tags(body.get("tags")),
+            "id": cloud_id,
+        })
+
+    def create(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> dict[str, Any]:
+        creation: dict[str, Any] = {"createOption": spec.create_option}
+        if spec.create_option == "Copy":
+            creation["sourceResourceId"] = spec.source_id
+        elif spec.create_option == "Import":
+            creation["sourceUri"] = spec.source_id
+            creation["storageAccountId"] = spec.storage_account_id
+        properties: dict[str, Any] = {"creationData": creation}
+        if spec.size_gb is not None:
+            properties["diskSizeGB"] = spec.size_gb
+        body = {
+            "location": normalise_location(spec.location),
+            "sku": {"name": spec.sku},
+            "tags": {**spec.tags, **ctx.managed_tags},
+            "properties": properties,
+        }
+        client = ctx.session.mgmt("compute")
+        with azure_errors(f"creating disk {spec.name}"):
+            client.disks.begin_create_or_update(spec.resource_group, spec.name, body).result()
+        return self._reread(ctx, spec)
+
+    def update(
+        self, ctx: ResourceContext, spec: ManagedDiskSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        current = observed.get("size_gb")
+        if spec.size_gb is not None and isinstance(current, int) and spec.size_gb < current:
+            raise TerminalError(f"disk {spec.name}: size_gb cannot shrink from {current} to {spec.size_gb} "
+                                "(Azure only grows disks)")
+        body: dict[str, Any] = {"sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}}
+        if spec.size_gb is not None:
+            body["properties"] = {"diskSizeGB": spec.size_gb}
+        client = ctx.session.mgmt("compute")
+        with azure_errors(f"updating disk {spec.name}"):
+            client.disks.begin_update(spec.resource_group, spec.name, body).result()
+        return self._reread(ctx, spec)
+
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        parsed = arm_ids.parse(cloud_id)
+        client = ctx.session.mgmt("compute")
+        ignore_not_found(f"deleting disk {parsed.name}",
+                         lambda: client.disks.begin_delete(parsed.resource_group or "", parsed.name).result())
+
+    def _reread(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> dict[str, Any]:
+        observed = self.read(ctx, self.identify(ctx, spec))
+        if observed is None:
+            raise RetryableError(f"disk {spec.name} not visible after write", code="ResourceNotFound")
+        return observed

@@ -1,0 +1,193 @@
+"""``azure.storage_account``: a storage account and its blob-service data-protection settings.
+Cloud id: its ARM id.
+
+Invariants
+- create is a PUT (LRO): adopting an existing account converges it; then the blob service's
+  versioning, soft delete and point-in-time restore are written with
+  ``blob_services.set_service_properties`` (always, so an adopted account converges too).
+- update PATCHes only the account when account settings changed and PUTs the blob service
+  properties only when a blob setting changed.
+- name, resource_group, location and kind force replacement; everything else is in place.
+- ``blob_soft_delete_days`` / ``point_in_time_restore_days`` of ``None`` mean "off" (written as
+  disabled); point-in-time restore needs versioning, soft delete for longer than the restore
+  window, and change feed (turned on with it).
+- names come from the cloud id, locations are compared in short form, so ARM's casing never
+  shows as a diff.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from modelinfra.errors import RetryableError
+from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.names import (
+    AzureTags,
+    Location,
+    ResourceGroupName,
+    StorageAccountName,
+    normalise_location,
+)
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.spec.fields import SpecModel
+
+BLOB_SETTINGS = ("blob_versioning", "blob_soft_delete_days", "point_in_time_restore_days")
+ACCOUNT_SETTINGS = ("sku", "access_tier", "min_tls_version", "allow_blob_public_access", "https_only", "tags")
+
+Sku = Literal[
+    "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS",
+    "Premium_LRS", "Premium_ZRS",
+]
+
+
+class StorageAccountSpec(SpecModel):
+    name: StorageAccountName
+    resource_group: ResourceGroupName
+    location: Location
+    sku: Sku = "Standard_LRS"
+    kind: Literal["StorageV2", "BlobStorage", "BlockBlobStorage", "FileStorage", "Storage"] = "StorageV2"
+    access_tier: Literal["Hot", "Cool", "Cold", "Premium"] | None = "Hot"
+    min_tls_version: Literal["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"] = "TLS1_2"
+    allow_blob_public_access: bool = False
+    https_only: bool = True
+    blob_versioning: bool = False
+    blob_soft_delete_days: int | None = Field(default=None, ge=1, le=365)
+    point_in_time_restore_days: int | None = Field(default=None, ge=1, le=365)
+    tags: AzureTags
+
+    @model_validator(mode="after")
+    def _restore_needs_versioning_and_soft_delete(self) -> StorageAccountSpec:
+        days = self.point_in_time_restore_days
+        if days is None:
+            return self
+        if not self.blob_versioning:
+            raise ValueError("point_in_time_restore_days requires blob_versioning: true")
+        if self.blob_soft_delete_days is None:
+            raise ValueError("point_in_time_restore_days requires blob_soft_delete_days")
+        if days >= self.blob_soft_delete_days:
+            raise ValueError(f"point_in_time_restore_days ({days}) must be less than blob_soft_delete_days "
+                             f"({self.blob_soft_delete_days})")
+        return self
+
+
+class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
+    type_name: ClassVar[str] = "azure.storage_account"
+    cloud: ClassVar[str] = "azure"
+    spec_model = StorageAccountSpec
+    computed: ClassVar[tuple[str, ...]] = ("id", "primary_blob_endpoint")
+    force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "kind")
+    taggable: ClassVar[bool] = True
+
+    def identify(self, ctx: ResourceContext, spec: StorageAccountSpec) -> str:
+        return account_id(ctx, spec.resource_group, spec.name)
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        if "location" in attributes:
+            attributes = {**attributes, "location": normalise_location(attributes["location"])}
+        return attributes
+
+    # -- read ------------------------------------------------------------------------------------
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
+        client = ctx.session.mgmt("storage")
+        account = read_or_none(f"reading storage account {name}",
+                               lambda: client.storage_accounts.get_properties(group, name))
+        if account is None:
+            return None
+        body = account.as_dict()
+        props = body.get("properties") or {}
+        blob = read_or_none(f"reading blob service of {name}",
+                            lambda: client.blob_services.get_service_properties(group, name))
+        blob_props = (blob.as_dict().get("properties") or {}) if blob is not None else {}
+        soft = blob_props.get("deleteRetentionPolicy") or {}
+        restore = blob_props.get("restorePolicy") or {}
+        return self.normalise({
+            "name": name,
+            "resource_group": group,
+            "location": body.get("location"),
+            "sku": (body.get("sku") or {}).get("name"),
+            "kind": body.get("kind"),
+            "access_tier": props.get("accessTier"),
+            "min_tls_version": props.get("minimumTlsVersion"),
+            "allow_blob_public_access": bool(props.get("allowBlobPublicAccess", False)),
+            "https_only": bool(props.get("supportsHttpsTrafficOnly", True)),
+            "blob_versioning": bool(blob_props.get("isVersioningEnabled", False)),
+            "blob_soft_delete_days": soft.get("days") if soft.get("enabled") else None,
+            "point_in_time_restore_days": restore.get("days") if restore.get("enabled") else None,
+            "tags": strip_managed_tags(body.get("tags")),
+            "id": cloud_id,
+            "primary_blob_endpoint": (props.get("primaryEndpoints") or {}).get("blob"),
+        })
+
+    # -- write -----------------------------------------------------------------------------------
+    def create(self, ctx: ResourceContext, spec: StorageAccountSpec) -> dict[str, Any]:
+        client = ctx.session.mgmt("storage")
+        body = {
+            "location": normalise_location(spec.location),
+            "kind": spec.kind,
+            **self._account_body(ctx, spec),
+        }
+        with azure_errors(f"creating storage account {spec.name}"):
+            client.storage_accounts.begin_create(spec.resource_group, spec.name, body).result()
+        self._write_blob_service(ctx, spec)
+        return self._reread(ctx, spec)
+
+    def update(
+        self, ctx: ResourceContext, spec: StorageAccountSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        changed = {str(getattr(c, "path", c)).split(".")[0].split("[")[0] for c in changes}
+        client = ctx.session.mgmt("storage")
+        if not changes or changed & set(ACCOUNT_SETTINGS):
+            with azure_errors(f"updating storage account {spec.name}"):
+                client.storage_accounts.update(spec.resource_group, spec.name, self._account_body(ctx, spec))
+        if not changes or changed & set(BLOB_SETTINGS):
+            self._write_blob_service(ctx, spec)
+        return self._reread(ctx, spec)
+
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        parsed = arm_ids.parse(cloud_id)
+        client = ctx.session.mgmt("storage")
+        ignore_not_found(f"deleting storage account {parsed.name}",
+                         lambda: client.storage_accounts.delete(parsed.resource_group or "", parsed.name))
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _account_body(ctx: ResourceContext, spec: StorageAccountSpec) -> dict[str, Any]:
+        """The settings shared by create (PUT) and update (PATCH)."""
+        properties: dict[str, Any] = {
+            "minimumTlsVersion": spec.min_tls_version,
+            "allowBlobPublicAccess": spec.allow_blob_public_access,
+            "supportsHttpsTrafficOnly": spec.https_only,
+        }
+        if spec.access_tier is not None:
+            properties["accessTier"] = spec.access_tier
+        return {"sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}, "properties": properties}
+
+    @staticmethod
+    def _write_blob_service(ctx: ResourceContext, spec: StorageAccountSpec) -> None:
+        soft, restore = spec.blob_soft_delete_days, spec.point_in_time_restore_days
+        properties: dict[str, Any] = {
+            "isVersioningEnabled": spec.blob_versioning,
+            "deleteRetentionPolicy": {"enabled": True, "days": soft} if soft else {"enabled": False},
+            "restorePolicy": {"enabled": True, "days": restore} if restore else {"enabled": False},
+        }
+        if restore:
+            properties["changeFeed"] = {"enabled": True}  # required by point-in-time restore
+        client = ctx.session.mgmt("storage")
+        with azure_errors(f"setting blob service properties of {spec.name}"):
+            client.blob_services.set_service_properties(spec.resource_group, spec.name, {"properties": properties})
+
+    def _reread(self, ctx: ResourceContext, spec: StorageAccountSpec) -> dict[str, Any]:
+        observed = self.read(ctx, self.identify(ctx, spec))
+        if observed is None:
+            raise RetryableError(f"storage account {spec.name} not visible after write", code="ResourceNotFound")
+        return observed
+
+
+def account_id(ctx: ResourceContext, resource_group: str, name: str) -> str:
+    return arm_ids.resource_id(ctx.session.subscription_id, resource_group, "Microsoft.Storage",
+                               "storageAccounts", name)

@@ -1,0 +1,48 @@
+"""moto server on a loopback port, with the project's AWS Backup extensions installed.
+
+moto's ``DomainDispatcherApplication`` builds one Flask app per AWS service on first use, through
+a factory it is given. We give it a factory that builds moto's own app and, for ``backup``,
+installs ``backup_ext`` on it; every other service is moto untouched. One endpoint serves them all,
+exactly as ``ThreadedMotoServer`` does.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from modelinfra.sandbox.base import RunningService
+
+
+def create_app(service: Any) -> Any:
+    """moto's Flask app for ``service``, extended where moto falls short of the real API."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    app = create_backend_app(service)
+    if service == "backup":
+        from modelinfra.sandbox.aws.backup_ext import install
+
+        install(app)
+    return app
+
+
+def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService:
+    """Start moto (with the Backup extensions) in a daemon thread; ``port=0`` picks a free port.
+
+    The returned service's ``url`` is the endpoint for every AWS client (``endpoint_url``).
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    app = DomainDispatcherApplication(create_app)
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    thread.start()
+    bound_host, bound_port = server.server_address[:2]
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+    return RunningService("aws", f"http://{bound_host}:{bound_port}", stop, handle=server)

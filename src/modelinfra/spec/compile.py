@@ -1,0 +1,232 @@
+"""From a spec file to a validated ``Spec``: every problem found, positioned, before any cloud call.
+
+``compile_spec(path, cli_vars, environ)`` runs, collecting problems instead of stopping at the first:
+document shape → variables → references (targets, attributes, env) → graph cycles → providers →
+resource properties against each handler's ``spec_model`` (fields whose value is only known after
+apply are skipped) → lifecycle paths → outputs. Any problem raises ``SpecError`` with all of them.
+No cloud SDK is imported; handlers are looked up only for their models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from modelinfra.errors import Problem, SpecError
+from modelinfra.graph.dag import Graph
+from modelinfra.providers.registry import HANDLERS, handler_for
+from modelinfra.spec.evaluator import Evaluator
+from modelinfra.spec.expressions import ExpressionError, Reference, find_references
+from modelinfra.spec.loader import Document, load_document
+from modelinfra.spec.model import SpecDocument
+from modelinfra.spec.providers import ProvidersConfig
+from modelinfra.spec.pydantic_problems import problems_from_validation
+from modelinfra.spec.spec import Resource, Spec
+from modelinfra.values import UNKNOWN, contains_unknown
+
+
+def compile_spec(
+    path: Path | str, cli_vars: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+) -> Spec:
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    doc = load_document(path)
+    try:
+        model = SpecDocument.model_validate(doc.data)
+    except ValidationError as exc:
+        raise SpecError(problems_from_validation(doc, exc)) from None
+    problems: list[Problem] = []
+    variables = _resolve_variables(doc, model, dict(cli_vars or {}), environ, problems)
+    resources = _resources(doc, model, problems)
+    _check_references(doc, model, resources, variables, environ, problems)
+    graph = Graph({a: r.dependencies & resources.keys() for a, r in resources.items()})
+    cycle = graph.find_cycle()
+    if cycle:
+        problems.append(doc.problem(("resources", cycle[0]), "dependency cycle: " + " -> ".join(cycle)))
+    if problems:
+        raise SpecError(problems)
+
+    spec = Spec(
+        document=doc,
+        name=model.name,
+        variables=variables,
+        providers=ProvidersConfig(),
+        state=model.state,
+        resources=resources,
+        outputs=model.outputs,
+        graph=graph,
+        environ=dict(environ),
+        digest="",
+    )
+    evaluator = Evaluator(spec)
+    spec.providers = _providers(doc, model, evaluator, resources, problems)
+    for address in graph.topological_order():
+        problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
+    for name, output in model.outputs.items():
+        try:
+            evaluator.evaluate(output.value)
+        except ExpressionError as exc:  # pragma: no cover - parse errors were reported above
+            problems.append(doc.problem(("outputs", name, "value"), str(exc)))
+    if problems:
+        raise SpecError(problems)
+    spec.digest = _digest(doc, variables, environ, model)
+    return spec
+
+
+def _resolve_variables(
+    doc: Document, model: SpecDocument, cli_vars: dict[str, str], environ: Mapping[str, str], problems: list[Problem]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in cli_vars:
+        if name not in model.variables:
+            problems.append(doc.problem(("variables",), f"--var {name}: no such variable is declared"))
+    for name, decl in model.variables.items():
+        raw = cli_vars.get(name, environ.get(f"MODELINFRA_VAR_{name}"))
+        if raw is not None:
+            values[name] = _coerce(raw, decl.default)
+        elif decl.default is not None:
+            values[name] = decl.default
+        else:
+            problems.append(doc.problem(("variables", name), f"variable {name} has no value; pass --var {name}=VALUE "
+                                        f"or set MODELINFRA_VAR_{name}"))
+    return values
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """A ``--var`` string, typed like the variable's default (number/bool/list/map)."""
+    if isinstance(default, str) or default is None:
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _resources(doc: Document, model: SpecDocument, problems: list[Problem]) -> dict[str, Resource]:
+    resources: dict[str, Resource] = {}
+    for address, decl in model.resources.items():
+        where = ("resources", address)
+        if decl.type not in HANDLERS:
+            problems.append(doc.problem((*where, "type"), f"unknown resource type {decl.type!r}; known types: "
+                                        + ", ".join(sorted(HANDLERS))))
+        deps = {ref.name for _, ref in find_references(decl.properties) if isinstance(ref, Reference)
+                and ref.kind == "resource"}
+        resources[address] = Resource(
+            address=address,
+            type=decl.type,
+            properties=decl.properties,
+            depends_on=list(decl.depends_on),
+            lifecycle=decl.lifecycle,
+            dependencies=deps | set(decl.depends_on),
+            line=doc.position(where)[0],
+        )
+    return resources
+
+
+def _check_references(
+    doc: Document,
+    model: SpecDocument,
+    resources: dict[str, Resource],
+    variables: dict[str, Any],
+    environ: Mapping[str, str],
+    problems: list[Problem],
+) -> None:
+    blocks: list[tuple[tuple[str | int, ...], Any]] = [(("providers",), model.providers)]
+    for address, resource in resources.items():
+        blocks.append((("resources", address, "properties"), resource.properties))
+        for index, dep in enumerate(resource.depends_on):
+            if dep not in resources:
+                problems.append(doc.problem(("resources", address, "depends_on", index),
+                                            f"depends_on names {dep!r}, which is not a resource in this spec"))
+            elif dep == address:
+                problems.append(doc.problem(("resources", address, "depends_on", index),
+                                            "a resource cannot depend on itself"))
+    for name, output in model.outputs.items():
+        blocks.append((("outputs", name, "value"), output.value))
+    for prefix, value in blocks:
+        for sub, ref in find_references(value):
+            where = (*prefix, *sub)
+            if isinstance(ref, ExpressionError):
+                problems.append(doc.problem(where, str(ref)))
+            elif ref.kind == "var" and ref.name not in model.variables:
+                problems.append(doc.problem(where, f"{ref}: no variable {ref.name!r} is declared"))
+            elif ref.kind == "env" and ref.name not in environ:
+                problems.append(doc.problem(where, f"{ref}: environment variable {ref.name} is not set"))
+            elif ref.kind == "resource":
+                message = _resource_reference_problem(ref, resources, prefix)
+                if message:
+                    problems.append(doc.problem(where, message))
+
+
+def _resource_reference_problem(ref: Reference, resources: dict[str, Resource], prefix: tuple[Any, ...]) -> str | None:
+    target = resources.get(ref.name)
+    if target is None:
+        return f"{ref}: no resource {ref.name!r} in this spec"
+    if prefix[:1] == ("providers",):
+        return f"{ref}: providers cannot reference resources"
+    if target.type not in HANDLERS:
+        return None  # reported on the target's type
+    handler = handler_for(target.type)
+    attr = ref.attr[0]
+    if attr in handler.spec_model.model_fields or attr in handler.computed:
+        return None
+    known = sorted({*handler.spec_model.model_fields, *handler.computed})
+    return f"{ref}: {target.type} has no attribute {attr!r} (known: {', '.join(known)})"
+
+
+def _providers(
+    doc: Document, model: SpecDocument, evaluator: Evaluator, resources: dict[str, Resource], problems: list[Problem]
+) -> ProvidersConfig:
+    clouds = {r.type.split(".", 1)[0] for r in resources.values()}
+    for cloud in sorted(clouds - model.providers.keys()):
+        problems.append(doc.problem(("providers",), f"resources of type {cloud}.* need a providers.{cloud} block"))
+    raw = evaluator.evaluate(model.providers)
+    try:
+        return ProvidersConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(doc, exc, ("providers",)))
+        return ProvidersConfig()
+
+
+def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator) -> list[Problem]:
+    handler = handler_for(resource.type)
+    values = evaluator.properties(resource.address)
+    prefix = ("resources", resource.address, "properties")
+
+    def known(loc: tuple[Any, ...]) -> bool:
+        value: Any = values
+        for part in loc:
+            if value is UNKNOWN:
+                return False
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return True
+        return not contains_unknown(value)
+
+    try:
+        handler.spec_model.model_validate(values)
+    except ValidationError as exc:
+        return problems_from_validation(doc, exc, prefix, keep=known)
+    problems = []
+    fields = handler.spec_model.model_fields
+    for index, path in enumerate(resource.lifecycle.ignore_changes):
+        if path.split(".", 1)[0].split("[", 1)[0] not in fields:
+            problems.append(doc.problem(("resources", resource.address, "lifecycle", "ignore_changes", index),
+                                        f"{path!r} is not a property of {resource.type}"))
+    return problems
+
+
+def _digest(doc: Document, variables: dict[str, Any], environ: Mapping[str, str], model: SpecDocument) -> str:
+    """Identity of what was planned: the spec text, the variable values and the env values it reads."""
+    env_names = sorted({ref.name for _, ref in find_references(doc.data)
+                        if isinstance(ref, Reference) and ref.kind == "env"})
+    payload = json.dumps({"text": doc.text, "vars": variables, "env": {n: environ.get(n) for n in env_names}},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,72 @@
+"""Evaluate a spec's expressions against what is known: the spec itself and, optionally, the
+attributes of resources that already exist.
+
+``known[address]`` holds a resource's attributes (from state, refresh or apply). Addresses in
+``pending`` are being created or replaced, so their computed attributes are UNKNOWN even if an
+old value is known. A reference to a property the spec sets resolves to the spec's (evaluated)
+value; to an unset property, to the known value or the model's default; to a computed attribute,
+to the known value or UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from modelinfra.providers.registry import handler_for
+from modelinfra.spec.expressions import Reference, dig, evaluate
+from modelinfra.values import UNKNOWN
+
+if TYPE_CHECKING:
+    from modelinfra.spec.spec import Spec
+
+
+class Evaluator:
+    def __init__(
+        self,
+        spec: Spec,
+        known: Mapping[str, Mapping[str, Any]] | None = None,
+        pending: set[str] | frozenset[str] = frozenset(),
+    ):
+        self.spec = spec
+        self.known = dict(known or {})
+        self.pending = set(pending)
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    def evaluate(self, value: Any) -> Any:
+        return evaluate(value, self.lookup)
+
+    def properties(self, address: str) -> dict[str, Any]:
+        """The resource's properties with every expression evaluated (memoised)."""
+        if address not in self._cache:
+            self._cache[address] = self.evaluate(self.spec.resources[address].properties)
+        return self._cache[address]
+
+    def lookup(self, ref: Reference) -> Any:
+        if ref.kind == "var":
+            return self.spec.variables[ref.name]
+        if ref.kind == "env":
+            return self.spec.environ[ref.name]
+        resource = self.spec.resources[ref.name]
+        handler = handler_for(resource.type)
+        attr, rest = ref.attr[0], ref.attr[1:]
+        known = self.known.get(ref.name) if ref.name not in self.pending else None
+        if attr in resource.properties:
+            return _dig(self.properties(ref.name)[attr], rest)
+        if attr in handler.spec_model.model_fields:
+            if known is not None and attr in known:
+                return _dig(known[attr], rest)
+            field = handler.spec_model.model_fields[attr]
+            if not field.is_required():
+                return _dig(field.get_default(call_default_factory=True), rest)
+            return UNKNOWN
+        if known is not None and attr in known:
+            return _dig(known[attr], rest)
+        return UNKNOWN
+
+
+def _dig(value: Any, rest: tuple[str, ...]) -> Any:
+    try:
+        return dig(value, rest)
+    except KeyError:
+        return UNKNOWN

@@ -1,0 +1,120 @@
+"""What a state backend is: three small capabilities, each one method or so (as Terraform's statemgr).
+
+- ``StateReader.read()`` returns the stored state, or ``None`` when there is none yet. A corrupt or
+  unsupported document raises ``StateError``. A read never sees a half-written state.
+- ``StateWriter.write(state)`` stores ``state`` as given (serial and lineage are the manager's
+  business) so that a reader sees the old or the new document, never a mix, and keeps the previous
+  document recoverable.
+- ``StateLocker.lock(operation, timeout)`` takes the exclusive writer lock or raises
+  ``LockHeldError`` naming the holder (pid, user@host, operation, since when); ``timeout`` > 0
+  waits up to that many seconds first. ``unlock()`` releases the lock this backend holds;
+  ``force_unlock()`` removes anyone's lock (returns whether there was one).
+
+A backend is all three (``StateBackend``). Every backend runs the one conformance suite in
+``tests/state/conformance.py``. A remote backend fits the same shape: S3 would write with a
+conditional put and lock with a conditional lock object; Azure blob would lock with a lease.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from modelinfra.errors import LockHeldError, StateError
+from modelinfra.state.model import State
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds a state lock: a random ``id``, the holder's ``pid``, ``host`` and ``user``, the
+    ``operation`` (apply, destroy, import...), ``created`` (ISO 8601, UTC) and the lock's ``path``
+    (a file path or URL)."""
+
+    id: str
+    pid: int
+    host: str
+    user: str
+    operation: str
+    created: str
+    path: str
+
+    @classmethod
+    def for_this_process(cls, operation: str, path: str) -> LockInfo:
+        return cls(
+            id=str(uuid.uuid4()),
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            user=_current_user(),
+            operation=operation,
+            created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            path=path,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> LockInfo:
+        """Parse a lock document; raises ``StateError`` when it is not one."""
+        try:
+            return cls(
+                id=str(data["id"]), pid=int(data["pid"]), host=str(data["host"]), user=str(data["user"]),
+                operation=str(data["operation"]), created=str(data["created"]), path=str(data["path"]),
+            )
+        except (TypeError, KeyError, ValueError) as exc:
+            raise StateError(f"not a lock document ({exc!r})") from None
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+    def holder(self) -> str:
+        """``pid 123 (alice@build-7) for 'apply' since 2025-01-01T10:00:00Z``."""
+        return f"pid {self.pid} ({self.user}@{self.host}) for {self.operation!r} since {self.created}"
+
+
+def lock_held_error(info: LockInfo | None, path: str, why: str = "") -> LockHeldError:
+    """The one message every backend gives when the lock is taken: who, what, since when, and what
+    to do about it. ``info`` is None when the lock document itself is unreadable."""
+    who = f"by {info.holder()} (lock id {info.id})" if info else "(its lock document is unreadable)"
+    reason = f" {why}" if why else ""
+    return LockHeldError(
+        f"state is locked {who}: {path}.{reason} Wait for it with --lock-timeout SECONDS; if that process "
+        f"is gone, release the lock with `modelinfra state unlock SPEC`."
+    )
+
+
+@runtime_checkable
+class StateReader(Protocol):
+    def read(self) -> State | None: ...
+
+
+@runtime_checkable
+class StateWriter(Protocol):
+    def write(self, state: State) -> None: ...
+
+
+@runtime_checkable
+class StateLocker(Protocol):
+    def lock(self, operation: str, timeout: float = 0.0) -> LockInfo: ...
+
+    def unlock(self) -> None: ...
+
+    def force_unlock(self) -> bool: ...
+
+
+@runtime_checkable
+class StateBackend(StateReader, StateWriter, StateLocker, Protocol):
+    """Everything ``StateManager`` needs from where the state lives."""
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers running as an arbitrary uid)
+        return str(os.getuid())

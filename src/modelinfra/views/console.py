@@ -1,0 +1,41 @@
+"""Terminal consoles: colour only on a TTY, never with NO_COLOR or ``--no-color``; never wrap."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+
+from rich.console import Console
+
+_no_color_flag = False
+
+
+def disable_color() -> None:
+    global _no_color_flag
+    _no_color_flag = True
+    stdout.cache_clear()
+    stderr.cache_clear()
+
+
+def _make(file: object) -> Console:
+    no_color = _no_color_flag or "NO_COLOR" in os.environ
+    return Console(file=file, no_color=no_color, highlight=False, soft_wrap=True, emoji=False,  # type: ignore[arg-type]
+                   markup=False, width=None if _isatty(file) else 10_000)
+
+
+def _isatty(file: object) -> bool:
+    try:
+        return bool(file.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+@cache
+def stdout() -> Console:
+    return _make(sys.stdout)
+
+
+@cache
+def stderr() -> Console:
+    return _make(sys.stderr)

@@ -1,0 +1,204 @@
+"""``aws.s3_object`` against moto server over HTTP: upload, SHA-256 identity, out-of-band edits."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from modelinfra.errors import TerminalError
+from modelinfra.plans.diff import diff_attributes
+from modelinfra.providers.aws.s3_object import S3ObjectHandler
+from modelinfra.providers.aws.s3_object_spec import S3ObjectSpec
+from modelinfra.providers.aws.session import AwsSession
+from modelinfra.providers.base import ResourceContext
+from modelinfra.reporting import Reporter
+from modelinfra.settings import Settings
+from modelinfra.spec.providers import AwsProviderConfig
+from tests.providers.conformance import check_lifecycle
+
+HANDLER = S3ObjectHandler()
+
+
+class RecordingReporter(Reporter):
+    def __init__(self) -> None:
+        self.transfers: list[tuple[str, int, int]] = []
+        self._lock = threading.Lock()
+
+    def transfer(self, address: str, done_bytes: int, total_bytes: int) -> None:
+        with self._lock:
+            self.transfers.append((address, done_bytes, total_bytes))
+
+
+@pytest.fixture
+def reporter() -> RecordingReporter:
+    return RecordingReporter()
+
+
+@pytest.fixture
+def ctx(aws_env: dict[str, str], tmp_path: Path, reporter: RecordingReporter) -> ResourceContext:
+    session = AwsSession(AwsProviderConfig(region="us-east-1"), Settings(max_attempts=3))
+    return ResourceContext(stack="s3test", address="artifact", spec_dir=tmp_path, session=session, reporter=reporter)
+
+
+@pytest.fixture
+def bucket(ctx: ResourceContext, unique_name: str) -> Iterator[str]:
+    """A fresh versioned bucket, emptied and deleted afterwards."""
+    from modelinfra.providers.aws.s3_bucket import S3BucketHandler
+
+    name = f"mi-obj-{unique_name}"
+    client = ctx.session.client("s3")
+    client.create_bucket(Bucket=name)
+    client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    yield name
+    S3BucketHandler().delete(ctx, name, {"force_destroy": True})
+
+
+def write(ctx: ResourceContext, name: str, data: bytes) -> str:
+    (ctx.spec_dir / name).write_bytes(data)
+    return name
+
+
+def spec(**props: object) -> S3ObjectSpec:
+    return S3ObjectSpec.model_validate(props)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_object_conformance_update_uploads_new_content(ctx: ResourceContext, bucket: str) -> None:
+    v1 = write(ctx, "v1.bin", b"weights v1")
+    v2 = write(ctx, "v2.bin", b"weights v2")
+    final = check_lifecycle(
+        HANDLER, ctx,
+        spec(bucket=bucket, key="models/m.bin", source=v1, metadata={"team": "ml"}),
+        spec(bucket=bucket, key="models/m.bin", source=v2, metadata={"team": "ml"}),
+    )
+    assert final["sha256"] == sha(b"weights v2")
+    assert final["url"] == f"s3://{bucket}/models/m.bin"
+    assert final["https_url"].endswith(f"/{bucket}/models/m.bin")
+    assert final["metadata"] == {"team": "ml"}  # modelinfra-sha256 is not shown as user metadata
+
+
+def test_sha256_is_stored_in_metadata_and_content_type_guessed(ctx: ResourceContext, bucket: str) -> None:
+    source = write(ctx, "config.json", b'{"layers": 12}')
+    attrs = HANDLER.create(ctx, spec(bucket=bucket, key="config.json", source=source))
+    head = ctx.session.client("s3").head_object(Bucket=bucket, Key="config.json")
+    assert head["Metadata"]["modelinfra-sha256"] == sha(b'{"layers": 12}') == attrs["sha256"]
+    assert head["ContentType"] == "application/json" == attrs["content_type"]
+    assert attrs["version_id"] and attrs["etag"] and attrs["size"] == 14
+
+
+def test_large_file_goes_up_multipart_with_progress_to_the_total(
+    ctx: ResourceContext, bucket: str, reporter: RecordingReporter
+) -> None:
+    data = os.urandom(20 * 1024 * 1024 + 123)
+    source = write(ctx, "model.safetensors", data)
+    attrs = HANDLER.create(ctx, spec(bucket=bucket, key="big/model.safetensors", source=source))
+    assert attrs["sha256"] == sha(data)
+    assert attrs["size"] == len(data)
+    assert attrs["etag"].endswith("-3")  # 3 parts of 8 MiB: a multipart ETag, not an MD5
+    assert len(reporter.transfers) > 3
+    assert {t[0] for t in reporter.transfers} == {"artifact"}
+    assert all(t[2] == len(data) for t in reporter.transfers)
+    assert max(t[1] for t in reporter.transfers) == len(data)
+    body = ctx.session.client("s3").get_object(Bucket=bucket, Key="big/model.safetensors")["Body"].read()
+    assert sha(body) == sha(data)
+
+
+def test_out_of_band_overwrite_shows_as_a_difference(ctx: ResourceContext, bucket: str) -> None:
+    source = write(ctx, "m.bin", b"ours")
+    want = spec(bucket=bucket, key="m.bin", source=source)
+    HANDLER.create(ctx, want)
+    client = ctx.session.client("s3")
+
+    client.put_object(Bucket=bucket, Key="m.bin", Body=b"theirs", ContentType="application/octet-stream")  # no sha
+    changes = diff_attributes(HANDLER.desired(ctx, want), HANDLER.read(ctx, f"{bucket}/m.bin"))
+    assert [(c.path, c.before, c.after) for c in changes] == [("sha256", None, sha(b"ours"))]
+
+    client.put_object(Bucket=bucket, Key="m.bin", Body=b"forged", ContentType="application/octet-stream", Metadata={"modelinfra-sha256": "0" * 64})
+    observed = HANDLER.read(ctx, f"{bucket}/m.bin")
+    assert [c.path for c in diff_attributes(HANDLER.desired(ctx, want), observed)] == ["sha256"]
+
+    HANDLER.update(ctx, want, observed, diff_attributes(HANDLER.desired(ctx, want), observed))
+    assert client.get_object(Bucket=bucket, Key="m.bin")["Body"].read() == b"ours"
+    assert not diff_attributes(HANDLER.desired(ctx, want), HANDLER.read(ctx, f"{bucket}/m.bin"))
+
+
+def test_changed_local_file_is_an_update(ctx: ResourceContext, bucket: str) -> None:
+    source = write(ctx, "m.bin", b"one")
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    write(ctx, "m.bin", b"two, longer")
+    observed = HANDLER.read(ctx, f"{bucket}/m.bin")
+    changes = diff_attributes(HANDLER.desired(ctx, spec(bucket=bucket, key="m.bin", source=source)), observed,
+                              force_new=HANDLER.force_new)
+    assert [(c.path, c.forces_replacement) for c in changes] == [("sha256", False)]
+
+
+def test_metadata_change_alone_keeps_the_bytes(ctx: ResourceContext, bucket: str, reporter: RecordingReporter) -> None:
+    source = write(ctx, "m.bin", b"stable bytes")
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    target = spec(bucket=bucket, key="m.bin", source=source, metadata={"stage": "prod"}, storage_class="STANDARD_IA")
+    observed = HANDLER.read(ctx, f"{bucket}/m.bin")
+    changes = diff_attributes(HANDLER.desired(ctx, target), observed)
+    assert {c.path for c in changes} == {"metadata.stage", "storage_class"}
+    after = HANDLER.update(ctx, target, observed, changes)
+    assert after["metadata"] == {"stage": "prod"} and after["storage_class"] == "STANDARD_IA"
+    assert after["sha256"] == sha(b"stable bytes") and after["version_id"] != observed["version_id"]
+    assert not diff_attributes(HANDLER.desired(ctx, target), after)
+
+
+def test_delete_leaves_older_versions_and_missing_is_success(ctx: ResourceContext, bucket: str) -> None:
+    from modelinfra.providers.aws.s3_object import list_versions
+
+    source = write(ctx, "m.bin", b"v")
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    HANDLER.delete(ctx, f"{bucket}/m.bin", {})
+    assert HANDLER.read(ctx, f"{bucket}/m.bin") is None  # current version is a delete marker
+    assert [v["sha256"] for v in list_versions(ctx, bucket, "m.bin")] == [sha(b"v")]
+    HANDLER.delete(ctx, f"{bucket}/m.bin", {})
+    HANDLER.delete(ctx, "mi-no-such-bucket-xyz/m.bin", {})
+
+
+def test_missing_source_file_is_a_terminal_error(ctx: ResourceContext, bucket: str) -> None:
+    with pytest.raises(TerminalError, match="source file .*nope.bin does not exist"):
+        HANDLER.desired(ctx, spec(bucket=bucket, key="k", source="nope.bin"))
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"key": "k"}, "source is required"),
+        ({"key": "k", "restore_at": "2026-01-01T00:00:00Z", "version_id": "v"}, "mutually exclusive"),
+        ({"key": "k", "restore_at": "2026-01-01T00:00:00"}, "needs a timezone"),
+        ({"key": "k", "source": "f", "metadata": {"modelinfra-sha256": "x"}}, "prefix is reserved"),
+        ({"key": "k", "source": "f", "metadata": {"Team": "x"}}, "lowercase"),
+        ({"key": "k", "source": "f", "storage_class": "COLD"}, "storage_class"),
+        ({"key": "", "source": "f"}, "at least 1 character"),
+    ],
+)
+def test_invalid_object_specs_are_rejected(props: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        spec(bucket="some-bucket", **props)
+
+
+def test_content_type_default_falls_back_to_octet_stream() -> None:
+    assert spec(bucket="b-b", key="k", source="weights.bin").content_type == "application/octet-stream"
+    assert spec(bucket="b-b", key="k", source="notes.txt").content_type == "text/plain"
+    assert spec(bucket="b-b", key="k", source="x.bin", content_type="text/csv").content_type == "text/csv"
+
+
+def test_list_versions_ignores_keys_that_merely_share_the_prefix(ctx: ResourceContext, bucket: str) -> None:
+    from modelinfra.providers.aws.s3_object import list_versions
+
+    source = write(ctx, "m.bin", b"data")
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin.old", source=source))
+    versions = list_versions(ctx, bucket, "m.bin")
+    assert len(versions) == 1 and versions[0]["is_latest"] and versions[0]["sha256"] == sha(b"data")

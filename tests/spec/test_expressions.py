@@ -1,0 +1,39 @@
+import pytest
+
+from modelinfra.spec.expressions import ExpressionError, Reference, evaluate, find_references, parse_reference
+from modelinfra.values import UNKNOWN
+
+
+def lookup(ref: Reference):
+    table = {"var.env": "dev", "var.size": 8, "rg.name": "grp", "rg.id": UNKNOWN, "var.flag": True}
+    return table[ref.text]
+
+
+def test_whole_string_reference_keeps_the_type():
+    assert evaluate("${var.size}", lookup) == 8
+    assert evaluate({"a": ["${var.flag}"]}, lookup) == {"a": [True]}
+
+
+def test_embedded_reference_interpolates_text():
+    assert evaluate("models${var.env}-${var.size}", lookup) == "modelsdev-8"
+
+
+def test_any_unknown_part_makes_the_string_unknown():
+    assert evaluate("${rg.id}", lookup) is UNKNOWN
+    assert evaluate("x-${rg.id}", lookup) is UNKNOWN
+
+
+def test_double_dollar_escapes_a_literal():
+    assert evaluate("$${not.a.ref} ${var.env}", lookup) == "${not.a.ref} dev"
+
+
+@pytest.mark.parametrize("inner", ["", "rg", "var.a.b", "a b.c", "1x.y"])
+def test_malformed_references_are_errors(inner):
+    with pytest.raises(ExpressionError):
+        parse_reference(inner)
+
+
+def test_find_references_reports_paths_and_errors():
+    found = list(find_references({"a": ["x ${rg.name}"], "b": "${}"}))
+    assert found[0][0] == ("a", 0) and found[0][1] == Reference("resource", "rg", ("name",), "rg.name")
+    assert found[1][0] == ("b",) and isinstance(found[1][1], ExpressionError)
