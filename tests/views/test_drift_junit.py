@@ -8,7 +8,17 @@ import pytest
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.views.drift_junit import render, xml_text
 from modelinfra.views.drift_report import render_report
-from tests.views import GENERATED_AT, SPEC, deleted, in_sync, mixed_report, modified, not_created, pending, report
+from tests.views import (
+    GENERATED_AT,
+    SPEC,
+    deleted,
+    in_sync,
+    mixed_report,
+    modified,
+    not_created,
+    pending,
+    report,
+)
 
 # The shape of the common Jenkins/Surefire junit-10.xsd: per element, the attributes it allows,
 # those it requires, and the child elements it allows.

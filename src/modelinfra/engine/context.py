@@ -35,10 +35,12 @@ class RunContext:
 
     def resource_context(self, address: str, type_name: str) -> ResourceContext:
         handler = handler_for(type_name)
+        declared = self.spec.resources.get(address)
         return ResourceContext(
             stack=self.spec.name,
             address=address,
             spec_dir=self.spec.directory,
             session=self.session(handler.cloud),
             reporter=self.reporter,
+            hard_delete=bool(declared and declared.lifecycle.hard_delete),
         )

@@ -106,7 +106,7 @@ class Executor:
             self.state.resources[address] = ResourceState(resource.type, cloud_id, {}, dependencies, "create_pending")
             self._persist()
         attributes = handler.create(ctx, model)
-        self._record(address, ResourceState(resource.type, cloud_id, self._public(handler, attributes),
+        self._record(address, ResourceState(resource.type, cloud_id, self._public(handler, attributes, model),
                                             dependencies, "ready"))
 
     def _update(self, change: ResourceChange) -> None:
@@ -119,7 +119,8 @@ class Executor:
                                   ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
         entry = self.state.resources[change.address]
         attributes = handler.update(ctx, model, before, changes) if changes else before
-        self._record(change.address, ResourceState(resource.type, entry.id, self._public(handler, attributes),
+        self._record(change.address, ResourceState(resource.type, entry.id,
+                                                   self._public(handler, attributes, model),
                                                    sorted(resource.dependencies), "ready"))
 
     def _delete(self, address: str) -> None:
@@ -172,8 +173,14 @@ class Executor:
     def _persist(self) -> None:
         self.state = self.manager.persist(self.state)
 
-    def _public(self, handler: Any, attributes: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in (attributes or {}).items() if k not in handler.sensitive}
+    def _public(self, handler: Any, attributes: dict[str, Any], model: Any = None) -> dict[str, Any]:
+        """What state records: attributes minus secrets, plus the spec's write-only values (they
+        cannot be read back, and delete or the next plan may need them, e.g. ``force_destroy``)."""
+        public = {k: v for k, v in (attributes or {}).items() if k not in handler.sensitive}
+        if model is not None:
+            spec_values = model.model_dump(mode="json")
+            public.update({k: spec_values.get(k) for k in handler.write_only})
+        return public
 
     def _record_outputs(self) -> None:
         spec = self.run.spec

@@ -23,7 +23,7 @@ from modelinfra.engine.refresh import refresh
 from modelinfra.errors import PlanError, PreventDestroyError
 from modelinfra.graph.dag import Graph
 from modelinfra.plans.action import Action
-from modelinfra.plans.diff import diff_attributes
+from modelinfra.plans.diff import AttributeChange, diff_attributes, path_matches
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.model import State
@@ -95,6 +95,7 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
                                           cloud_id=handler.identify(ctx, model) if model else None, reason=reason))
             continue
         diff = diff_attributes(desired, before, ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
+        diff += write_only_changes(handler, model, entry.attributes, resource.lifecycle.ignore_changes)
         reason = "adopting a resource whose create was interrupted" if entry.status == "create_pending" else None
         replace = entry.status == "tainted" or entry.type != resource.type or any(c.forces_replacement for c in diff)
         if entry.status == "tainted":
@@ -124,6 +125,23 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
                 changes.append(ResourceChange(address, entry.type, Action.DELETE, {}, None, cloud_id=entry.id,
                                               reason="already gone; forgetting it"))
     return changes
+
+
+def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignore: list[str]) -> list:
+    """Write-only properties (``force_destroy``, ``source``...) cannot be read back, so they are
+    compared with the values state recorded at the last apply; a difference is an in-place update."""
+    if model is None:
+        return []
+    values = model.model_dump(mode="json")
+    return [
+        AttributeChange(name, recorded.get(name), values.get(name), path_in(name, handler.force_new))
+        for name in handler.write_only
+        if name in recorded and recorded.get(name) != values.get(name) and not path_in(name, ignore)
+    ]
+
+
+def path_in(path: str, patterns: Iterable[str]) -> bool:
+    return any(path_matches(path, p) for p in patterns)
 
 
 def _destroy_changes(state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:

@@ -59,7 +59,9 @@ class ResourceContext:
     """What a handler may know about the resource it is working on.
 
     ``session`` is the provider session of the handler's cloud (``AwsSession`` or
-    ``AzureSession``); ``spec_dir`` is the directory relative paths (``source``) resolve against.
+    ``AzureSession``); ``spec_dir`` is the directory relative paths (``source``) resolve against;
+    ``hard_delete`` is the resource's ``lifecycle.hard_delete`` (delete for real where the
+    handler's default is to archive, e.g. Azure ML model versions).
     """
 
     stack: str
@@ -67,6 +69,7 @@ class ResourceContext:
     spec_dir: Path
     session: Any
     reporter: Reporter = field(default=NULL_REPORTER)
+    hard_delete: bool = False
 
     @property
     def managed_tags(self) -> dict[str, str]:

@@ -201,3 +201,18 @@ def test_defaults_block_public_access_and_use_sse_s3(ctx: ResourceContext) -> No
     assert desired["public_access_block"] == dict.fromkeys(
         ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"], True)
     assert desired["encryption"] == {"algorithm": "AES256", "kms_key_id": None}
+
+
+def test_outside_us_east_1_create_sends_location_and_recreate_adopts(aws_env: dict[str, str], tmp_path: Path,
+                                                                    unique_name: str) -> None:
+    session = AwsSession(AwsProviderConfig(region="eu-west-1"), Settings(max_attempts=3))
+    ctx = ResourceContext(stack="s3test", address="bucket", spec_dir=tmp_path, session=session)
+    name = f"mi-eu-{unique_name}"
+    try:
+        assert HANDLER.create(ctx, spec(name=name))["region"] == "eu-west-1"
+        with pytest.raises(ClientError, match="BucketAlreadyOwnedByYou"):  # what create must absorb
+            session.client("s3").create_bucket(Bucket=name,
+                                               CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        assert HANDLER.create(ctx, spec(name=name, versioning=True))["versioning"] is True
+    finally:
+        HANDLER.delete(ctx, name, {"force_destroy": True})

@@ -202,3 +202,12 @@ def test_list_versions_ignores_keys_that_merely_share_the_prefix(ctx: ResourceCo
     HANDLER.create(ctx, spec(bucket=bucket, key="m.bin.old", source=source))
     versions = list_versions(ctx, bucket, "m.bin")
     assert len(versions) == 1 and versions[0]["is_latest"] and versions[0]["sha256"] == sha(b"data")
+
+
+def test_create_adopts_an_identical_object_without_a_new_version(ctx: ResourceContext, bucket: str) -> None:
+    source = write(ctx, "m.bin", b"same")
+    first = HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    again = HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    assert again["version_id"] == first["version_id"]
+    changed = HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source, metadata={"a": "b"}))
+    assert changed["version_id"] != first["version_id"] and changed["metadata"] == {"a": "b"}

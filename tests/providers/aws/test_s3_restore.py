@@ -6,7 +6,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -130,5 +130,7 @@ def test_restore_before_the_first_version_is_an_error(ctx: ResourceContext, hist
     at = datetime.fromisoformat(versions[2]["last_modified"]) - timedelta(days=1)
     with pytest.raises(TerminalError, match=f"no version of s3://{bucket}/errors existed at"):
         HANDLER.desired(ctx, S3ObjectSpec(bucket=bucket, key="errors", restore_at=at))
+    with pytest.raises(TerminalError, match="is in the future"):
+        HANDLER.desired(ctx, S3ObjectSpec(bucket=bucket, key="errors", restore_at=datetime.now(UTC) + timedelta(hours=1)))
     with pytest.raises(TerminalError, match="has no version nope"):
         HANDLER.desired(ctx, S3ObjectSpec(bucket=bucket, key="errors", version_id="nope"))

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.errors import is_code, map_error
-from modelinfra.providers.aws.hashing import file_sha256
+from modelinfra.providers.hashing import file_sha256
 from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
 from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
 from modelinfra.providers.aws.s3_versions import (
@@ -106,7 +106,13 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
 
     # -- create / update -------------------------------------------------------------------------
     def create(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
-        """Upload the file, or restore the chosen version; overwrites (adopts) whatever is there."""
+        """Upload the file, or restore the chosen version. Idempotent: an object already holding
+        exactly what the spec asks (same sha256, metadata, content type, storage class, restore)
+        is adopted without writing a new version; anything else there is overwritten."""
+        existing = self.read(ctx, self.identify(ctx, spec))
+        desired = self.desired(ctx, spec)
+        if existing is not None and all(existing.get(k) == v for k, v in desired.items() if v is not None):
+            return existing
         if spec.restoring:
             self._restore(ctx, spec, self._restore_target(ctx, spec))
         else:

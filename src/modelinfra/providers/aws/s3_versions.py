@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from modelinfra.errors import TerminalError
@@ -50,8 +50,13 @@ def object_history(client: Any, bucket: str, key: str) -> list[dict[str, Any]]:
 def restore_target(client: Any, bucket: str, key: str, *, at: datetime | None = None,
                    version_id: str | None = None) -> RestoreTarget:
     """The version current at ``at`` (the newest with ``LastModified <= at``), or ``version_id``.
-    ``TerminalError`` when there is no such version (none yet at ``at``, deleted at ``at``, unknown id)."""
+    ``TerminalError`` when there is no such version (none yet at ``at``, deleted at ``at``, unknown id)
+    or when ``at`` lies in the future."""
     where = f"s3://{bucket}/{key}"
+    if at is not None and at > datetime.now(UTC):
+        # a future T would pick the latest version now and a different one later: never stable
+        raise TerminalError(f"restore_at {at.isoformat()} is in the future; pick a time when the version "
+                            f"of {where} to restore was current")
     with aws_errors(f"listing versions of {where}"):
         history = object_history(client, bucket, key)
     if version_id is not None:

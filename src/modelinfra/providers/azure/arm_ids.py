@@ -18,6 +18,7 @@ Pure functions, no SDK; shared by every azure handler.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,21 @@ def same(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return a is b
     return canonical(a) == canonical(b)
+
+
+def normalise_attributes(attributes: dict[str, Any], *, id_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Canonical form of a tracked resource's attributes for diffing: ``location`` in ARM's short
+    form (``West US`` -> ``westus``) and every id-valued attribute in ``id_keys`` as ``canonical``
+    (lower case). Applied to desired and observed alike, so casing never shows as a diff."""
+    out = dict(attributes)
+    location = out.get("location")
+    if isinstance(location, str):
+        out["location"] = location.replace(" ", "").lower()
+    for key in id_keys:
+        value = out.get(key)
+        if isinstance(value, str) and is_arm_id(value):
+            out[key] = canonical(value)
+    return out
 
 
 def check_arm_id(value: str, *, namespace: str | None = None, type_name: str | None = None) -> str:

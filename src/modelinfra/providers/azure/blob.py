@@ -25,8 +25,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from modelinfra.errors import RetryableError, TerminalError
-from modelinfra.providers.aws.hashing import file_sha256
+from modelinfra.errors import TerminalError
+from modelinfra.providers.hashing import file_sha256
 from modelinfra.providers.azure import arm_ids
 from modelinfra.providers.azure.blob_data import (
     MAX_CONCURRENCY,
@@ -35,7 +35,12 @@ from modelinfra.providers.azure.blob_data import (
     account_endpoint,
     container_client,
 )
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import (
     BlobName,
     ContainerName,
@@ -203,7 +208,4 @@ class BlobHandler(ResourceHandler[BlobSpec]):
         return path
 
     def _reread(self, ctx: ResourceContext, spec: BlobSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"blob {spec.container}/{spec.name} not visible after upload", code="BlobNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"blob {spec.container}/{spec.name}")

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import ContainerName, Metadata, ResourceGroupName, StorageAccountName
 from modelinfra.providers.base import ResourceContext, ResourceHandler
 from modelinfra.spec.fields import SpecModel
@@ -82,10 +86,7 @@ class BlobContainerHandler(ResourceHandler[BlobContainerSpec]):
         ignore_not_found(f"deleting container {name}", lambda: client.blob_containers.delete(group, account, name))
 
     def _reread(self, ctx: ResourceContext, spec: BlobContainerSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"container {spec.name} not visible after write", code="ContainerNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"container {spec.name}")
 
 
 def _body(spec: BlobContainerSpec) -> dict[str, Any]:

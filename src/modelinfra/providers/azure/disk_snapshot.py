@@ -17,9 +17,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import (
     AzureTags,
     DiskName,
@@ -59,13 +63,7 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
                                    "snapshots", spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        out = dict(attributes)
-        if out.get("location") is not None:
-            out["location"] = normalise_location(out["location"])
-        source = out.get("source_disk")
-        if isinstance(source, str) and arm_ids.is_arm_id(source):
-            out["source_disk"] = arm_ids.canonical(source)
-        return out
+        return arm_ids.normalise_attributes(attributes, id_keys=("source_disk",))
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         parsed = arm_ids.parse(cloud_id)
@@ -122,7 +120,4 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
                          lambda: client.snapshots.begin_delete(parsed.resource_group or "", parsed.name).result())
 
     def _reread(self, ctx: ResourceContext, spec: DiskSnapshotSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"snapshot {spec.name} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"snapshot {spec.name}")

@@ -127,6 +127,14 @@ def ignore_not_found(action: str, call: Callable[[], Any]) -> None:
         raise map_error(exc, action) from exc
 
 
+def visible_after_write(observed: T | None, what: str) -> T:
+    """``observed`` (a read right after a create/update); a ``RetryableError`` when the resource
+    is not visible yet (eventual consistency), so the engine retries rather than failing."""
+    if observed is None:
+        raise RetryableError(f"{what} is not visible yet after the write", code="ResourceNotFound")
+    return observed
+
+
 def _message(exc: Any) -> str:
     error = getattr(exc, "error", None)
     message = getattr(error, "message", None)

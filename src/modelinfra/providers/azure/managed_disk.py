@@ -16,9 +16,14 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from modelinfra.errors import RetryableError, TerminalError
+from modelinfra.errors import TerminalError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import (
     AzureTags,
     DiskName,
@@ -81,14 +86,7 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
                                    spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        out = dict(attributes)
-        if out.get("location") is not None:
-            out["location"] = normalise_location(out["location"])
-        for key in ("source_id", "storage_account_id"):
-            value = out.get(key)
-            if isinstance(value, str) and arm_ids.is_arm_id(value):
-                out[key] = arm_ids.canonical(value)
-        return out
+        return arm_ids.normalise_attributes(attributes, id_keys=("source_id", "storage_account_id"))
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         parsed = arm_ids.parse(cloud_id)
@@ -157,7 +155,4 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
                          lambda: client.disks.begin_delete(parsed.resource_group or "", parsed.name).result())
 
     def _reread(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"disk {spec.name} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"disk {spec.name}")

@@ -17,6 +17,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from modelinfra.providers.azure.arm_ids import normalise_attributes
 from modelinfra.providers.base import MANAGED_TAG_ADDRESS, MANAGED_TAG_STACK
 
 _RG_CHARS = re.compile(r"^[\w\-.()]+$")
@@ -96,7 +97,7 @@ def normalise_location(location: str | None) -> str | None:
     """``"West US"`` -> ``"westus"``: the form ARM uses in resource bodies."""
     if location is None:
         return None
-    return location.replace(" ", "").lower()
+    return str(normalise_attributes({"location": location})["location"])
 
 
 def check_tags(tags: dict[str, str]) -> dict[str, str]:

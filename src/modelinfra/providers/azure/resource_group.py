@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import AzureTags, Location, ResourceGroupName, normalise_location
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
@@ -39,9 +43,7 @@ class ResourceGroupHandler(ResourceHandler[ResourceGroupSpec]):
         return arm_ids.resource_group_id(ctx.session.subscription_id, spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        if "location" in attributes:
-            attributes = {**attributes, "location": normalise_location(attributes["location"])}
-        return attributes
+        return arm_ids.normalise_attributes(attributes)
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         name = arm_ids.parse(cloud_id).name
@@ -78,7 +80,4 @@ class ResourceGroupHandler(ResourceHandler[ResourceGroupSpec]):
         ignore_not_found(f"deleting resource group {name}", lambda: client.resource_groups.begin_delete(name).result())
 
     def _reread(self, ctx: ResourceContext, spec: ResourceGroupSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"resource group {spec.name} not visible after write", code="ResourceGroupNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"resource group {spec.name}")

@@ -21,9 +21,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import (
     AzureTags,
     Location,
@@ -37,6 +41,7 @@ from modelinfra.spec.fields import SpecModel
 BLOB_SETTINGS = ("blob_versioning", "blob_soft_delete_days", "point_in_time_restore_days")
 ACCOUNT_SETTINGS = ("sku", "access_tier", "min_tls_version", "allow_blob_public_access", "https_only", "tags")
 
+TIERED_KINDS = ("StorageV2", "BlobStorage")
 Sku = Literal[
     "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS",
     "Premium_LRS", "Premium_ZRS",
@@ -49,7 +54,7 @@ class StorageAccountSpec(SpecModel):
     location: Location
     sku: Sku = "Standard_LRS"
     kind: Literal["StorageV2", "BlobStorage", "BlockBlobStorage", "FileStorage", "Storage"] = "StorageV2"
-    access_tier: Literal["Hot", "Cool", "Cold", "Premium"] | None = "Hot"
+    access_tier: Literal["Hot", "Cool", "Cold"] | None = "Hot"
     min_tls_version: Literal["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"] = "TLS1_2"
     allow_blob_public_access: bool = False
     https_only: bool = True
@@ -57,6 +62,15 @@ class StorageAccountSpec(SpecModel):
     blob_soft_delete_days: int | None = Field(default=None, ge=1, le=365)
     point_in_time_restore_days: int | None = Field(default=None, ge=1, le=365)
     tags: AzureTags
+
+    @model_validator(mode="after")
+    def _access_tier_needs_a_tiered_kind(self) -> StorageAccountSpec:
+        if self.kind in TIERED_KINDS or self.access_tier is None:
+            return self
+        if "access_tier" in self.model_fields_set:
+            raise ValueError(f"access_tier applies only to kind StorageV2 or BlobStorage, not {self.kind}")
+        self.access_tier = None  # the default "Hot" does not apply to this kind
+        return self
 
     @model_validator(mode="after")
     def _restore_needs_versioning_and_soft_delete(self) -> StorageAccountSpec:
@@ -85,9 +99,7 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         return account_id(ctx, spec.resource_group, spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        if "location" in attributes:
-            attributes = {**attributes, "location": normalise_location(attributes["location"])}
-        return attributes
+        return arm_ids.normalise_attributes(attributes)
 
     # -- read ------------------------------------------------------------------------------------
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
@@ -182,10 +194,7 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
             client.blob_services.set_service_properties(spec.resource_group, spec.name, {"properties": properties})
 
     def _reread(self, ctx: ResourceContext, spec: StorageAccountSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"storage account {spec.name} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"storage account {spec.name}")
 
 
 def account_id(ctx: ResourceContext, resource_group: str, name: str) -> str:

@@ -9,14 +9,17 @@ from typing import Any
 READ_ONLY_KEYS = ("id", "name", "type", "etag", "systemData")
 
 
-def merge_patch(target: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """RFC 7396 merge-patch, except that ``tags`` is replaced wholesale (as ARM does)."""
+def merge_patch(target: dict[str, Any], patch: Mapping[str, Any], atomic: tuple[str, ...] = ("tags",),
+                _prefix: str = "") -> dict[str, Any]:
+    """RFC 7396 merge-patch, except that the dotted paths in ``atomic`` (``tags``, maps such as
+    ``properties.metadata``) are replaced wholesale, as ARM does."""
     result = copy.deepcopy(target)
     for key, value in patch.items():
+        path = _prefix + key
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(result.get(key), dict) and key != "tags":
-            result[key] = merge_patch(result[key], value)
+        elif isinstance(value, Mapping) and isinstance(result.get(key), dict) and path not in atomic:
+            result[key] = merge_patch(result[key], value, atomic, path + ".")
         else:
             result[key] = copy.deepcopy(value)
     return result

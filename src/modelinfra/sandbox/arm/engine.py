@@ -7,7 +7,9 @@ Contract per verb (statuses are the type's declarations; see ``resource_type.py`
   ``ParentResourceNotFound``); a write under a resource group being deleted is 409.
 - GET resource: 200 body, or 404 ``not_found_code``. HEAD: 204 / 404 without body.
 - GET collection: 200 ``{"value": [...]}`` of the direct children of that type.
-- PUT: create (``put_status[0]``) or replace (``put_status[1]``), or 202 + LRO headers.
+- PUT: create (``put_status[0]``) or replace (``put_status[1]``), or 202 + LRO headers. A PUT or
+  PATCH arriving while a PUT/PATCH operation runs completes that operation first; while a DELETE
+  runs it is 409 ``AnotherOperationInProgress``.
 - PATCH: merge-patch of the stored body; 200 or 202 + LRO headers; 404 when missing.
 - DELETE: ``delete_status`` / 202 + LRO headers; removes the whole subtree (``on_delete`` for each);
   missing: ``delete_missing_status`` (204, or 404 for types that say so).
@@ -149,9 +151,7 @@ class Engine:
         assert rtype is not None
         incoming = _json_object(request.body)
         self._require_ancestors(route.resource_id, write=True)
-        existing = self.store.get(route.resource_id)
-        if existing is not None and existing.pending:
-            raise _busy(existing)
+        existing = self._supersede(self.store.get(route.resource_id))
         previous = existing.view() if existing else None
         resource_id = existing.id if existing else _canonical_id(rtype, route.params)
         body: dict[str, Any] = {"id": resource_id, "name": resource_id.rsplit("/", 1)[1], "type": rtype.type}
@@ -188,11 +188,10 @@ class Engine:
         if not rtype.patch:
             raise errors.ArmError(405, "MethodNotAllowed", f"PATCH is not supported on {rtype.type}")
         incoming = _json_object(request.body)
-        record = self._existing(route, write=True)
-        if record.pending:
-            raise _busy(record)
+        record = self._supersede(self._existing(route, write=True))
+        assert record is not None
         previous = record.view()
-        body = merge_patch(previous, strip_read_only(incoming))
+        body = merge_patch(previous, strip_read_only(incoming), rtype.patch_replaces)
         self._check_location(rtype, body, previous)
         if rtype.validate:
             rtype.validate(ctx, body, previous)
@@ -227,6 +226,14 @@ class Engine:
             return self._start(rtype.delete_lro, "DELETE", record, ctx)
         self.remove(record.id)
         return Response(rtype.delete_status)
+
+    def _supersede(self, record: Record | None) -> Record | None:
+        """A write arriving while a PUT/PATCH runs completes that operation first; during a DELETE it is 409."""
+        if record is not None and record.pending == "DELETE":
+            raise _busy(record)
+        if record is not None and record.pending:
+            self.operations.finish_pending(record.id)
+        return record
 
     def remove(self, resource_id: str) -> None:
         """Remove a resource and its subtree, running ``on_delete`` for each (deepest first)."""

@@ -25,6 +25,8 @@ from typing import Any
 
 from modelinfra.sandbox.arm.resource_type import Lro
 
+_FORGET_AFTER = 3600.0
+
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
@@ -80,12 +82,21 @@ class Operations:
             return op
 
     def settle(self) -> None:
-        """Complete every operation older than ``max_seconds``."""
+        """Complete every operation older than ``max_seconds``; forget finished ones after an hour."""
         with self._lock:
             now = time.monotonic()
             for op in list(self._ops.values()):
                 if not op.done and now - op.started >= self.max_seconds:
                     self._finish(op)
+                elif op.done and now - op.started > _FORGET_AFTER:
+                    del self._ops[op.id]
+
+    def finish_pending(self, resource_id: str) -> None:
+        """Complete now the running operation on ``resource_id``, if any (a newer write supersedes it)."""
+        with self._lock:
+            op = self.pending_for(resource_id)
+            if op is not None:
+                self._finish(op)
 
     def pending_for(self, resource_id: str) -> Operation | None:
         key = resource_id.lower()

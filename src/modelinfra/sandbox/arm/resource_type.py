@@ -28,9 +28,12 @@ Fields of :class:`ResourceType` and what the engine does with them:
   A literal last segment (``blobServices/default``) makes a singleton. The collection URL (template
   minus its last segment) answers GET with ``{"value": [...]}``; for types directly under a resource
   group, ``/subscriptions/{id}/providers/NS/type`` lists the whole subscription too.
-- ``parent``: the parent's ``type`` (``None`` = the subscription, which always exists). Before any
-  verb, every ancestor must exist: a missing resource group gives 404 ``ResourceGroupNotFound``,
-  another missing ancestor 404 ``ParentResourceNotFound``. Children are deleted with their parent.
+- ``parent``: the parent's ``type`` (``None`` = the subscription, which always exists); it documents
+  the hierarchy, while the engine derives ancestors from the id itself (``routing.ancestors``).
+  Before any verb, every registered ancestor must exist: a missing resource group gives 404
+  ``ResourceGroupNotFound``, another missing ancestor 404 ``ParentResourceNotFound``. Children are
+  deleted with their parent. A child that exists implicitly (``blobServices/default``) is stored by
+  the parent's ``on_create``: ``ctx.store.put(Record(child_id, CHILD_TYPE, body))``.
 - ``api_versions``: accepted ``api-version`` values (empty = any). Others give 400.
 - ``requires_location``: PUT without ``location`` is 400 ``LocationRequired``; a PUT that changes the
   location of an existing resource is 409 ``InvalidResourceLocation``. Locations are normalised
@@ -39,23 +42,27 @@ Fields of :class:`ResourceType` and what the engine does with them:
   while an LRO runs, then ``Succeeded``).
 - ``put_status``: (created, updated) status codes of a synchronous PUT. ``put_lro``/``patch_lro``/
   ``delete_lro``: an :class:`Lro` makes that verb answer 202 with ``Location`` (and, for
-  ``style="async"``, ``Azure-AsyncOperation``) plus ``Retry-After``; the operation completes after at
-  least one status poll (see ``lro.py``). ``patch``: whether PATCH is supported (JSON merge-patch of
-  the stored body; ``tags`` replace wholesale).
+  ``style="async"``, ``Azure-AsyncOperation``) plus ``Retry-After``; the operation completes on its
+  second status poll, or after ``max_seconds`` (1 s) unpolled (see ``lro.py``). ``patch``: whether PATCH is supported (JSON merge-patch of
+  the stored body; the dotted paths in ``patch_replaces``, ``("tags",)`` by default, are replaced
+  wholesale rather than merged).
 - ``delete_status``: status of a synchronous DELETE; ``delete_missing_status``: status when the
   resource does not exist (204 by default; resource groups answer 404).
 - ``not_found_code``: the error code of GET/PATCH/POST on a missing resource.
-- ``defaults``: a nested dict deep-merged *under* the request body on create (request wins).
+- ``defaults``: a nested dict deep-merged *under* the request body on every PUT (request wins); a
+  PUT replaces the resource, so what it omits falls back to these defaults. Not applied on PATCH.
 - ``preserve``: dotted paths (``"properties.creationTime"``) kept from the stored body when a PUT
   replaces an existing resource (computed, immutable facts).
 - ``validate(ctx, body, existing)``: raise :class:`~modelinfra.sandbox.arm.errors.ArmError` to reject
   a PUT/PATCH; ``body`` is the would-be stored body (envelope + defaults applied), ``existing`` the
   stored body or ``None`` on create.
 - ``normalize(ctx, body, existing)``: mutate ``body`` in place to add computed fields (endpoints,
-  timestamps, ids) after validation. Runs on every PUT and PATCH.
+  timestamps, ids) after validation. Runs on every PUT and PATCH; may also raise ``ArmError`` (for
+  checks that need the merged result, as the blob service does).
 - ``on_create(ctx, body)`` / ``on_update(ctx, body, previous)`` / ``on_delete(ctx, body)``: side
-  effects (create the blob service singleton, mirror a container into Azurite). ``on_delete`` also
-  runs for every descendant removed by a cascade. An ``ArmError`` from ``on_create`` rolls back.
+  effects (create the blob service singleton, mirror a container into Azurite). ``on_update`` runs
+  after a PUT that replaces and after a PATCH. ``on_delete`` also runs for every descendant removed
+  by a cascade (its errors are logged, never raised). An exception from ``on_create`` rolls back.
 - ``actions``: POST actions on the resource, keyed by lower-case name (``"listkeys"``):
   ``handler(ctx, body, request_body) -> (status, response_body)``.
 
@@ -109,6 +116,7 @@ class ResourceType:
     put_lro: Lro | None = None
     patch: bool = True
     patch_lro: Lro | None = None
+    patch_replaces: tuple[str, ...] = ("tags",)
     delete_status: int = 200
     delete_missing_status: int = 204
     delete_lro: Lro | None = None

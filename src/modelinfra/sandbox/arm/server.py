@@ -35,6 +35,10 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     emulator: ArmEmulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients dropping keep-alive connections is normal; log instead of printing tracebacks."""
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -97,7 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
 def serve(emulator: ArmEmulator, host: str, port: int) -> tuple[_Server, threading.Thread]:
     server = _Server((host, port), _Handler)
     server.emulator = emulator
-    thread = threading.Thread(target=server.serve_forever, name="arm-emulator", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="arm-emulator",
+                              daemon=True)
     thread.start()
     return server, thread
 

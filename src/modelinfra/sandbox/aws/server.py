@@ -34,8 +34,12 @@ def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
     from werkzeug.serving import make_server
 
+    class QuietRequestHandler(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log on stderr
+            pass
+
     app = DomainDispatcherApplication(create_app)
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
     bound_host, bound_port = server.server_address[:2]

@@ -304,6 +304,7 @@ CONTAINER = ResourceType(
     requires_location=False,
     provisioning_state=False,
     put_status=(201, 200),
+    patch_replaces=("tags", "properties.metadata"),
     delete_status=200,
     defaults={"properties": {"publicAccess": "None", "metadata": {}}},
     validate=_validate_container,

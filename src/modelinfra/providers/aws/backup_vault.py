@@ -1,0 +1,138 @@
+"""``aws.backup_vault``: an AWS Backup vault (name, KMS key, tags). Cloud id: the vault name.
+
+Invariants
+- create adopts a vault that already has the name (AlreadyExistsException) and converges its tags.
+- ``kms_key_arn`` and ``name`` cannot change in place (force replacement); only tags update.
+- delete of a missing vault succeeds. A vault that still holds recovery points is never emptied
+  by modelinfra: delete raises ``TerminalError`` naming how many recovery points are left.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import field_validator
+
+from modelinfra.errors import TerminalError
+from modelinfra.providers.aws.backup_common import (
+    KMS_KEY_ARN,
+    NOT_FOUND,
+    VAULT_NAME,
+    check_name,
+    check_tags,
+    read_tags,
+    sync_tags,
+)
+from modelinfra.providers.aws.errors import aws_errors, is_code, map_error
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.spec.fields import SpecModel, Tags
+
+
+class BackupVaultSpec(SpecModel):
+    name: str
+    kms_key_arn: str | None = None
+    """Customer managed KMS key; unset means AWS Backup's default key (not managed by modelinfra)."""
+    tags: Tags
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        return check_name(name, VAULT_NAME, "vault name", "2 to 50 letters, digits, '-' or '_'")
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _valid_key(cls, arn: str | None) -> str | None:
+        if arn is not None and not KMS_KEY_ARN.match(arn):
+            raise ValueError("not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)")
+        return arn
+
+    @field_validator("tags")
+    @classmethod
+    def _valid_tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        return check_tags(tags)
+
+
+class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
+    type_name: ClassVar[str] = "aws.backup_vault"
+    cloud: ClassVar[str] = "aws"
+    spec_model = BackupVaultSpec
+    computed: ClassVar[tuple[str, ...]] = ("arn",)
+    force_new: ClassVar[tuple[str, ...]] = ("name", "kms_key_arn")
+    taggable: ClassVar[bool] = True
+
+    def identify(self, ctx: ResourceContext, spec: BackupVaultSpec) -> str:
+        return spec.name
+
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        client = ctx.session.client("backup")
+        try:
+            vault = client.describe_backup_vault(BackupVaultName=cloud_id)
+        except ClientError as exc:
+            if is_code(exc, NOT_FOUND):
+                return None
+            raise map_error(exc, f"reading backup vault {cloud_id}") from exc
+        arn = vault["BackupVaultArn"]
+        return {
+            "name": vault["BackupVaultName"],
+            "kms_key_arn": vault.get("EncryptionKeyArn"),
+            "tags": strip_managed_tags(read_tags(client, arn)),
+            "arn": arn,
+        }
+
+    def create(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        client = ctx.session.client("backup")
+        kwargs: dict[str, Any] = {"BackupVaultName": spec.name, "BackupVaultTags": {**spec.tags, **ctx.managed_tags}}
+        if spec.kms_key_arn:
+            kwargs["EncryptionKeyArn"] = spec.kms_key_arn
+        try:
+            client.create_backup_vault(**kwargs)
+        except ClientError as exc:
+            if not is_code(exc, "AlreadyExistsException"):
+                raise map_error(exc, f"creating backup vault {spec.name}") from exc
+            return self._converge_tags(ctx, spec)  # adopt
+        return self._read_back(ctx, spec.name)
+
+    def update(
+        self, ctx: ResourceContext, spec: BackupVaultSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        return self._converge_tags(ctx, spec)
+
+    def _converge_tags(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
+        observed = self._read_back(ctx, spec.name)
+        sync_tags(ctx.session.client("backup"), observed["arn"], {**spec.tags, **ctx.managed_tags})
+        return self._read_back(ctx, spec.name)
+
+    def _read_back(self, ctx: ResourceContext, name: str) -> dict[str, Any]:
+        observed = self.read(ctx, name)
+        if observed is None:
+            raise TerminalError(f"backup vault {name} disappeared right after it was created or adopted")
+        return observed
+
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        from botocore.exceptions import ClientError
+
+        client = ctx.session.client("backup")
+        try:
+            client.delete_backup_vault(BackupVaultName=cloud_id)
+        except ClientError as exc:
+            if is_code(exc, NOT_FOUND):
+                return
+            if is_code(exc, "InvalidRequestException"):
+                count = count_recovery_points(client, cloud_id)
+                if count:
+                    raise TerminalError(f"vault {cloud_id} still holds {count} recovery points; delete them first",
+                                        code="InvalidRequestException") from exc
+            raise map_error(exc, f"deleting backup vault {cloud_id}") from exc
+
+
+def count_recovery_points(client: Any, vault: str) -> int:
+    """Exact number of recovery points in ``vault`` (ListRecoveryPointsByBackupVault, paginated)."""
+    count = 0
+    with aws_errors(f"listing recovery points of backup vault {vault}"):
+        for page in client.get_paginator("list_recovery_points_by_backup_vault").paginate(BackupVaultName=vault):
+            count += len(page.get("RecoveryPoints") or [])
+    return count

@@ -1,0 +1,150 @@
+"""``azure.ml_workspace``: an Azure Machine Learning workspace. Cloud id: its ARM id.
+
+Talks to api-version 2025-12-01 through :class:`~modelinfra.providers.azure.ml_client.MlClient`.
+
+Invariants
+- create is a PUT (LRO); adopting an existing workspace converges it. ``application_insights``,
+  ``sku``, ``public_network_access`` and tags update in place (PATCH, LRO).
+- name, resource_group, location, ``storage_account`` and ``key_vault`` force replacement: the
+  service cannot re-point a workspace at another storage account or key vault.
+- referenced ids (``storage_account``, ``key_vault``, ``application_insights``) are compared
+  case-insensitively (ARM may answer in other casing): they are normalised to lower case on both
+  sides.
+- delete is an LRO; a missing workspace is success.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator
+
+from modelinfra.errors import RetryableError
+from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.ml_client import NAMESPACE, MlClient
+from modelinfra.providers.azure.names import AzureTags, Location, ResourceGroupName, normalise_location
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.spec.fields import SpecModel
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
+ID_PROPERTIES = ("storage_account", "key_vault", "application_insights")
+
+
+def check_workspace_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"workspace name {name!r} must be 3 to 33 letters, digits, hyphens or underscores, "
+                         "starting with a letter or digit")
+    return name
+
+
+def _arm_id_of(namespace: str, type_name: str) -> Any:
+    def check(value: str) -> str:
+        return arm_ids.check_arm_id(value, namespace=namespace, type_name=type_name)
+
+    return AfterValidator(check)
+
+
+WorkspaceName = Annotated[str, AfterValidator(check_workspace_name)]
+StorageAccountId = Annotated[str, _arm_id_of("Microsoft.Storage", "storageAccounts")]
+KeyVaultId = Annotated[str, _arm_id_of("Microsoft.KeyVault", "vaults")]
+AppInsightsId = Annotated[str, _arm_id_of("Microsoft.Insights", "components")]
+
+
+class MlWorkspaceSpec(SpecModel):
+    name: WorkspaceName
+    resource_group: ResourceGroupName
+    location: Location
+    storage_account: StorageAccountId
+    key_vault: KeyVaultId
+    application_insights: AppInsightsId | None = None
+    sku: Literal["Basic"] = "Basic"
+    public_network_access: Literal["Enabled", "Disabled"] = "Enabled"
+    tags: AzureTags
+
+
+class MlWorkspaceHandler(ResourceHandler[MlWorkspaceSpec]):
+    type_name: ClassVar[str] = "azure.ml_workspace"
+    cloud: ClassVar[str] = "azure"
+    spec_model = MlWorkspaceSpec
+    computed: ClassVar[tuple[str, ...]] = ("id",)
+    force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "storage_account", "key_vault")
+    taggable: ClassVar[bool] = True
+
+    def identify(self, ctx: ResourceContext, spec: MlWorkspaceSpec) -> str:
+        return workspace_id(ctx, spec.resource_group, spec.name)
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        out = dict(attributes)
+        if "location" in out:
+            out["location"] = normalise_location(out["location"])
+        for key in ID_PROPERTIES:
+            if out.get(key):
+                out[key] = arm_ids.canonical(out[key])
+        return out
+
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        parsed = arm_ids.parse(cloud_id)
+        client = MlClient(ctx.session)
+        body = read_or_none(f"reading ML workspace {parsed.name}", lambda: client.get(cloud_id))
+        if body is None:
+            return None
+        props = body.get("properties") or {}
+        return self.normalise({
+            "name": parsed.name,
+            "resource_group": parsed.resource_group,
+            "location": body.get("location"),
+            "storage_account": props.get("storageAccount"),
+            "key_vault": props.get("keyVault"),
+            "application_insights": props.get("applicationInsights"),
+            "sku": (body.get("sku") or {}).get("name"),
+            "public_network_access": props.get("publicNetworkAccess"),
+            "tags": strip_managed_tags(body.get("tags")),
+            "id": cloud_id,
+        })
+
+    def create(self, ctx: ResourceContext, spec: MlWorkspaceSpec) -> dict[str, Any]:
+        cloud_id = self.identify(ctx, spec)
+        properties = {**self._settings(spec), "storageAccount": spec.storage_account, "keyVault": spec.key_vault}
+        body = {
+            "location": normalise_location(spec.location),
+            "identity": {"type": "SystemAssigned"},
+            "sku": {"name": spec.sku, "tier": spec.sku},
+            "tags": {**spec.tags, **ctx.managed_tags},
+            "properties": properties,
+        }
+        with azure_errors(f"creating ML workspace {spec.name}"):
+            MlClient(ctx.session).put(cloud_id, body)
+        return self._reread(ctx, spec)
+
+    def update(
+        self, ctx: ResourceContext, spec: MlWorkspaceSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        body = {"sku": {"name": spec.sku, "tier": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags},
+                "properties": self._settings(spec)}
+        with azure_errors(f"updating ML workspace {spec.name}"):
+            MlClient(ctx.session).patch(self.identify(ctx, spec), body)
+        return self._reread(ctx, spec)
+
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        name = arm_ids.parse(cloud_id).name
+        ignore_not_found(f"deleting ML workspace {name}", lambda: MlClient(ctx.session).delete(cloud_id))
+
+    @staticmethod
+    def _settings(spec: MlWorkspaceSpec) -> dict[str, Any]:
+        """The properties both create and update write."""
+        properties: dict[str, Any] = {"publicNetworkAccess": spec.public_network_access}
+        if spec.application_insights is not None:
+            properties["applicationInsights"] = spec.application_insights
+        return properties
+
+    def _reread(self, ctx: ResourceContext, spec: MlWorkspaceSpec) -> dict[str, Any]:
+        observed = self.read(ctx, self.identify(ctx, spec))
+        if observed is None:
+            raise RetryableError(f"ML workspace {spec.name} not visible after write", code="ResourceNotFound")
+        return observed
+
+
+def workspace_id(ctx: ResourceContext, resource_group: str, name: str) -> str:
+    return arm_ids.resource_id(ctx.session.subscription_id, resource_group, NAMESPACE, "workspaces", name)

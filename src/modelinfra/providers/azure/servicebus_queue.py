@@ -1,0 +1,233 @@
+"""``azure.servicebus_queue``: a queue in a Service Bus namespace. Cloud id: its ARM id.
+
+Invariants
+- create and update are the same PUT (Service Bus queues have no PATCH); adopting an existing
+  queue converges it.
+- name, namespace, resource_group force replacement, and so does ``requires_duplicate_detection``:
+  the service refuses to change it on an existing queue.
+- durations (``lock_duration``, ``default_message_ttl``) are ISO 8601 and compared in canonical
+  form (``PT60S`` == ``PT1M``), the form the service answers with; ``default_message_ttl: null``
+  leaves the service default alone (never diffed).
+- duplicate detection needs a Standard or Premium namespace and sizes above 5 GB need Premium.
+  The queue's own model cannot see the namespace SKU: ``namespace_problems`` (pure) checks a
+  queue's properties against its namespace's and is meant to run at ``validate`` time; the
+  service rejects the same combinations at apply time (400).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, Field
+
+from modelinfra.errors import RetryableError
+from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.names import ResourceGroupName
+from modelinfra.providers.azure.servicebus_namespace import NamespaceName
+from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.spec.fields import SpecModel
+
+NAMESPACE = "Microsoft.ServiceBus"
+LOCK_MIN, LOCK_MAX = timedelta(seconds=5), timedelta(minutes=5)
+STANDARD_SIZES_MB = (1024, 2048, 3072, 4096, 5120)
+"""``maxSizeInMegabytes`` a Basic or Standard namespace accepts."""
+PREMIUM_SIZES_MB = tuple(range(1024, 81920 + 1, 1024))
+"""Premium: 1 GB steps up to 80 GB."""
+
+_DURATION = re.compile(
+    r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._/~-]*[A-Za-z0-9_])?$")
+
+
+# -- ISO 8601 durations (the day-time subset Service Bus uses) -----------------------------------
+def parse_duration(text: str) -> timedelta:
+    """``"PT1M"`` -> ``timedelta(minutes=1)``. Accepts ``PnDTnHnMn.nS`` (no years/months: they
+    have no fixed length); ``ValueError`` otherwise."""
+    match = _DURATION.match(text or "")
+    if not match or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT1M, PT30S or P14D")
+    parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
+    return timedelta(days=parts.get("days", 0), hours=parts.get("hours", 0), minutes=parts.get("minutes", 0),
+                     seconds=parts.get("seconds", 0))
+
+
+def format_duration(value: timedelta) -> str:
+    """The canonical ISO 8601 spelling: largest units first, zero units omitted (``PT1M``, ``P14D``)."""
+    micros = value // timedelta(microseconds=1)
+    if micros < 0:
+        raise ValueError("durations must not be negative")
+    days, rest = divmod(micros, 86_400_000_000)
+    hours, rest = divmod(rest, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds, fraction = divmod(rest, 1_000_000)
+    out = f"P{days}D" if days else "P"
+    clock = ""
+    if hours:
+        clock += f"{hours}H"
+    if minutes:
+        clock += f"{minutes}M"
+    if seconds or fraction:
+        clock += f"{seconds}.{fraction:06d}".rstrip("0").rstrip(".") + "S"
+    if clock:
+        out += "T" + clock
+    return out if out != "P" else "PT0S"
+
+
+def canonical_duration(text: str | None) -> str | None:
+    """``text`` in canonical form (unchanged when it does not parse; ``None`` stays ``None``)."""
+    if text is None:
+        return None
+    try:
+        return format_duration(parse_duration(text))
+    except ValueError:
+        return text
+
+
+def _check_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+def _check_lock_duration(text: str) -> str:
+    if not LOCK_MIN <= parse_duration(text) <= LOCK_MAX:
+        raise ValueError(f"lock_duration {text!r} must be between PT5S and PT5M")
+    return text
+
+
+def _check_max_size(size: int) -> int:
+    if size not in PREMIUM_SIZES_MB:
+        raise ValueError(f"max_size_mb {size} must be one of 1024, 2048, 3072, 4096, 5120 (any SKU) or a "
+                         "multiple of 1024 up to 81920 (Premium)")
+    return size
+
+
+def _check_queue_name(name: str) -> str:
+    if not 1 <= len(name) <= 260 or not _QUEUE_NAME.match(name):
+        raise ValueError(f"queue name {name!r} must be 1 to 260 letters, digits, periods, hyphens, underscores "
+                         "or slashes, start with a letter or digit and end with a letter, digit or underscore")
+    return name
+
+
+Duration = Annotated[str, AfterValidator(_check_duration)]
+LockDuration = Annotated[str, AfterValidator(_check_lock_duration)]
+MaxSizeMb = Annotated[int, AfterValidator(_check_max_size)]
+QueueName = Annotated[str, AfterValidator(_check_queue_name)]
+
+
+# -- cross-resource checks (queue vs its namespace) -----------------------------------------------
+def duplicate_detection_problem(queue_props: dict[str, Any], namespace_props: dict[str, Any]) -> str | None:
+    """Why the queue cannot have duplicate detection in that namespace, or None.
+
+    Both arguments are spec property dicts (``sku`` missing means the namespace default,
+    Standard). Pure: meant for ``validate``, before any cloud call."""
+    if not queue_props.get("requires_duplicate_detection"):
+        return None
+    sku = namespace_props.get("sku") or "Standard"
+    if sku == "Basic":
+        return ("requires_duplicate_detection needs a Standard or Premium namespace; namespace "
+                f"{namespace_props.get('name', '?')!r} is Basic")
+    return None
+
+
+def max_size_problem(queue_props: dict[str, Any], namespace_props: dict[str, Any]) -> str | None:
+    """Why ``max_size_mb`` is not allowed in that namespace's SKU, or None (pure)."""
+    size = queue_props.get("max_size_mb", 1024)
+    sku = namespace_props.get("sku") or "Standard"
+    if sku != "Premium" and isinstance(size, int) and size not in STANDARD_SIZES_MB:
+        return f"max_size_mb {size} needs a Premium namespace; {sku} allows 1024, 2048, 3072, 4096 or 5120"
+    return None
+
+
+def namespace_problems(queue_props: dict[str, Any], namespace_props: dict[str, Any]) -> list[str]:
+    """Every cross-resource problem of a queue in that namespace (empty when fine)."""
+    found = (duplicate_detection_problem(queue_props, namespace_props), max_size_problem(queue_props, namespace_props))
+    return [p for p in found if p]
+
+
+# -- the handler ---------------------------------------------------------------------------------
+class ServiceBusQueueSpec(SpecModel):
+    name: QueueName
+    namespace: NamespaceName
+    resource_group: ResourceGroupName
+    max_delivery_count: int = Field(default=10, ge=1, le=2000)
+    lock_duration: LockDuration = "PT1M"
+    requires_duplicate_detection: bool = False
+    dead_lettering_on_message_expiration: bool = False
+    default_message_ttl: Duration | None = None
+    max_size_mb: MaxSizeMb = 1024
+
+
+class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
+    type_name: ClassVar[str] = "azure.servicebus_queue"
+    cloud: ClassVar[str] = "azure"
+    spec_model = ServiceBusQueueSpec
+    computed: ClassVar[tuple[str, ...]] = ("id",)
+    force_new: ClassVar[tuple[str, ...]] = ("name", "namespace", "resource_group", "requires_duplicate_detection")
+
+    def identify(self, ctx: ResourceContext, spec: ServiceBusQueueSpec) -> str:
+        return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, NAMESPACE,
+                                   "namespaces", spec.namespace, "queues", spec.name)
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        out = dict(attributes)
+        for key in ("lock_duration", "default_message_ttl"):
+            if key in out:
+                out[key] = canonical_duration(out[key])
+        return out
+
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        parsed = arm_ids.parse(cloud_id)
+        group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
+        client = ctx.session.mgmt("servicebus")
+        queue = read_or_none(f"reading queue {name}", lambda: client.queues.get(group, namespace, name))
+        if queue is None:
+            return None
+        props = queue.as_dict().get("properties") or {}
+        return self.normalise({
+            "name": name,
+            "namespace": namespace,
+            "resource_group": group,
+            "max_delivery_count": props.get("maxDeliveryCount"),
+            "lock_duration": props.get("lockDuration"),
+            "requires_duplicate_detection": bool(props.get("requiresDuplicateDetection", False)),
+            "dead_lettering_on_message_expiration": bool(props.get("deadLetteringOnMessageExpiration", False)),
+            "default_message_ttl": props.get("defaultMessageTimeToLive"),
+            "max_size_mb": props.get("maxSizeInMegabytes"),
+            "id": cloud_id,
+        })
+
+    def create(self, ctx: ResourceContext, spec: ServiceBusQueueSpec) -> dict[str, Any]:
+        return self._put(ctx, spec, "creating")
+
+    def update(
+        self, ctx: ResourceContext, spec: ServiceBusQueueSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        return self._put(ctx, spec, "updating")
+
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        parsed = arm_ids.parse(cloud_id)
+        client = ctx.session.mgmt("servicebus")
+        ignore_not_found(f"deleting queue {parsed.name}", lambda: client.queues.delete(
+            parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name))
+
+    def _put(self, ctx: ResourceContext, spec: ServiceBusQueueSpec, verb: str) -> dict[str, Any]:
+        properties: dict[str, Any] = {
+            "maxDeliveryCount": spec.max_delivery_count,
+            "lockDuration": canonical_duration(spec.lock_duration),
+            "requiresDuplicateDetection": spec.requires_duplicate_detection,
+            "deadLetteringOnMessageExpiration": spec.dead_lettering_on_message_expiration,
+            "maxSizeInMegabytes": spec.max_size_mb,
+        }
+        if spec.default_message_ttl is not None:
+            properties["defaultMessageTimeToLive"] = canonical_duration(spec.default_message_ttl)
+        client = ctx.session.mgmt("servicebus")
+        with azure_errors(f"{verb} queue {spec.name} in namespace {spec.namespace}"):
+            client.queues.create_or_update(spec.resource_group, spec.namespace, spec.name, {"properties": properties})
+        observed = self.read(ctx, self.identify(ctx, spec))
+        if observed is None:
+            raise RetryableError(f"queue {spec.name} not visible after write", code="ResourceNotFound")
+        return observed

@@ -1,0 +1,169 @@
+"""``Microsoft.MachineLearningServices``: workspaces, model containers and model versions
+(api-version 2025-12-01, the newest stable with all three; a few older stable versions accepted).
+
+- workspaces: PUT 202 + ``Location`` (LRO; polled until 200 with the workspace), GET, PATCH 202
+  (LRO), DELETE 202 (LRO; 204 when missing). ``properties.storageAccount`` is required and must
+  name a storage account that exists in the emulator (400 ``ValidationError``); ``keyVault`` and
+  ``applicationInsights`` must be well-formed ARM ids of their types when given (the emulator has no
+  Key Vault or Insights to check them against). ``storageAccount`` and ``keyVault`` cannot change
+  after creation (400). Names: 3-33 letters, digits, hyphens and underscores, starting with a letter
+  or digit. ``sku`` defaults to Basic; computed ``workspaceId``, ``discoveryUrl``,
+  ``mlFlowTrackingUri``, ``creationTime``.
+- ``workspaces/{ws}/models/{name}`` (containers) and ``.../models/{name}/versions/{version}``:
+  PUT 201 (200 when it exists), GET, DELETE 200 (204 when missing); a missing workspace or
+  container is 404 ``ParentResourceNotFound``. A version's ``modelUri`` is required and immutable
+  (409 ``Conflict`` when a PUT changes it); ``description``, ``tags`` and ``isArchived`` may change.
+  Creating a version updates its container's ``latestVersion``/``nextVersion``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from modelinfra.sandbox.arm.bodies import get_path
+from modelinfra.sandbox.arm.errors import ArmError, bad_request, conflict
+from modelinfra.sandbox.arm.lro import utc_now_iso
+from modelinfra.sandbox.arm.resource_type import Family, Lro, RequestContext, ResourceType
+
+API_VERSIONS = ("2025-12-01", "2025-09-01", "2025-06-01", "2024-10-01", "2024-04-01")
+WORKSPACE_TYPE = "Microsoft.MachineLearningServices/workspaces"
+CONTAINER_TYPE = "Microsoft.MachineLearningServices/workspaces/models"
+VERSION_TYPE = "Microsoft.MachineLearningServices/workspaces/models/versions"
+STORAGE_ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
+
+_WS_PATH = "resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}"
+_WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
+_ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/(?P<type>[^/]+/[^/]+)/[^/]+$",
+                     re.IGNORECASE)
+_REFERENCES = (("storageAccount", "Microsoft.Storage/storageAccounts"), ("keyVault", "Microsoft.KeyVault/vaults"),
+               ("applicationInsights", "Microsoft.Insights/components"))
+
+
+# -- workspaces ------------------------------------------------------------------------------------
+def _validation_error(message: str) -> ArmError:
+    return bad_request("ValidationError", message)
+
+
+def _validate_workspace(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    name = body["name"]
+    if not _WORKSPACE_NAME.match(name):
+        raise _validation_error(f"Workspace name '{name}' is invalid: 3-33 letters, digits, hyphens and "
+                                "underscores, starting with a letter or digit.")
+    props = body.setdefault("properties", {})
+    for key, arm_type in _REFERENCES:
+        value = props.get(key)
+        if value is None:
+            continue
+        match = _ARM_ID.match(str(value))
+        if not match or match.group("type").lower() != arm_type.lower():
+            raise _validation_error(f"properties.{key} '{value}' is not the ARM id of a {arm_type}.")
+    account = props.get("storageAccount")
+    if not account:
+        raise _validation_error("properties.storageAccount is required.")
+    record = ctx.store.get(account)
+    if record is None or record.rtype.type != STORAGE_ACCOUNT_TYPE:
+        raise _validation_error(f"The storage account '{account}' referenced by the workspace does not exist.")
+    if existing is not None:
+        for key in ("storageAccount", "keyVault"):
+            before = get_path(existing, f"properties.{key}")
+            if before is not None and str(before).lower() != str(props.get(key) or "").lower():
+                raise _validation_error(f"properties.{key} of an existing workspace cannot be changed.")
+    public = props.get("publicNetworkAccess")
+    if public not in ("Enabled", "Disabled"):
+        raise _validation_error(f"publicNetworkAccess '{public}' must be Enabled or Disabled.")
+
+
+def _normalize_workspace(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    body["sku"]["tier"] = body["sku"]["name"]
+    props = body["properties"]
+    props.setdefault("workspaceId", str(uuid.uuid4()))
+    props.setdefault("creationTime", utc_now_iso())
+    location = body.get("location") or "westus"
+    props["discoveryUrl"] = f"https://{location}.api.azureml.ms/discovery"
+    props["mlFlowTrackingUri"] = (f"azureml://{location}.api.azureml.ms/mlflow/v1.0/subscriptions/"
+                                  f"{ctx.subscription_id}/resourceGroups/{ctx.params['resourceGroupName']}"
+                                  f"/providers/Microsoft.MachineLearningServices/workspaces/{body['name']}")
+    props.setdefault("friendlyName", body["name"])
+
+
+WORKSPACE = ResourceType(
+    type=WORKSPACE_TYPE,
+    path=_WS_PATH,
+    api_versions=API_VERSIONS,
+    put_lro=Lro("location"),
+    patch_lro=Lro("location"),
+    delete_lro=Lro("location"),
+    defaults={"tags": {}, "sku": {"name": "Basic"}, "identity": {"type": "SystemAssigned"},
+              "properties": {"publicNetworkAccess": "Enabled", "hbiWorkspace": False, "v1LegacyMode": False,
+                             "allowPublicAccessWhenBehindVnet": False}},
+    preserve=("properties.workspaceId", "properties.creationTime"),
+    validate=_validate_workspace,
+    normalize=_normalize_workspace,
+)
+
+
+# -- model containers and versions -----------------------------------------------------------------
+def _normalize_asset(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    now = utc_now_iso()
+    created = get_path(existing or {}, "systemData.createdAt") or now
+    body["systemData"] = {"createdAt": created, "createdBy": "modelinfra-emulator", "createdByType": "Application",
+                          "lastModifiedAt": now, "lastModifiedBy": "modelinfra-emulator",
+                          "lastModifiedByType": "Application"}
+    props = body.setdefault("properties", {})
+    for key, value in (("tags", {}), ("properties", {}), ("isArchived", False)):
+        if props.get(key) is None:
+            props[key] = value
+
+
+def _validate_version(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    props = body.setdefault("properties", {})
+    uri = props.get("modelUri")
+    if not isinstance(uri, str) or not uri:
+        raise _validation_error("properties.modelUri is required.")
+    before = get_path(existing or {}, "properties.modelUri")
+    if existing is not None and before != uri:
+        raise conflict("Conflict", f"Model version '{body['name']}' already exists with modelUri '{before}'; a "
+                       "model version is immutable: register a new version instead.")
+
+
+def _version_created(ctx: RequestContext, body: dict[str, Any]) -> None:
+    container = ctx.store.get(body["id"].rsplit("/versions/", 1)[0])
+    if container is None:
+        return
+    props = container.body.setdefault("properties", {})
+    props["latestVersion"] = body["name"]
+    if body["name"].isdigit():
+        props["nextVersion"] = str(max(int(body["name"]) + 1, int(props.get("nextVersion") or 1)))
+
+
+CONTAINER = ResourceType(
+    type=CONTAINER_TYPE,
+    path=_WS_PATH + "/models/{name}",
+    parent=WORKSPACE_TYPE,
+    api_versions=API_VERSIONS,
+    requires_location=False,
+    put_status=(201, 200),
+    patch=False,
+    delete_status=200,
+    defaults={"properties": {"nextVersion": "1"}},
+    normalize=_normalize_asset,
+)
+
+VERSION = ResourceType(
+    type=VERSION_TYPE,
+    path=_WS_PATH + "/models/{name}/versions/{version}",
+    parent=CONTAINER_TYPE,
+    api_versions=API_VERSIONS,
+    requires_location=False,
+    put_status=(201, 200),
+    patch=False,
+    delete_status=200,
+    defaults={"properties": {"modelType": "CustomModel", "isAnonymous": False, "flavors": {}}},
+    validate=_validate_version,
+    normalize=_normalize_asset,
+    on_create=_version_created,
+)
+
+FAMILY = Family(name="ml", types=(WORKSPACE, CONTAINER, VERSION))

@@ -1,0 +1,252 @@
+"""``Microsoft.ServiceBus``: namespaces, their authorization rules, and queues.
+
+Wire shapes follow the REST spec azure-mgmt-servicebus 10 speaks (api-version 2026-01-01; older
+stable versions accepted), ``properties`` nested:
+
+- namespaces: PUT 202 + ``Azure-AsyncOperation`` (LRO), GET, PATCH 200, DELETE 202 (LRO; 204 when
+  missing). Names are 6-50 letters, digits and hyphens, start with a letter, end with a letter or
+  digit (400 ``InvalidNamespaceName``) and are globally unique (409 ``NamespaceNameNotAvailable``).
+  ``sku.name`` is Basic, Standard or Premium (``sku.tier`` follows it); ``minimumTlsVersion``
+  1.0/1.1/1.2 (default 1.2); ``disableLocalAuth`` default false; computed ``serviceBusEndpoint``,
+  ``createdAt``, ``updatedAt``, ``metricId``, ``status``.
+- ``AuthorizationRules/RootManageSharedAccessKey`` (rights Listen, Manage, Send) is created with
+  the namespace. Every rule gets random key material when created; POST ``listKeys`` returns
+  ``primaryKey``/``secondaryKey`` and the matching connection strings; POST ``regenerateKeys``
+  (``{"keyType": "PrimaryKey"|"SecondaryKey"}``) replaces one. Keys are never part of a GET body.
+- queues: PUT 200 (create and update), GET, DELETE 200 (204 when missing); defaults as the
+  service fills them. ``lockDuration`` PT5S..PT5M, ``maxDeliveryCount`` >= 1, ``maxSizeInMegabytes``
+  1024..5120 in 1 GB steps (Premium: up to 81920). A Basic namespace rejects
+  ``requiresDuplicateDetection`` (400), and ``requiresDuplicateDetection`` cannot change on an
+  existing queue (400). Durations are answered in canonical ISO 8601 form (``PT60S`` -> ``PT1M``).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from modelinfra.providers.azure.servicebus_queue import format_duration, parse_duration
+from modelinfra.sandbox.arm.bodies import get_path
+from modelinfra.sandbox.arm.errors import bad_request, conflict
+from modelinfra.sandbox.arm.lro import utc_now_iso
+from modelinfra.sandbox.arm.resource_type import Family, Lro, RequestContext, ResourceType
+from modelinfra.sandbox.arm.store import Record
+
+API_VERSIONS = ("2026-01-01", "2025-05-01-preview", "2024-01-01", "2022-10-01-preview", "2021-11-01")
+NAMESPACE_TYPE = "Microsoft.ServiceBus/Namespaces"
+RULE_TYPE = "Microsoft.ServiceBus/Namespaces/AuthorizationRules"
+QUEUE_TYPE = "Microsoft.ServiceBus/Namespaces/Queues"
+ROOT_RULE = "RootManageSharedAccessKey"
+SKUS = ("Basic", "Standard", "Premium")
+TLS_VERSIONS = ("1.0", "1.1", "1.2")
+MAX_TIMESPAN = "P10675199DT2H48M5.4775807S"  # TimeSpan.MaxValue: the service's "never"
+
+_NAMESPACE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$")
+_NS_PATH = "resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}"
+
+
+# -- namespaces ------------------------------------------------------------------------------------
+def _validate_namespace(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    name = body["name"]
+    if not _NAMESPACE_NAME.match(name) or name.lower().endswith(("-sb", "-mgmt")):
+        raise bad_request("InvalidNamespaceName",
+                          f"The specified namespace name '{name}' is invalid: 6-50 letters, digits and hyphens, "
+                          "starting with a letter and ending with a letter or digit (not -sb or -mgmt).")
+    for record in ctx.store.of_type(NAMESPACE_TYPE):
+        if record.body.get("name", "").lower() == name.lower() and record.key != body["id"].lower():
+            raise conflict("NamespaceNameNotAvailable", f"The namespace name '{name}' is already in use.")
+    sku = get_path(body, "sku.name")
+    if sku not in SKUS:
+        raise bad_request("InvalidSku", f"The sku '{sku}' is not valid; use one of {', '.join(SKUS)}.")
+    tls = get_path(body, "properties.minimumTlsVersion")
+    if tls not in TLS_VERSIONS:
+        raise bad_request("InvalidMinimumTlsVersion",
+                          f"minimumTlsVersion '{tls}' is invalid; use one of {', '.join(TLS_VERSIONS)}.")
+
+
+def _normalize_namespace(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    sku = body["sku"]
+    sku["tier"] = sku["name"]
+    if sku["name"] == "Premium":
+        sku.setdefault("capacity", 1)
+    else:
+        sku.pop("capacity", None)
+    props = body.setdefault("properties", {})
+    now = utc_now_iso()
+    props.setdefault("createdAt", now)
+    props["updatedAt"] = now
+    props["serviceBusEndpoint"] = f"https://{body['name']}.servicebus.windows.net:443/"
+    props["metricId"] = f"{ctx.subscription_id}:{body['name'].lower()}"
+    props["status"] = "Active"
+
+
+def _create_root_rule(ctx: RequestContext, namespace: dict[str, Any]) -> None:
+    rule_id = f"{namespace['id']}/AuthorizationRules/{ROOT_RULE}"
+    body = {"id": rule_id, "name": ROOT_RULE, "type": RULE_TYPE, "location": namespace.get("location"),
+            "properties": {"rights": ["Listen", "Manage", "Send"]}}
+    ctx.store.put(Record(rule_id, RULE, body, extra={"keys": _new_keys()}))
+
+
+# -- authorization rules ---------------------------------------------------------------------------
+def _new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _new_keys() -> dict[str, str]:
+    return {"PrimaryKey": _new_key(), "SecondaryKey": _new_key()}
+
+
+def _validate_rule(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    rights = get_path(body, "properties.rights")
+    if not isinstance(rights, list) or not rights or any(r not in ("Listen", "Manage", "Send") for r in rights):
+        raise bad_request("InvalidRights", "properties.rights must list some of Listen, Manage, Send.")
+    if "Manage" in rights and not {"Listen", "Send"} <= set(rights):
+        raise bad_request("InvalidRights", "The Manage right requires Listen and Send.")
+
+
+def _keys(ctx: RequestContext, rule_id: str) -> dict[str, str]:
+    """The rule's key material, kept beside the stored body (never in it), made on first use."""
+    record = ctx.store.get(rule_id)
+    assert record is not None  # the engine checked the rule exists
+    return record.extra.setdefault("keys", _new_keys())
+
+
+def _create_rule(ctx: RequestContext, body: dict[str, Any]) -> None:
+    _keys(ctx, body["id"])
+
+
+def _access_keys(ctx: RequestContext, rule: dict[str, Any]) -> dict[str, Any]:
+    keys = _keys(ctx, rule["id"])
+    namespace = rule["id"].split("/")[8]
+    endpoint = f"Endpoint=sb://{namespace}.servicebus.windows.net/;SharedAccessKeyName={rule['name']};SharedAccessKey="
+    return {"keyName": rule["name"],
+            "primaryKey": keys["PrimaryKey"], "secondaryKey": keys["SecondaryKey"],
+            "primaryConnectionString": endpoint + keys["PrimaryKey"],
+            "secondaryConnectionString": endpoint + keys["SecondaryKey"]}
+
+
+def _list_keys(ctx: RequestContext, rule: dict[str, Any], request: Any) -> tuple[int, Any]:
+    return 200, _access_keys(ctx, rule)
+
+
+def _regenerate_keys(ctx: RequestContext, rule: dict[str, Any], request: Any) -> tuple[int, Any]:
+    key_type = request.get("keyType") if isinstance(request, dict) else None
+    if key_type not in ("PrimaryKey", "SecondaryKey"):
+        raise bad_request("InvalidKeyType", "keyType must be PrimaryKey or SecondaryKey.")
+    _keys(ctx, rule["id"])[key_type] = request.get("key") or _new_key()
+    return 200, _access_keys(ctx, rule)
+
+
+# -- queues ----------------------------------------------------------------------------------------
+def _namespace_of(ctx: RequestContext, child_id: str) -> dict[str, Any]:
+    record = ctx.store.get(child_id.rsplit("/", 2)[0])
+    assert record is not None  # the engine checked ancestors
+    return record.body
+
+
+def _duration(props: dict[str, Any], key: str) -> timedelta:
+    try:
+        return parse_duration(str(props.get(key)))
+    except ValueError:
+        raise bad_request("InvalidDuration", f"{key} '{props.get(key)}' is not a valid ISO 8601 duration.") from None
+
+
+def _validate_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    props = body.setdefault("properties", {})
+    namespace = _namespace_of(ctx, body["id"])
+    sku = get_path(namespace, "sku.name")
+    lock = _duration(props, "lockDuration")
+    if not timedelta(seconds=5) <= lock <= timedelta(minutes=5):
+        raise bad_request("InvalidLockDuration", "lockDuration must be between PT5S and PT5M.")
+    for key in ("defaultMessageTimeToLive", "autoDeleteOnIdle", "duplicateDetectionHistoryTimeWindow"):
+        _duration(props, key)
+    count = props.get("maxDeliveryCount")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise bad_request("InvalidMaxDeliveryCount", "maxDeliveryCount must be a positive integer.")
+    size = props.get("maxSizeInMegabytes")
+    top = 81920 if sku == "Premium" else 5120
+    if not isinstance(size, int) or size % 1024 or not 1024 <= size <= top:
+        raise bad_request("InvalidMaxSize", f"maxSizeInMegabytes {size} is invalid for a {sku} namespace: use a "
+                          f"multiple of 1024 between 1024 and {top}.")
+    if props.get("requiresDuplicateDetection") and sku == "Basic":
+        raise bad_request("BadRequest",
+                          "SubCode=40000. The property 'RequiresDuplicateDetection' cannot be set when creating a "
+                          f"Queue because the namespace '{namespace['name']}' is using 'Basic' tier.")
+    if existing is not None and bool(get_path(existing, "properties.requiresDuplicateDetection")) != bool(
+            props.get("requiresDuplicateDetection")):
+        raise bad_request("BadRequest", "SubCode=40000. The value for the 'requiresDuplicateDetection' property "
+                          "of an existing Queue cannot be changed.")
+
+
+def _normalize_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    props = body["properties"]
+    for key in ("lockDuration", "defaultMessageTimeToLive", "autoDeleteOnIdle", "duplicateDetectionHistoryTimeWindow"):
+        if props.get(key) != MAX_TIMESPAN:
+            props[key] = format_duration(parse_duration(props[key]))
+    now = utc_now_iso()
+    props.setdefault("createdAt", now)
+    props["updatedAt"] = now
+    props.setdefault("accessedAt", "0001-01-01T00:00:00")
+    sku = get_path(_namespace_of(ctx, body["id"]), "sku.name")
+    props.setdefault("maxMessageSizeInKilobytes", 1024 if sku == "Premium" else 256)
+    for key, value in (("messageCount", 0), ("sizeInBytes", 0), ("status", "Active")):
+        props.setdefault(key, value)
+    props["countDetails"] = {"activeMessageCount": 0, "deadLetterMessageCount": 0, "scheduledMessageCount": 0,
+                             "transferMessageCount": 0, "transferDeadLetterMessageCount": 0}
+
+
+NAMESPACE = ResourceType(
+    type=NAMESPACE_TYPE,
+    path=_NS_PATH,
+    api_versions=API_VERSIONS,
+    put_lro=Lro("async"),
+    delete_lro=Lro("async"),
+    defaults={"tags": {}, "sku": {"name": "Standard"},
+              "properties": {"minimumTlsVersion": "1.2", "disableLocalAuth": False, "publicNetworkAccess": "Enabled",
+                             "zoneRedundant": False}},
+    preserve=("properties.createdAt",),
+    validate=_validate_namespace,
+    normalize=_normalize_namespace,
+    on_create=_create_root_rule,
+)
+
+RULE = ResourceType(
+    type=RULE_TYPE,
+    path=_NS_PATH + "/AuthorizationRules/{authorizationRuleName}",
+    parent=NAMESPACE_TYPE,
+    api_versions=API_VERSIONS,
+    requires_location=False,
+    provisioning_state=False,
+    put_status=(200, 200),
+    patch=False,
+    delete_status=200,
+    validate=_validate_rule,
+    on_create=_create_rule,
+    actions={"listkeys": _list_keys, "regeneratekeys": _regenerate_keys},
+)
+
+QUEUE = ResourceType(
+    type=QUEUE_TYPE,
+    path=_NS_PATH + "/queues/{queueName}",
+    parent=NAMESPACE_TYPE,
+    api_versions=API_VERSIONS,
+    requires_location=False,
+    provisioning_state=False,
+    put_status=(200, 200),
+    patch=False,
+    delete_status=200,
+    defaults={"properties": {
+        "lockDuration": "PT1M", "maxSizeInMegabytes": 1024, "requiresDuplicateDetection": False,
+        "requiresSession": False, "defaultMessageTimeToLive": MAX_TIMESPAN, "deadLetteringOnMessageExpiration": False,
+        "duplicateDetectionHistoryTimeWindow": "PT10M", "maxDeliveryCount": 10, "enableBatchedOperations": True,
+        "autoDeleteOnIdle": MAX_TIMESPAN, "enablePartitioning": False, "enableExpress": False,
+    }},
+    preserve=("properties.createdAt",),
+    validate=_validate_queue,
+    normalize=_normalize_queue,
+)
+
+FAMILY = Family(name="servicebus", types=(NAMESPACE, RULE, QUEUE))
