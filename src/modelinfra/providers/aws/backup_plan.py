@@ -30,7 +30,7 @@ from modelinfra.providers.aws.backup_common import (
     read_tags,
     sync_tags,
 )
-from modelinfra.providers.aws.errors import is_code, map_error
+from modelinfra.providers.aws.errors import aws_errors, is_code, map_error
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel, Tags
 
@@ -267,10 +267,8 @@ class BackupPlanHandler(ResourceHandler[BackupPlanSpec]):
         client = ctx.session.client("backup")
         desired_rules = self.desired(ctx, spec)["rules"]
         if rules and observed.get("rules") != desired_rules:
-            try:
+            with aws_errors(f"updating backup plan {spec.name}"):
                 client.update_backup_plan(BackupPlanId=observed["id"], BackupPlan=plan_document(spec))
-            except Exception as exc:
-                raise map_error(exc, f"updating backup plan {spec.name}") from exc
         if tags:
             sync_tags(client, observed["arn"], {**spec.tags, **ctx.managed_tags})
         return self._read_back(ctx, spec.name)

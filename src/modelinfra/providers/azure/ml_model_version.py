@@ -1,0 +1,144 @@
+"""``azure.ml_model_version``: one version of a registered model in an Azure ML workspace.
+Cloud id: the version's ARM id (``.../workspaces/{ws}/models/{model}/versions/{version}``).
+
+Invariants
+- a model version is immutable: every property forces replacement, so a changed ``path`` (new
+  artifact content) or ``description`` is a new resource, never an in-place edit. Reusing a
+  version number for another artifact is refused by the service (409); bump ``version``.
+- create makes the model container when it is missing, then PUTs the version with
+  ``isArchived: false``: adopting an existing version (or un-archiving an archived one) is the
+  same call.
+- delete archives the version (PUT ``isArchived: true``) unless ``lifecycle.hard_delete: true``
+  (``ctx.hard_delete``), which DELETEs it. Either way a missing version is success.
+- ``read`` of an archived version is ``None``: to modelinfra an archived version is gone, so a plan
+  re-creates (un-archives) it instead of treating it as present.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, Field
+
+from modelinfra.errors import RetryableError
+from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.ml_client import NAMESPACE, MlClient
+from modelinfra.providers.azure.ml_workspace import WorkspaceName
+from modelinfra.providers.azure.names import AzureTags, ResourceGroupName
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.spec.fields import SpecModel
+
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
+_URI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://\S+|azureml:\S+)$")
+
+
+def check_model_name(name: str) -> str:
+    if not _MODEL_NAME.match(name):
+        raise ValueError(f"model name {name!r} must be 1 to 255 letters, digits, periods, hyphens or underscores, "
+                         "starting with a letter or digit")
+    return name
+
+
+def check_artifact_uri(uri: str) -> str:
+    if not _URI.match(uri):
+        raise ValueError(f"path {uri!r} must be an artifact URI (https://..., azureml://..., runs:/...)")
+    return uri
+
+
+ModelName = Annotated[str, AfterValidator(check_model_name)]
+ArtifactUri = Annotated[str, AfterValidator(check_artifact_uri)]
+
+
+class MlModelVersionSpec(SpecModel):
+    workspace: WorkspaceName
+    resource_group: ResourceGroupName
+    model_name: ModelName
+    version: int = Field(ge=1, description="A positive integer; a new artifact is a new version.")
+    path: ArtifactUri
+    description: str | None = None
+    tags: AzureTags
+
+
+class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
+    type_name: ClassVar[str] = "azure.ml_model_version"
+    cloud: ClassVar[str] = "azure"
+    spec_model = MlModelVersionSpec
+    computed: ClassVar[tuple[str, ...]] = ("id",)
+    force_new: ClassVar[tuple[str, ...]] = ("workspace", "resource_group", "model_name", "version", "path",
+                                            "description", "tags")
+    taggable: ClassVar[bool] = True
+
+    def identify(self, ctx: ResourceContext, spec: MlModelVersionSpec) -> str:
+        return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, NAMESPACE, "workspaces",
+                                   spec.workspace, "models", spec.model_name, "versions", str(spec.version))
+
+    def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
+        parsed = arm_ids.parse(cloud_id)
+        client = MlClient(ctx.session)
+        body = read_or_none(f"reading model version {_label(cloud_id)}", lambda: client.get(cloud_id))
+        props = (body or {}).get("properties") or {}
+        if body is None or props.get("isArchived"):
+            return None
+        version = parsed.name
+        return {
+            "workspace": parsed.name_of("workspaces"),
+            "resource_group": parsed.resource_group,
+            "model_name": parsed.name_of("models"),
+            "version": int(version) if version.isdigit() else version,
+            "path": props.get("modelUri"),
+            "description": props.get("description"),
+            "tags": strip_managed_tags(props.get("tags")),
+            "id": cloud_id,
+        }
+
+    def create(self, ctx: ResourceContext, spec: MlModelVersionSpec) -> dict[str, Any]:
+        cloud_id = self.identify(ctx, spec)
+        client = MlClient(ctx.session)
+        container_id = cloud_id.rsplit("/versions/", 1)[0]
+        with azure_errors(f"registering model version {_label(cloud_id)}"):
+            if client.get(container_id) is None:
+                client.put(container_id, {"properties": {}})
+            client.put(cloud_id, {"properties": self._properties(ctx, spec, archived=False)})
+        observed = self.read(ctx, cloud_id)
+        if observed is None:
+            raise RetryableError(f"model version {_label(cloud_id)} not visible after write", code="ResourceNotFound")
+        return observed
+
+    def update(
+        self, ctx: ResourceContext, spec: MlModelVersionSpec, observed: dict[str, Any], changes: list[Any]
+    ) -> dict[str, Any]:
+        """Never reached for a real change (every property forces replacement); converges by re-PUT."""
+        return self.create(ctx, spec)
+
+    def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
+        client = MlClient(ctx.session)
+        label = _label(cloud_id)
+        if ctx.hard_delete:
+            ignore_not_found(f"deleting model version {label}", lambda: client.delete(cloud_id))
+            return
+        body = read_or_none(f"reading model version {label}", lambda: client.get(cloud_id))
+        if body is None or (body.get("properties") or {}).get("isArchived"):
+            return
+        properties = {**(body.get("properties") or {}), "isArchived": True}
+        with azure_errors(f"archiving model version {label}"):
+            client.put(cloud_id, {"properties": _writable(properties)})
+
+    @staticmethod
+    def _properties(ctx: ResourceContext, spec: MlModelVersionSpec, archived: bool) -> dict[str, Any]:
+        properties: dict[str, Any] = {"modelUri": spec.path, "modelType": "CustomModel", "isArchived": archived,
+                                      "tags": {**spec.tags, **ctx.managed_tags}}
+        if spec.description is not None:
+            properties["description"] = spec.description
+        return properties
+
+
+def _writable(properties: dict[str, Any]) -> dict[str, Any]:
+    """A version's properties minus the read-only ones the service computes."""
+    return {k: v for k, v in properties.items() if k not in ("provisioningState", "stage")}
+
+
+def _label(cloud_id: str) -> str:
+    parsed = arm_ids.parse(cloud_id)
+    return f"{parsed.name_of('models')}:{parsed.name} in workspace {parsed.name_of('workspaces')}"
