@@ -81,6 +81,9 @@ def test_delete_of_a_vault_with_recovery_points_fails_and_keeps_it(ctx: Resource
 def test_name_and_key_changes_force_replacement(ctx: ResourceContext) -> None:
     from modelinfra.plans.diff import diff_attributes
 
+    aws_default_key = {"name": "a-vault", "kms_key_arn": KEY, "tags": {}, "arn": "arn:..."}
+    assert diff_attributes(HANDLER.desired(ctx, spec(name="a-vault")), aws_default_key,
+                           none_is_unmanaged=False) == [], "an unset key is AWS's choice, never drift"
     observed = {"name": "a-vault", "kms_key_arn": KEY, "tags": {}, "arn": "arn:..."}
     changes = diff_attributes(HANDLER.desired(ctx, spec(name="b-vault", kms_key_arn=KEY.replace("1234abcd", "9999abcd"))),
                               observed, force_new=HANDLER.force_new)

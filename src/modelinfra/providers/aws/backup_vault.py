@@ -63,6 +63,14 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
     def identify(self, ctx: ResourceContext, spec: BackupVaultSpec) -> str:
         return spec.name
 
+    def desired(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
+        """Without ``kms_key_arn`` the key is AWS's choice (the account's ``aws/backup`` key): it is
+        left out, so neither plan nor drift (which treats None as a value) compares it."""
+        data = super().desired(ctx, spec)
+        if data.get("kms_key_arn") is None:
+            data.pop("kms_key_arn", None)
+        return data
+
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
 

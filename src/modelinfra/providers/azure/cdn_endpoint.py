@@ -37,7 +37,13 @@ from modelinfra.providers.azure.cdn_origin import (
     require_blob_origin,
     resolve_blob_origin,
 )
-from modelinfra.providers.azure.cdn_parts import ClassicParts, Desired, EndpointNames, FrontDoorParts, Observed
+from modelinfra.providers.azure.cdn_parts import (
+    ClassicParts,
+    Desired,
+    EndpointNames,
+    FrontDoorParts,
+    Observed,
+)
 from modelinfra.providers.azure.cdn_profile import AFD_SKUS, CdnProfileName, check_cdn_name, read_profile
 from modelinfra.providers.azure.names import AzureTags, ResourceGroupName
 from modelinfra.providers.base import ResourceContext, ResourceHandler

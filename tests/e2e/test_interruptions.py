@@ -1,0 +1,148 @@
+"""Nothing lost: kill -9 or Ctrl-C mid-apply leaves a state the next plan converges from, with no
+orphaned or duplicated resources; a second writer fails fast naming the lock holder."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from modelinfra.state import LocalBackend, StateManager
+from tests.e2e.cli import modelinfra_executable, run_cli
+
+pytestmark = pytest.mark.e2e
+
+SPEC = """\
+version: 1
+name: crash
+providers:
+  azure:
+    subscription_id: ${{env.AZURE_SUBSCRIPTION_ID}}
+resources:
+  rg:
+    type: azure.resource_group
+    properties: {{name: rg-{suffix}, location: westus}}
+  account:
+    type: azure.storage_account
+    properties:
+      name: sa{suffix}
+      resource_group: ${{rg.name}}
+      location: westus
+  container:
+    type: azure.blob_container
+    properties:
+      name: c{suffix}
+      account: ${{account.name}}
+      resource_group: ${{rg.name}}
+"""
+
+
+def state_of(directory: Path) -> dict:
+    path = directory / ".modelinfra" / "crash.state.json"
+    return json.loads(path.read_text()) if path.exists() else {"resources": {}}
+
+
+def start_apply(spec: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    import os
+
+    return subprocess.Popen([modelinfra_executable(), "apply", str(spec), "--auto-approve"],
+                            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_status(directory: Path, address: str, status: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entry = state_of(directory)["resources"].get(address)
+        if entry and entry["status"] == status:
+            return
+        time.sleep(0.01)
+    pytest.fail(f"{address} never became {status}: {state_of(directory)}")
+
+
+@pytest.fixture
+def slow_arm(arm_emulator):
+    arm_emulator.handle.faults.configure(latency=0.4)
+    yield arm_emulator
+    arm_emulator.handle.faults.reset()
+
+
+def test_kill_9_mid_create_is_recovered_by_the_next_apply(tmp_path: Path, azure_env, slow_arm, unique_name):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.format(suffix=unique_name))
+    proc = start_apply(spec, azure_env)
+    try:
+        wait_for_status(tmp_path, "account", "create_pending")
+        time.sleep(0.5)  # the PUT is under way (each ARM call takes 0.4 s)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    crashed = state_of(tmp_path)
+    assert crashed["resources"]["account"]["status"] == "create_pending"
+    assert "container" not in crashed["resources"]
+    assert (tmp_path / ".modelinfra" / "crash.state.json.lock").exists(), "kill -9 leaves the lock behind"
+    slow_arm.handle.faults.reset()
+
+    plan = run_cli("plan", spec, env=azure_env)
+    assert plan.code == 0, plan.output
+    assert "container will be created" in plan.stdout
+
+    applied = run_cli("apply", spec, "--auto-approve", env=azure_env)
+    assert applied.code == 0, applied.output
+    assert "Warning" in applied.stderr and "lock" in applied.stderr  # dead holder's lock taken over
+    final = state_of(tmp_path)
+    assert {a: r["status"] for a, r in final["resources"].items()} == {
+        "rg": "ready", "account": "ready", "container": "ready"}
+
+    from modelinfra.providers.azure.session import AzureSession
+    from modelinfra.settings import Settings
+    from modelinfra.spec.providers import AzureProviderConfig
+
+    storage = AzureSession(AzureProviderConfig(subscription_id=azure_env["AZURE_SUBSCRIPTION_ID"]), Settings())
+    accounts = [a.name for a in storage.mgmt("storage").storage_accounts.list_by_resource_group(f"rg-{unique_name}")]
+    assert accounts == [f"sa{unique_name}"], "exactly one account: adopted, not duplicated"
+    assert run_cli("plan", spec, "--detailed-exitcode", env=azure_env).code == 0
+    assert run_cli("destroy", spec, "--auto-approve", env=azure_env).code == 0
+
+
+def test_ctrl_c_finishes_running_actions_saves_state_and_skips_the_rest(tmp_path: Path, azure_env, slow_arm,
+                                                                        unique_name):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.format(suffix=unique_name))
+    proc = start_apply(spec, azure_env)
+    wait_for_status(tmp_path, "account", "create_pending")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    interrupted = state_of(tmp_path)
+    assert interrupted["resources"]["account"]["status"] == "ready", "the running create finished and was saved"
+    assert "container" not in interrupted["resources"]
+    assert not (tmp_path / ".modelinfra" / "crash.state.json.lock").exists(), "a clean exit releases the lock"
+    slow_arm.handle.faults.reset()
+
+    plan = run_cli("plan", spec, "--detailed-exitcode", env=azure_env)
+    assert plan.code == 2 and "Plan: 1 to add, 0 to change, 0 to destroy." in plan.stdout, plan.output
+    assert run_cli("apply", spec, "--auto-approve", env=azure_env).code == 0
+    assert run_cli("destroy", spec, "--auto-approve", env=azure_env).code == 0
+
+
+def test_a_second_writer_fails_fast_naming_the_holder(tmp_path: Path, azure_env, unique_name):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.format(suffix=unique_name))
+    manager = StateManager(LocalBackend(tmp_path / ".modelinfra" / "crash.state.json"))
+    with manager.lock("apply"):
+        started = time.monotonic()
+        blocked = run_cli("apply", spec, "--auto-approve", env=azure_env)
+        assert time.monotonic() - started < 15
+    assert blocked.code == 1
+    import os
+
+    assert f"pid {os.getpid()}" in blocked.stderr or str(os.getpid()) in blocked.stderr
+    assert "--lock-timeout" in blocked.stderr
+    assert state_of(tmp_path)["resources"] == {}

@@ -1,0 +1,143 @@
+"""``azure.servicebus_queue`` against the ARM emulator, its duration rules and the cross-resource
+checks against its namespace."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from modelinfra.errors import TerminalError
+from modelinfra.plans.diff import diff_attributes
+from modelinfra.providers.azure.servicebus_queue import (
+    canonical_duration,
+    duplicate_detection_problem,
+    format_duration,
+    max_size_problem,
+    namespace_problems,
+    parse_duration,
+)
+from modelinfra.providers.base import ResourceContext
+from modelinfra.providers.registry import handler_for
+from tests.providers.conformance import check_lifecycle
+
+HANDLER = handler_for("azure.servicebus_queue")
+Spec = HANDLER.spec_model
+
+
+@pytest.fixture
+def namespace(azure_ctx: ResourceContext, resource_group: str, unique_name: str) -> dict[str, Any]:
+    handler = handler_for("azure.servicebus_namespace")
+    return handler.create(azure_ctx, handler.spec_model(name=f"sbns-{unique_name}", resource_group=resource_group,
+                                                        location="westus", sku="Standard"))
+
+
+def queue_spec(namespace: dict[str, Any], **props: Any) -> Any:
+    return Spec(name="retrain-jobs", namespace=namespace["name"], resource_group=namespace["resource_group"], **props)
+
+
+def test_lifecycle_with_in_place_update(azure_ctx: ResourceContext, namespace: dict[str, Any]) -> None:
+    observed = check_lifecycle(
+        HANDLER, azure_ctx, queue_spec(namespace, requires_duplicate_detection=True),
+        queue_spec(namespace, requires_duplicate_detection=True, max_delivery_count=5, lock_duration="PT90S",
+                   dead_lettering_on_message_expiration=True, default_message_ttl="P7D", max_size_mb=5120),
+    )
+    assert observed["lock_duration"] == "PT1M30S" and observed["default_message_ttl"] == "P7D"
+    assert (observed["max_delivery_count"], observed["max_size_mb"]) == (5, 5120)
+
+
+def test_equivalent_durations_show_no_diff(azure_ctx: ResourceContext, namespace: dict[str, Any]) -> None:
+    spec = queue_spec(namespace, lock_duration="PT60S", default_message_ttl="PT24H")
+    created = HANDLER.create(azure_ctx, spec)
+    assert (created["lock_duration"], created["default_message_ttl"]) == ("PT1M", "P1D")
+    assert diff_attributes(HANDLER.desired(azure_ctx, spec), created) == []
+
+
+def test_duplicate_detection_change_forces_replacement(azure_ctx: ResourceContext, namespace: dict[str, Any]) -> None:
+    created = HANDLER.create(azure_ctx, queue_spec(namespace))
+    changes = diff_attributes(HANDLER.desired(azure_ctx, queue_spec(namespace, requires_duplicate_detection=True,
+                                                                    max_delivery_count=3)),
+                              created, force_new=HANDLER.force_new)
+    assert {(c.path, c.forces_replacement) for c in changes} == {
+        ("requires_duplicate_detection", True), ("max_delivery_count", False)}
+
+
+def test_out_of_band_edit_shows_in_the_diff(azure_ctx: ResourceContext, namespace: dict[str, Any]) -> None:
+    spec = queue_spec(namespace)
+    created = HANDLER.create(azure_ctx, spec)
+    azure_ctx.session.mgmt("servicebus").queues.create_or_update(
+        namespace["resource_group"], namespace["name"], spec.name, {"properties": {"maxDeliveryCount": 99}})
+    changes = diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"]))
+    assert [(c.path, c.before, c.after) for c in changes] == [("max_delivery_count", 99, 10)]
+
+
+def test_basic_namespace_refuses_duplicate_detection_at_apply(azure_ctx: ResourceContext, resource_group: str,
+                                                              unique_name: str) -> None:
+    handler = handler_for("azure.servicebus_namespace")
+    basic = handler.create(azure_ctx, handler.spec_model(name=f"sbb-{unique_name}", resource_group=resource_group,
+                                                         location="westus", sku="Basic"))
+    with pytest.raises(TerminalError, match="Basic"):
+        HANDLER.create(azure_ctx, queue_spec(basic, requires_duplicate_detection=True))
+
+
+def test_duplicate_detection_problem_needs_standard_or_premium() -> None:
+    queue = {"name": "q", "requires_duplicate_detection": True}
+    problem = duplicate_detection_problem(queue, {"name": "ns1", "sku": "Basic"})
+    assert problem is not None and "Standard or Premium" in problem and "ns1" in problem
+    assert duplicate_detection_problem(queue, {"sku": "Standard"}) is None
+    assert duplicate_detection_problem(queue, {"sku": "Premium"}) is None
+    assert duplicate_detection_problem(queue, {}) is None  # namespace default: Standard
+    assert duplicate_detection_problem({"requires_duplicate_detection": False}, {"sku": "Basic"}) is None
+
+
+def test_max_size_problem_reserves_large_queues_for_premium() -> None:
+    assert max_size_problem({"max_size_mb": 10240}, {"sku": "Standard"}) is not None
+    assert max_size_problem({"max_size_mb": 10240}, {"sku": "Premium"}) is None
+    assert max_size_problem({"max_size_mb": 5120}, {"sku": "Basic"}) is None
+    assert namespace_problems({"max_size_mb": 10240, "requires_duplicate_detection": True}, {"sku": "Basic"}) == [
+        duplicate_detection_problem({"requires_duplicate_detection": True}, {"sku": "Basic"}),
+        max_size_problem({"max_size_mb": 10240}, {"sku": "Basic"}),
+    ]
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"lock_duration": "PT6M"}, "between PT5S and PT5M"),
+    ({"lock_duration": "PT4S"}, "between PT5S and PT5M"),
+    ({"lock_duration": "60 seconds"}, "ISO 8601"),
+    ({"default_message_ttl": "P1M"}, "ISO 8601"),  # months have no fixed length
+    ({"max_delivery_count": 0}, "greater than or equal to 1"),
+    ({"max_delivery_count": 2001}, "less than or equal to 2000"),
+    ({"max_size_mb": 1500}, "max_size_mb"),
+    ({"max_size_mb": 90000}, "max_size_mb"),
+])
+def test_spec_rejects_out_of_range_values(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Spec(name="q", namespace="namespace1", resource_group="rg", **props)
+
+
+def test_spec_defaults() -> None:
+    spec = Spec(name="q", namespace="namespace1", resource_group="rg")
+    assert (spec.max_delivery_count, spec.lock_duration, spec.max_size_mb) == (10, "PT1M", 1024)
+    assert (spec.requires_duplicate_detection, spec.dead_lettering_on_message_expiration) == (False, False)
+    assert spec.default_message_ttl is None
+
+
+@pytest.mark.parametrize(("text", "value", "canonical"), [
+    ("PT1M", timedelta(minutes=1), "PT1M"),
+    ("PT60S", timedelta(minutes=1), "PT1M"),
+    ("PT1.5S", timedelta(seconds=1.5), "PT1.5S"),
+    ("P1DT2H3M4S", timedelta(days=1, hours=2, minutes=3, seconds=4), "P1DT2H3M4S"),
+    ("PT48H", timedelta(days=2), "P2D"),
+    ("P0D", timedelta(0), "PT0S"),
+])
+def test_durations_parse_and_format_canonically(text: str, value: timedelta, canonical: str) -> None:
+    assert parse_duration(text) == value
+    assert format_duration(value) == canonical == canonical_duration(text)
+
+
+@pytest.mark.parametrize("text", ["", "P", "PT", "P1DT", "1M", "PT-1S", "P1Y", "pt1m"])
+def test_malformed_durations_are_rejected(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)

@@ -1,0 +1,183 @@
+"""``Microsoft.Cdn`` through azure-mgmt-cdn 14: profiles, classic endpoints and the Front Door family
+(AFD endpoints, origin groups, origins, routes) with async LROs, SKU rules and parent rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+from modelinfra.sandbox.base import RunningService
+from tests.conftest import SUBSCRIPTION_ID
+from tests.sandbox.arm.conftest import Clients
+
+CDN_API = "2026-10-01"
+
+
+@pytest.fixture
+def cdn(clients: Clients, arm: RunningService) -> Any:
+    from modelinfra.providers.azure.session import AzureSession
+    from modelinfra.settings import Settings
+    from modelinfra.spec.providers import AzureProviderConfig
+
+    session = AzureSession(AzureProviderConfig(subscription_id=SUBSCRIPTION_ID),
+                           Settings(max_attempts=3, retry_backoff_max=1.0))
+    return session.mgmt("cdn")
+
+
+def _profile(cdn: Any, rg: str, name: str, sku: str = "Standard_AzureFrontDoor") -> Any:
+    return cdn.profiles.begin_create(rg, name, {"location": "global", "sku": {"name": sku}}).result()
+
+
+def _afd_unit(cdn: Any, rg: str, profile: str = "fd") -> Any:
+    _profile(cdn, rg, profile)
+    cdn.afd_endpoints.begin_create(rg, profile, "ep", {"location": "global"}).result()
+    group = cdn.afd_origin_groups.begin_create(rg, profile, "og", {"properties": {}}).result()
+    cdn.afd_origins.begin_create(rg, profile, "og", "blob", {
+        "properties": {"hostName": "acct.blob.core.windows.net"}}).result()
+    return group
+
+
+def test_profile_put_is_an_async_lro_in_progress_then_succeeded(clients: Clients, rg: str) -> None:
+    path = f"/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/raw"
+    initial = clients.raw("PUT", path, api_version=CDN_API,
+                          json={"location": "global", "sku": {"name": "Premium_AzureFrontDoor"}})
+    assert initial.status_code == 202
+    assert {"Azure-AsyncOperation", "Location", "Retry-After"} <= set(initial.headers)
+    first = requests.get(initial.headers["Azure-AsyncOperation"], timeout=10).json()
+    second = requests.get(initial.headers["Azure-AsyncOperation"], timeout=10).json()
+    assert (first["status"], second["status"]) == ("InProgress", "Succeeded")
+    body = clients.raw("GET", path, api_version=CDN_API).json()
+    assert (body["kind"], body["location"], body["properties"]["provisioningState"]) == (
+        "frontdoor", "global", "Succeeded")
+    assert body["properties"]["frontDoorId"]
+
+
+def test_profile_round_trip_patch_list_and_delete(cdn: Any, rg: str) -> None:
+    created = _profile(cdn, rg, "classic", "Standard_Microsoft")
+    assert (created.sku.name, created.kind, created.properties.resource_state) == (
+        "Standard_Microsoft", "cdn", "Active")
+    patched = cdn.profiles.begin_update(rg, "classic", {"tags": {"team": "ml"}}).result()
+    assert patched.tags == {"team": "ml"}
+    assert [p.name for p in cdn.profiles.list_by_resource_group(rg)] == ["classic"]
+    cdn.profiles.begin_delete(rg, "classic").result()
+    with pytest.raises(ResourceNotFoundError) as caught:
+        cdn.profiles.get(rg, "classic")
+    assert caught.value.error.code == "ResourceNotFound"
+    cdn.profiles.begin_delete(rg, "classic").result()  # missing: 204, still success
+
+
+def test_profile_sku_is_validated_and_immutable(cdn: Any, rg: str) -> None:
+    with pytest.raises(HttpResponseError) as bad:
+        _profile(cdn, rg, "verizon", "Standard_Verizon")
+    assert (bad.value.status_code, bad.value.error.code) == (400, "BadRequest")
+    _profile(cdn, rg, "fixed")
+    with pytest.raises(HttpResponseError) as changed:
+        _profile(cdn, rg, "fixed", "Premium_AzureFrontDoor")
+    assert changed.value.status_code == 400 and "cannot be changed" in changed.value.error.message
+
+
+def test_profile_needs_a_location_and_an_existing_group(cdn: Any, rg: str) -> None:
+    with pytest.raises(HttpResponseError) as missing_location:
+        cdn.profiles.begin_create(rg, "noloc", {"sku": {"name": "Standard_AzureFrontDoor"}}).result()
+    assert missing_location.value.error.code == "LocationRequired"
+    with pytest.raises(ResourceNotFoundError) as no_group:
+        _profile(cdn, rg + "-missing", "p")
+    assert no_group.value.error.code == "ResourceGroupNotFound"
+
+
+def test_classic_endpoint_host_name_origins_and_global_names(cdn: Any, rg: str, unique_name: str) -> None:
+    _profile(cdn, rg, "classic", "Standard_Microsoft")
+    name = f"ep-{unique_name}"
+    body = {"location": "global", "properties": {
+        "origins": [{"name": "blob", "properties": {"hostName": "acct.blob.core.windows.net"}}],
+        "isHttpAllowed": False, "queryStringCachingBehavior": "IgnoreQueryString", "originPath": "/models"}}
+    endpoint = cdn.endpoints.begin_create(rg, "classic", name, body).result()
+    assert endpoint.properties.host_name == f"{name}.azureedge.net"
+    assert (endpoint.properties.is_http_allowed, endpoint.properties.resource_state) == (False, "Running")
+    assert endpoint.properties.origins[0].properties.https_port == 443
+    _profile(cdn, rg, "classic2", "Standard_Microsoft")
+    with pytest.raises(HttpResponseError) as taken:
+        cdn.endpoints.begin_create(rg, "classic2", name, body).result()
+    assert taken.value.status_code == 409
+    with pytest.raises(HttpResponseError) as no_origin:
+        cdn.endpoints.begin_create(rg, "classic", "empty", {"location": "global", "properties": {}}).result()
+    assert no_origin.value.status_code == 400
+
+
+def test_endpoint_kinds_must_match_the_profile_family(cdn: Any, rg: str) -> None:
+    _profile(cdn, rg, "fd")
+    _profile(cdn, rg, "classic", "Standard_Microsoft")
+    with pytest.raises(HttpResponseError) as classic_on_afd:
+        cdn.endpoints.begin_create(rg, "fd", "ep", {"location": "global", "properties": {
+            "origins": [{"name": "o", "properties": {"hostName": "h.example.com"}}]}}).result()
+    assert (classic_on_afd.value.status_code, classic_on_afd.value.error.code) == (400, "BadRequest")
+    with pytest.raises(HttpResponseError) as afd_on_classic:
+        cdn.afd_endpoints.begin_create(rg, "classic", "ep", {"location": "global"}).result()
+    assert afd_on_classic.value.status_code == 400
+
+
+def test_afd_unit_shapes_host_names_and_deployment_status(cdn: Any, rg: str) -> None:
+    group = _afd_unit(cdn, rg)
+    endpoint = cdn.afd_endpoints.get(rg, "fd", "ep")
+    host = endpoint.properties.host_name
+    assert host.startswith("ep-") and host.endswith(".z01.azurefd.net") and len(host.split(".")[0]) == 3 + 16
+    assert cdn.afd_endpoints.begin_create(rg, "fd", "ep", {"location": "global"}).result().properties.host_name == host
+    origin = cdn.afd_origins.get(rg, "fd", "og", "blob")
+    assert (origin.properties.origin_host_header, origin.properties.origin_group_name) == (
+        "acct.blob.core.windows.net", "og")
+    route = cdn.routes.begin_create(rg, "fd", "ep", "r", {"properties": {
+        "originGroup": {"id": group.id}, "originPath": "/models", "forwardingProtocol": "HttpsOnly",
+        "httpsRedirect": "Enabled", "linkToDefaultDomain": "Enabled"}}).result()
+    props = route.properties
+    assert (props.provisioning_state, props.deployment_status) == ("Succeeded", "NotStarted")
+    assert (list(props.supported_protocols), list(props.patterns_to_match)) == (["Http", "Https"], ["/*"])
+    assert [r.name for r in cdn.routes.list_by_endpoint(rg, "fd", "ep")] == ["r"]
+    assert [o.name for o in cdn.afd_origins.list_by_origin_group(rg, "fd", "og")] == ["blob"]
+
+
+def test_route_rules(cdn: Any, rg: str) -> None:
+    group = _afd_unit(cdn, rg)
+    missing_group = group.id.rsplit("/", 1)[0] + "/nosuchgroup"
+    cases = [
+        {"originGroup": {"id": missing_group}},
+        {"originGroup": {"id": group.id}, "httpsRedirect": "Enabled", "supportedProtocols": ["Https"]},
+        {"originGroup": {"id": group.id}, "originPath": "models"},
+        {"originGroup": {"id": group.id}, "forwardingProtocol": "Sometimes"},
+        {},
+    ]
+    for properties in cases:
+        with pytest.raises(HttpResponseError) as caught:
+            cdn.routes.begin_create(rg, "fd", "ep", "r", {"properties": properties}).result()
+        assert caught.value.status_code == 400, properties
+
+
+def test_afd_children_need_their_parents(cdn: Any, rg: str) -> None:
+    _profile(cdn, rg, "fd")
+    with pytest.raises(ResourceNotFoundError) as no_group:
+        cdn.afd_origins.begin_create(rg, "fd", "nogroup", "o", {"properties": {"hostName": "h"}}).result()
+    assert no_group.value.error.code == "ParentResourceNotFound"
+    with pytest.raises(ResourceNotFoundError) as no_endpoint:
+        cdn.routes.begin_create(rg, "fd", "noep", "r", {"properties": {}}).result()
+    assert no_endpoint.value.error.code == "ParentResourceNotFound"
+    with pytest.raises(ResourceNotFoundError) as no_profile:
+        cdn.afd_endpoints.begin_create(rg, "noprofile", "ep", {"location": "global"}).result()
+    assert no_profile.value.error.code == "ParentResourceNotFound"
+    with pytest.raises(ResourceNotFoundError) as missing:
+        cdn.afd_origin_groups.get(rg, "fd", "og")
+    assert missing.value.error.code == "ResourceNotFound"
+
+
+def test_afd_deletes_are_lros_and_the_profile_takes_its_children(clients: Clients, cdn: Any, rg: str) -> None:
+    _afd_unit(cdn, rg)
+    path = f"/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/fd/originGroups/og/origins/blob"
+    deleted = clients.raw("DELETE", path, api_version=CDN_API)
+    assert deleted.status_code == 202 and "Azure-AsyncOperation" in deleted.headers
+    requests.get(deleted.headers["Azure-AsyncOperation"], timeout=10)
+    requests.get(deleted.headers["Azure-AsyncOperation"], timeout=10)
+    assert clients.raw("DELETE", path, api_version=CDN_API).status_code == 204
+    cdn.profiles.begin_delete(rg, "fd").result()
+    with pytest.raises(ResourceNotFoundError):
+        cdn.afd_endpoints.get(rg, "fd", "ep")
