@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.modelinfra-installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint schema clean
+.PHONY: install demo test lint schema docs clean
 
 install: $(STAMP) node_modules/.package-lock.json
 
@@ -31,6 +31,9 @@ lint: install
 
 schema: install
 	$(BIN)/modelinfra schema > schemas/modelinfra.schema.json
+
+docs: install
+	$(BIN)/python -c "import pathlib; from modelinfra.spec.reference import update_readme as u; p = pathlib.Path('README.md'); p.write_text(u(p.read_text()))"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

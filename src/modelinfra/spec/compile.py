@@ -90,7 +90,7 @@ def _resolve_variables(
         raw = cli_vars.get(name, environ.get(f"MODELINFRA_VAR_{name}"))
         if raw is not None:
             values[name] = _coerce(raw, decl.default)
-        elif decl.default is not None:
+        elif "default" in decl.model_fields_set:  # an explicit `default: null` is a valid (unset) value
             values[name] = decl.default
         else:
             problems.append(doc.problem(("variables", name), f"variable {name} has no value; pass --var {name}=VALUE "
@@ -98,9 +98,9 @@ def _resolve_variables(
     return values
 
 
-def _coerce(raw: str, default: Any) -> Any:
+def _coerce(raw: Any, default: Any) -> Any:
     """A ``--var`` string, typed like the variable's default (number/bool/list/map)."""
-    if isinstance(default, str) or default is None:
+    if not isinstance(raw, str) or isinstance(default, str) or default is None:
         return raw
     try:
         return json.loads(raw)

@@ -37,9 +37,11 @@ class Evaluator:
         return evaluate(value, self.lookup)
 
     def properties(self, address: str) -> dict[str, Any]:
-        """The resource's properties with every expression evaluated (memoised)."""
+        """The resource's properties with every expression evaluated (memoised). A property whose
+        value is null (e.g. a variable with ``default: null``) is left out, as if unset."""
         if address not in self._cache:
-            self._cache[address] = self.evaluate(self.spec.resources[address].properties)
+            values = self.evaluate(self.spec.resources[address].properties)
+            self._cache[address] = {k: v for k, v in values.items() if v is not None}
         return self._cache[address]
 
     def lookup(self, ref: Reference) -> Any:

@@ -1,0 +1,95 @@
+"""``azure.ml_model_version``: immutable versions, archive-on-delete, hard delete, against the emulator."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from modelinfra.errors import TerminalError
+from modelinfra.plans.diff import diff_attributes
+from modelinfra.providers.azure.ml_client import MlClient
+from modelinfra.providers.base import ResourceContext
+from modelinfra.providers.registry import handler_for
+from tests.conftest import SUBSCRIPTION_ID
+from tests.providers.conformance import check_lifecycle
+
+HANDLER = handler_for("azure.ml_model_version")
+Spec = HANDLER.spec_model
+URI = "https://devstoreaccount1.blob.core.windows.net/models/churn/model.bin"
+
+
+@pytest.fixture
+def workspace(azure_ctx: ResourceContext, storage_account: dict[str, Any], unique_name: str) -> dict[str, Any]:
+    handler = handler_for("azure.ml_workspace")
+    group = storage_account["resource_group"]
+    vault = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults/kv1"
+    return handler.create(azure_ctx, handler.spec_model(
+        name=f"ws-{unique_name}", resource_group=group, location="westus", storage_account=storage_account["id"],
+        key_vault=vault))
+
+
+def version_spec(workspace: dict[str, Any], version: int = 1, **props: Any) -> Any:
+    return Spec(workspace=workspace["name"], resource_group=workspace["resource_group"], model_name="churn",
+                version=version, path=props.pop("path", URI), **props)
+
+
+def test_lifecycle_archives_on_delete(azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    spec = version_spec(workspace, description="first cut", tags={"stage": "dev"})
+    check_lifecycle(HANDLER, azure_ctx, spec)
+    body = MlClient(azure_ctx.session).get(HANDLER.identify(azure_ctx, spec))
+    assert body is not None and body["properties"]["isArchived"] is True  # archived, not deleted
+    assert body["properties"]["modelUri"] == URI and body["properties"]["description"] == "first cut"
+
+
+def test_hard_delete_removes_the_version(azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    hard = dataclasses.replace(azure_ctx, hard_delete=True)
+    spec = version_spec(workspace)
+    check_lifecycle(HANDLER, hard, spec)
+    assert MlClient(azure_ctx.session).get(HANDLER.identify(azure_ctx, spec)) is None
+
+
+def test_create_makes_the_container_and_adopting_unarchives(azure_ctx: ResourceContext,
+                                                            workspace: dict[str, Any]) -> None:
+    spec = version_spec(workspace, version=4)
+    cloud_id = HANDLER.identify(azure_ctx, spec)
+    assert cloud_id.endswith(f"/workspaces/{workspace['name']}/models/churn/versions/4")
+    created = HANDLER.create(azure_ctx, spec)
+    assert MlClient(azure_ctx.session).get(cloud_id.rsplit("/versions/", 1)[0]) is not None
+    HANDLER.delete(azure_ctx, cloud_id, created)
+    assert HANDLER.read(azure_ctx, cloud_id) is None  # archived reads as gone, so a plan re-creates it
+    again = HANDLER.create(azure_ctx, spec)
+    assert again == created and HANDLER.read(azure_ctx, cloud_id) == created
+
+
+def test_every_property_forces_replacement(azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    created = HANDLER.create(azure_ctx, version_spec(workspace))
+    for change in ({"path": URI + ".v2"}, {"description": "new words"}, {"tags": {"k": "v"}}):
+        changes = diff_attributes(HANDLER.desired(azure_ctx, version_spec(workspace, **change)), created,
+                                  force_new=HANDLER.force_new)
+        assert changes and all(c.forces_replacement for c in changes), change
+
+
+def test_reusing_a_version_number_for_another_artifact_is_refused(azure_ctx: ResourceContext,
+                                                                  workspace: dict[str, Any]) -> None:
+    HANDLER.create(azure_ctx, version_spec(workspace))
+    with pytest.raises(TerminalError, match="immutable"):
+        HANDLER.create(azure_ctx, version_spec(workspace, path=URI + ".other"))
+
+
+def test_missing_workspace_reads_as_none_and_delete_succeeds(azure_ctx: ResourceContext, resource_group: str) -> None:
+    spec = Spec(workspace="nows", resource_group=resource_group, model_name="m", version=1, path=URI)
+    cloud_id = HANDLER.identify(azure_ctx, spec)
+    assert HANDLER.read(azure_ctx, cloud_id) is None
+    HANDLER.delete(azure_ctx, cloud_id, {})
+    HANDLER.delete(dataclasses.replace(azure_ctx, hard_delete=True), cloud_id, {})
+
+
+@pytest.mark.parametrize("props", [{"version": 0}, {"version": -3}, {"path": "model.bin"},
+                                   {"model_name": "-churn"}])
+def test_spec_rejects_bad_versions_paths_and_names(props: dict[str, Any]) -> None:
+    base = {"workspace": "ws1", "resource_group": "rg", "model_name": "churn", "version": 1, "path": URI}
+    with pytest.raises(ValidationError):
+        Spec(**{**base, **props})
