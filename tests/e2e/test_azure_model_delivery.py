@@ -35,7 +35,7 @@ def test_model_delivery_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
     (tmp_path / "model.bin").write_bytes(b"classifier-weights" * 4096)
     # parallelism 1: concurrent first imports of azure-core in refresh threads deadlock (importlib
     # _DeadlockError) until AzureSession imports azure.core up front; see the CDN report.
-    env = {**azure_env, "MODELINFRA_VAR_suffix": unique_name, "MODELINFRA_PARALLELISM": "1"}
+    env = {**azure_env, "MODELINFRA_VAR_suffix": unique_name}
     rg, profile, endpoint = f"model-delivery-{unique_name}", f"model-delivery-{unique_name}", f"models-{unique_name}"
 
     assert run_cli("validate", spec, env=env).code == 0

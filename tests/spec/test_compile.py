@@ -75,3 +75,29 @@ def test_digest_changes_with_variables(tmp_path: Path):
     a = compile_text(tmp_path, environ={}).digest
     b = compile_text(tmp_path, cli_vars={"env": "prod"}, environ={}).digest
     assert a != b and a == compile_text(tmp_path, environ={}).digest
+
+
+def test_rules_spanning_resources_are_checked_at_validate(tmp_path: Path):
+    text = """\
+version: 1
+name: sbq
+providers:
+  azure: {subscription_id: 00000000-0000-0000-0000-000000000000}
+resources:
+  ns:
+    type: azure.servicebus_namespace
+    properties: {name: retrain-ns-1, resource_group: rg1, location: westus, sku: Basic}
+  q:
+    type: azure.servicebus_queue
+    properties:
+      name: jobs
+      namespace: ${ns.name}
+      resource_group: rg1
+      requires_duplicate_detection: true
+"""
+    with pytest.raises(SpecError) as info:
+        compile_text(tmp_path, text, environ={})
+    [problem] = info.value.problems
+    assert (problem.line, problem.col, problem.path) == (15, 7, "resources.q.properties.requires_duplicate_detection")
+    assert "Standard or Premium" in problem.message
+    compile_text(tmp_path, text.replace("sku: Basic", "sku: Standard"), environ={})

@@ -113,7 +113,7 @@ def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
             return True
         if not sys.stdin.isatty():
             raise AbortedError(f"no terminal to confirm the {verb}; pass --auto-approve to {verb} without asking")
-        click.echo(f"\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
+        click.echo("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
         answer = click.prompt("  Enter a value", default="", show_default=False)
         return answer.strip() == "yes"
 

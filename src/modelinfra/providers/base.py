@@ -27,6 +27,10 @@ Contract (every handler passes ``tests/providers/conformance.py``)
     read_sensitive(ctx, cloud_id) -> dict      the ``sensitive`` attributes, fetched on demand
                                                (``output --show-sensitive``); never persisted.
     import_(ctx, cloud_id) -> attributes|None  defaults to ``read``.
+    spec_problems(resources) -> [(addr, property, message)]
+                                               optional, pure: rules spanning several resources
+                                               (a queue feature its namespace's SKU forbids);
+                                               checked by ``validate``.
 
 Errors: raise ``RetryableError`` (throttling, eventual consistency) or ``TerminalError``; SDK
 retries (botocore standard mode, azure-core RetryPolicy) come first and are configured by the
@@ -132,3 +136,11 @@ class ResourceHandler(ABC, Generic[SpecT]):
 
     def import_(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         return self.read(ctx, cloud_id)
+
+    def spec_problems(
+        self, resources: Mapping[str, tuple[str, Mapping[str, Any]]]
+    ) -> list[tuple[str, str, str]]:
+        """Problems that need several resources' properties: ``resources`` maps every address to
+        (type, evaluated properties, UNKNOWN where only known after apply). Returns (address of a
+        resource of this type, property, message). Pure; the default finds none."""
+        return []

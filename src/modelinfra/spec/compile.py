@@ -68,6 +68,7 @@ def compile_spec(
     spec.providers = _providers(doc, model, evaluator, resources, problems)
     for address in graph.topological_order():
         problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
+    problems.extend(_cross_resource_problems(doc, spec, evaluator))
     for name, output in model.outputs.items():
         try:
             evaluator.evaluate(output.value)
@@ -220,6 +221,16 @@ def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator
         if path.split(".", 1)[0].split("[", 1)[0] not in fields:
             problems.append(doc.problem(("resources", resource.address, "lifecycle", "ignore_changes", index),
                                         f"{path!r} is not a property of {resource.type}"))
+    return problems
+
+
+def _cross_resource_problems(doc: Document, spec: Spec, evaluator: Evaluator) -> list[Problem]:
+    """Each handler type present checks the rules that span resources (``spec_problems``)."""
+    typed = {a: (r.type, evaluator.properties(a)) for a, r in spec.resources.items()}
+    problems = []
+    for type_name in sorted({r.type for r in spec.resources.values()}):
+        for address, prop, message in handler_for(type_name).spec_problems(typed):
+            problems.append(doc.problem(("resources", address, "properties", prop), message))
     return problems
 
 

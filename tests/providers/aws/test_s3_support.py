@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from modelinfra.errors import RetryableError, TerminalError
 from modelinfra.providers.aws.errors import aws_errors, map_error
-from modelinfra.providers.hashing import file_sha256
 from modelinfra.providers.aws.s3_bucket import retry_until_visible
+from modelinfra.providers.hashing import file_sha256
 
 
 def client_error(code: str, status: int, headers: dict[str, str] | None = None) -> ClientError:

@@ -13,6 +13,7 @@ from modelinfra.plans.diff import diff_attributes
 from modelinfra.providers.azure.ml_client import MlClient
 from modelinfra.providers.base import ResourceContext
 from modelinfra.providers.registry import handler_for
+from modelinfra.sandbox.base import RunningService
 from tests.conftest import SUBSCRIPTION_ID
 from tests.providers.conformance import check_lifecycle
 
@@ -93,3 +94,17 @@ def test_spec_rejects_bad_versions_paths_and_names(props: dict[str, Any]) -> Non
     base = {"workspace": "ws1", "resource_group": "rg", "model_name": "churn", "version": 1, "path": URI}
     with pytest.raises(ValidationError):
         Spec(**{**base, **props})
+
+
+def test_register_and_archive_ride_out_a_429_storm(azure_ctx: ResourceContext, workspace: dict[str, Any],
+                                                   arm_emulator: RunningService) -> None:
+    spec = version_spec(workspace, version=7)
+    throttled = arm_emulator.handle.faults.injected["throttle"]
+    arm_emulator.handle.faults.configure(throttle_ratio=1 / 3, retry_after=0)
+    try:
+        created = HANDLER.create(azure_ctx, spec)
+        HANDLER.delete(azure_ctx, created["id"], created)
+        assert HANDLER.read(azure_ctx, created["id"]) is None
+    finally:
+        arm_emulator.handle.faults.reset()
+    assert arm_emulator.handle.faults.injected["throttle"] > throttled  # the storm really happened

@@ -12,6 +12,7 @@ from modelinfra.plans.diff import diff_attributes
 from modelinfra.providers.azure.ml_client import MlClient
 from modelinfra.providers.base import ResourceContext
 from modelinfra.providers.registry import handler_for
+from modelinfra.sandbox.base import RunningService
 from tests.conftest import SUBSCRIPTION_ID
 from tests.providers.conformance import check_lifecycle
 
@@ -90,3 +91,17 @@ def test_spec_checks_referenced_id_types_and_names() -> None:
         Spec(name="-bad", resource_group="g", location="westus", storage_account=storage, key_vault=vault_id("g"))
     with pytest.raises(ValidationError):
         Spec(name="ws1", resource_group="g", location="westus", storage_account="not-an-id", key_vault=vault_id("g"))
+
+
+def test_lro_create_and_delete_ride_out_a_429_storm(azure_ctx: ResourceContext, storage_account: dict[str, Any],
+                                                    unique_name: str, arm_emulator: RunningService) -> None:
+    spec = spec_for(storage_account, unique_name)
+    throttled = arm_emulator.handle.faults.injected["throttle"]
+    arm_emulator.handle.faults.configure(throttle_ratio=1 / 3, retry_after=0)
+    try:
+        created = HANDLER.create(azure_ctx, spec)
+        HANDLER.delete(azure_ctx, created["id"], created)
+        assert HANDLER.read(azure_ctx, created["id"]) is None
+    finally:
+        arm_emulator.handle.faults.reset()
+    assert arm_emulator.handle.faults.injected["throttle"] > throttled

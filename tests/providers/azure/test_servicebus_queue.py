@@ -18,6 +18,7 @@ from modelinfra.providers.azure.servicebus_queue import (
     max_size_problem,
     namespace_problems,
     parse_duration,
+    spec_problems,
 )
 from modelinfra.providers.base import ResourceContext
 from modelinfra.providers.registry import handler_for
@@ -100,6 +101,25 @@ def test_max_size_problem_reserves_large_queues_for_premium() -> None:
         duplicate_detection_problem({"requires_duplicate_detection": True}, {"sku": "Basic"}),
         max_size_problem({"max_size_mb": 10240}, {"sku": "Basic"}),
     ]
+
+
+def test_spec_problems_match_queues_to_namespaces_declared_in_the_spec() -> None:
+    resources = {
+        "basic": ("azure.servicebus_namespace", {"name": "ns-basic", "resource_group": "rg", "sku": "Basic"}),
+        "std": ("azure.servicebus_namespace", {"name": "ns-std", "resource_group": "rg"}),
+        "q1": ("azure.servicebus_queue", {"name": "q", "namespace": "ns-basic", "resource_group": "rg",
+                                          "requires_duplicate_detection": True, "max_size_mb": 10240}),
+        "q2": ("azure.servicebus_queue", {"name": "q", "namespace": "ns-std", "resource_group": "rg",
+                                          "requires_duplicate_detection": True}),
+        "q3": ("azure.servicebus_queue", {"name": "q", "namespace": "ns-basic", "resource_group": "other-rg",
+                                          "requires_duplicate_detection": True}),
+        "q4": ("azure.servicebus_queue", {"name": "q", "namespace": object(), "resource_group": "rg",
+                                          "requires_duplicate_detection": True}),  # not known before apply
+    }
+    found = spec_problems(resources)
+    assert [(address, prop) for address, prop, _ in found] == [
+        ("q1", "max_size_mb"), ("q1", "requires_duplicate_detection")]
+    assert "Basic" in found[1][2]
 
 
 @pytest.mark.parametrize(("props", "message"), [

@@ -1,4 +1,5 @@
-"""Pieces the three AWS Backup handlers share: name rules, tag checks and tag sync, plan lookup.
+"""Pieces the three AWS Backup handlers share: name rules, tag checks (one rule set for every AWS
+resource, in ``aws.tags``) and tag sync, plan lookup.
 
 No SDK at module level. botocore errors are mapped by ``modelinfra.providers.aws.errors`` (shared
 with the S3 handlers): throttling -> ``RetryableError``, anything else -> ``TerminalError`` carrying
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelinfra.providers.aws.errors import aws_errors, is_code
-from modelinfra.providers.base import MANAGED_TAG_ADDRESS, MANAGED_TAG_STACK
+from modelinfra.providers.aws.tags import check_tags as check_tags  # re-exported for the Backup spec models
 
 NOT_FOUND = "ResourceNotFoundException"
 PLAN_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
@@ -21,7 +22,6 @@ SELECTION_NAME = PLAN_NAME
 VAULT_NAME = re.compile(r"^[a-zA-Z0-9\-_]{2,50}$")
 IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
-MAX_TAGS = 48  # AWS allows 50 per resource; modelinfra adds 2 of its own
 
 
 def check_name(value: str, pattern: re.Pattern[str], what: str, rule: str) -> str:
@@ -30,22 +30,6 @@ def check_name(value: str, pattern: re.Pattern[str], what: str, rule: str) -> st
     if not pattern.match(value):
         raise ValueError(f"invalid {what}: {rule}")
     return value
-
-
-def check_tags(tags: dict[str, str]) -> dict[str, str]:
-    """AWS tag rules, plus: modelinfra's own tag keys are not the user's to set."""
-    for key, value in tags.items():
-        if key.lower().startswith("aws:"):
-            raise ValueError(f"tag key {key!r}: the 'aws:' prefix is reserved by AWS")
-        if key in (MANAGED_TAG_STACK, MANAGED_TAG_ADDRESS):
-            raise ValueError(f"tag key {key!r} is set by modelinfra itself")
-        if not 1 <= len(key) <= 128:
-            raise ValueError(f"tag key {key!r} must be 1 to 128 characters long")
-        if len(value) > 256:
-            raise ValueError(f"tag {key!r}: value must be at most 256 characters long")
-    if len(tags) > MAX_TAGS:
-        raise ValueError(f"at most {MAX_TAGS} tags (AWS allows 50, modelinfra adds 2 of its own)")
-    return tags
 
 
 def read_tags(client: Any, arn: str) -> dict[str, str]:

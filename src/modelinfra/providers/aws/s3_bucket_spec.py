@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from modelinfra.providers.aws.s3_names import check_bucket_name
-from modelinfra.providers.base import MANAGED_TAG_ADDRESS, MANAGED_TAG_STACK
+from modelinfra.providers.aws.tags import check_tags
 from modelinfra.spec.fields import SpecModel, Tags
 
 
@@ -63,18 +63,7 @@ class S3BucketSpec(SpecModel):
     @field_validator("tags")
     @classmethod
     def _valid_tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        for key, value in tags.items():
-            if key.lower().startswith("aws:"):
-                raise ValueError(f"tag key {key!r}: the 'aws:' prefix is reserved by AWS")
-            if key in (MANAGED_TAG_STACK, MANAGED_TAG_ADDRESS):
-                raise ValueError(f"tag key {key!r} is set by modelinfra itself")
-            if not 1 <= len(key) <= 128:
-                raise ValueError(f"tag key {key!r} must be 1 to 128 characters long")
-            if len(value) > 256:
-                raise ValueError(f"tag {key!r}: value must be at most 256 characters long")
-        if len(tags) > 48:
-            raise ValueError("at most 48 tags (S3 allows 50, modelinfra adds 2 of its own)")
-        return tags
+        return check_tags(tags)
 
     @field_validator("lifecycle_rules")
     @classmethod

@@ -23,7 +23,6 @@ from urllib.parse import quote
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.errors import is_code, map_error
-from modelinfra.providers.hashing import file_sha256
 from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
 from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
 from modelinfra.providers.aws.s3_versions import (
@@ -34,6 +33,7 @@ from modelinfra.providers.aws.s3_versions import (
     restore_target,
 )
 from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.hashing import file_sha256
 
 __all__ = ["S3ObjectHandler", "list_versions"]
 

@@ -26,7 +26,6 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from modelinfra.errors import TerminalError
-from modelinfra.providers.hashing import file_sha256
 from modelinfra.providers.azure import arm_ids
 from modelinfra.providers.azure.blob_data import (
     MAX_CONCURRENCY,
@@ -49,6 +48,7 @@ from modelinfra.providers.azure.names import (
     StorageAccountName,
 )
 from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.hashing import file_sha256
 from modelinfra.spec.fields import SpecModel
 
 CONTENT_CHANGES = ("sha256",)

@@ -21,9 +21,13 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.ml_client import NAMESPACE, MlClient
 from modelinfra.providers.azure.ml_workspace import WorkspaceName
 from modelinfra.providers.azure.names import AzureTags, ResourceGroupName
@@ -101,10 +105,7 @@ class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
             if client.get(container_id) is None:
                 client.put(container_id, {"properties": {}})
             client.put(cloud_id, {"properties": self._properties(ctx, spec, archived=False)})
-        observed = self.read(ctx, cloud_id)
-        if observed is None:
-            raise RetryableError(f"model version {_label(cloud_id)} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, cloud_id), f"model version {_label(cloud_id)}")
 
     def update(
         self, ctx: ResourceContext, spec: MlModelVersionSpec, observed: dict[str, Any], changes: list[Any]

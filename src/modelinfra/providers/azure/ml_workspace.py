@@ -20,9 +20,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.ml_client import NAMESPACE, MlClient
 from modelinfra.providers.azure.names import AzureTags, Location, ResourceGroupName, normalise_location
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
@@ -140,10 +144,7 @@ class MlWorkspaceHandler(ResourceHandler[MlWorkspaceSpec]):
         return properties
 
     def _reread(self, ctx: ResourceContext, spec: MlWorkspaceSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"ML workspace {spec.name} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"ML workspace {spec.name}")
 
 
 def workspace_id(ctx: ResourceContext, resource_group: str, name: str) -> str:

@@ -16,9 +16,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import AzureTags, Location, ResourceGroupName, normalise_location
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
@@ -132,7 +136,4 @@ class ServiceBusNamespaceHandler(ResourceHandler[ServiceBusNamespaceSpec]):
         }
 
     def _reread(self, ctx: ResourceContext, spec: ServiceBusNamespaceSpec) -> dict[str, Any]:
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"Service Bus namespace {spec.name} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"Service Bus namespace {spec.name}")

@@ -17,14 +17,19 @@ Invariants
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
+from modelinfra.providers.azure.errors import (
+    azure_errors,
+    ignore_not_found,
+    read_or_none,
+    visible_after_write,
+)
 from modelinfra.providers.azure.names import ResourceGroupName
 from modelinfra.providers.azure.servicebus_namespace import NamespaceName
 from modelinfra.providers.base import ResourceContext, ResourceHandler
@@ -148,6 +153,33 @@ def namespace_problems(queue_props: dict[str, Any], namespace_props: dict[str, A
     return [p for p in found if p]
 
 
+def spec_problems(resources: Mapping[str, tuple[str, Mapping[str, Any]]]) -> list[tuple[str, str, str]]:
+    """Cross-resource problems of every queue whose namespace is declared in the same spec.
+
+    ``resources`` maps address -> (type, evaluated properties); values not known before apply
+    (anything but a string name) never match. A queue belongs to the namespace resource with the
+    same ``name`` and ``resource_group``. Returns ``(queue address, property, message)`` sorted, the
+    property being where ``validate`` should point. Pure: no cloud call."""
+    namespaces = {
+        (props.get("resource_group"), props.get("name")): props
+        for type_name, props in resources.values()
+        if type_name == "azure.servicebus_namespace" and isinstance(props.get("name"), str)
+    }
+    found: list[tuple[str, str, str]] = []
+    for address, (type_name, props) in resources.items():
+        if type_name != "azure.servicebus_queue" or not isinstance(props.get("namespace"), str):
+            continue
+        namespace = namespaces.get((props.get("resource_group"), props["namespace"]))
+        if namespace is None:
+            continue
+        queue, ns = dict(props), dict(namespace)
+        for prop, problem in (("requires_duplicate_detection", duplicate_detection_problem(queue, ns)),
+                              ("max_size_mb", max_size_problem(queue, ns))):
+            if problem:
+                found.append((address, prop, problem))
+    return sorted(found)
+
+
 # -- the handler ---------------------------------------------------------------------------------
 class ServiceBusQueueSpec(SpecModel):
     name: QueueName
@@ -167,6 +199,11 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
     spec_model = ServiceBusQueueSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "namespace", "resource_group", "requires_duplicate_detection")
+
+    def spec_problems(
+        self, resources: Mapping[str, tuple[str, Mapping[str, Any]]]
+    ) -> list[tuple[str, str, str]]:
+        return spec_problems(resources)
 
     def identify(self, ctx: ResourceContext, spec: ServiceBusQueueSpec) -> str:
         return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, NAMESPACE,
@@ -227,7 +264,4 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         client = ctx.session.mgmt("servicebus")
         with azure_errors(f"{verb} queue {spec.name} in namespace {spec.namespace}"):
             client.queues.create_or_update(spec.resource_group, spec.namespace, spec.name, {"properties": properties})
-        observed = self.read(ctx, self.identify(ctx, spec))
-        if observed is None:
-            raise RetryableError(f"queue {spec.name} not visible after write", code="ResourceNotFound")
-        return observed
+        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"queue {spec.name}")

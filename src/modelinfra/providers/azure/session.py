@@ -54,6 +54,14 @@ def is_loopback(url: str) -> bool:
 
 class AzureSession:
     def __init__(self, config: AzureProviderConfig, settings: Settings):
+        # Import the SDK core here, once, before worker threads need it: concurrent first imports
+        # of azure.core from several threads can fail with an import-lock _DeadlockError.
+        import azure.core.exceptions  # noqa: F401
+        import azure.core.pipeline  # noqa: F401
+        import azure.core.polling  # noqa: F401
+        import azure.mgmt.core  # noqa: F401
+        import azure.storage.blob  # noqa: F401
+
         self.subscription_id = config.subscription_id
         self.settings = settings
         arm, scope, authority, self.storage_suffix = CLOUDS[config.cloud]

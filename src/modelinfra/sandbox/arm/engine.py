@@ -168,7 +168,7 @@ class Engine:
             rtype.normalize(ctx, body, previous)
         lro = rtype.put_lro
         _set_state(rtype, body, ("Creating" if previous is None else "Updating") if lro else "Succeeded")
-        record = Record(resource_id, rtype, body)
+        record = Record(resource_id, rtype, body, extra=dict(existing.extra) if existing else {})
         self.store.put(record)
         if previous is None and rtype.on_create:
             try:

@@ -1,0 +1,164 @@
+"""Lifecycle rules, targeting, destroy plans, partial failure and the state/output/show commands,
+through the installed CLI against moto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.e2e.cli import run_cli
+
+pytestmark = pytest.mark.e2e
+
+SPEC = """\
+version: 1
+name: features
+variables:
+  suffix: {{default: x}}
+  first_name: {{default: first}}
+providers:
+  aws: {{region: us-east-1}}
+resources:
+  first:
+    type: aws.s3_bucket
+    properties:
+      name: ${{var.first_name}}-${{var.suffix}}
+      tags: {{team: ml}}
+      force_destroy: true
+    lifecycle: {lifecycle}
+  second:
+    type: aws.s3_bucket
+    properties:
+      name: second-${{var.suffix}}
+      force_destroy: true
+  model:
+    type: aws.s3_object
+    properties:
+      bucket: ${{second.name}}
+      key: model.bin
+      source: ./model.bin
+outputs:
+  first_arn: {{value: "${{first.arn}}"}}
+  second_name: {{value: "${{second.name}}"}}
+"""
+
+
+@pytest.fixture
+def stack(tmp_path: Path, aws_env: dict[str, str], unique_name: str):
+    (tmp_path / "model.bin").write_bytes(b"model")
+
+    def write(lifecycle: str = "{}") -> Path:
+        path = tmp_path / "spec.yaml"
+        path.write_text(SPEC.format(lifecycle=lifecycle))
+        return path
+
+    def cli(*args: str, **kwargs):
+        return run_cli(*args, "--var", f"suffix={unique_name}", env=aws_env, cwd=tmp_path, **kwargs) \
+            if args[0] in ("plan", "apply", "destroy", "drift") and not str(args[1]).endswith(".plan") \
+            else run_cli(*args, env=aws_env, cwd=tmp_path, **kwargs)
+
+    yield write, cli, unique_name
+    cli("destroy", "spec.yaml", "--auto-approve")
+
+
+def buckets() -> set[str]:
+    return {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
+
+
+def test_prevent_destroy_fails_the_plan_and_touches_nothing(stack):
+    write, cli, name = stack
+    write("{prevent_destroy: true}")
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    blocked = cli("destroy", "spec.yaml", "--auto-approve")
+    assert blocked.code == 1 and "prevent_destroy" in blocked.stderr and "first" in blocked.stderr
+    assert f"first-{name}" in buckets()
+    write()
+
+
+def test_ignore_changes_hides_out_of_band_tag_edits(stack):
+    write, cli, name = stack
+    write("{ignore_changes: [tags]}")
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    boto3.client("s3").put_bucket_tagging(Bucket=f"first-{name}", Tagging={"TagSet": [{"Key": "team", "Value": "x"}]})
+    plan = cli("plan", "spec.yaml", "--detailed-exitcode")
+    assert plan.code == 0, plan.output
+    drift = cli("drift", "spec.yaml")
+    assert drift.code == 0 and "first (aws.s3_bucket): in sync" in drift.stdout, drift.output
+    write()
+    noticed = cli("drift", "spec.yaml")
+    assert noticed.code == 2 and "tags.team: \"ml\" -> \"x\"" in noticed.stdout, noticed.output
+
+
+def test_create_before_destroy_replaces_with_the_new_one_first(stack):
+    write, cli, name = stack
+    write("{create_before_destroy: true}")
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    renamed = cli("plan", "spec.yaml", "--var", "first_name=renamed", "--detailed-exitcode")
+    assert renamed.code == 2, renamed.output
+    assert "+/- resource \"aws.s3_bucket\" \"first\"" in renamed.stdout
+    assert "# forces replacement" in renamed.stdout
+    assert "Plan: 1 to add, 0 to change, 1 to destroy." in renamed.stdout
+    applied = cli("apply", "spec.yaml", "--var", "first_name=renamed", "--auto-approve")
+    assert applied.code == 0, applied.output
+    assert f"renamed-{name}" in buckets() and f"first-{name}" not in buckets()
+    state = json.loads((write().parent / ".modelinfra" / "features.state.json").read_text())
+    assert state["resources"]["first"]["id"] == f"renamed-{name}" and "first#deposed" not in state["resources"]
+    cli("destroy", "spec.yaml", "--var", "first_name=renamed", "--auto-approve")
+
+
+def test_target_limits_the_plan_to_the_target_and_what_it_needs(stack):
+    write, cli, _ = stack
+    write()
+    plan = cli("plan", "spec.yaml", "--target", "model")
+    assert "model will be created" in plan.stdout and "second will be created" in plan.stdout
+    assert "first will be created" not in plan.stdout
+    unknown = cli("plan", "spec.yaml", "--target", "nope")
+    assert unknown.code == 1 and "nope" in unknown.stderr
+
+
+def test_destroy_plan_lists_every_resource(stack):
+    write, cli, _ = stack
+    write()
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    plan = cli("plan", "spec.yaml", "--destroy")
+    assert "Plan: 0 to add, 0 to change, 3 to destroy." in plan.stdout
+    for address in ("first", "second", "model"):
+        assert f"# {address} will be destroyed" in plan.stdout
+
+
+def test_partial_failure_keeps_what_succeeded_and_names_the_root_cause(stack, tmp_path: Path):
+    write, cli, name = stack
+    write()
+    saved = tmp_path / "all.plan"
+    assert cli("plan", "spec.yaml", "--out", str(saved)).code == 0
+    (tmp_path / "model.bin").unlink()  # the object's upload will fail; the buckets will not
+    failed = run_cli("apply", saved, cwd=tmp_path)
+    assert failed.code == 1
+    assert "model:" in failed.stderr and "Traceback" not in failed.output
+    state = json.loads((tmp_path / ".modelinfra" / "features.state.json").read_text())
+    assert {a for a, r in state["resources"].items() if r["status"] == "ready"} == {"first", "second"}
+    assert f"first-{name}" in buckets() and f"second-{name}" in buckets()
+    (tmp_path / "model.bin").write_bytes(b"model")
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+
+
+def test_state_output_and_show_commands(stack, tmp_path: Path):
+    write, cli, name = stack
+    write()
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    listed = cli("state", "list", "spec.yaml")
+    assert listed.code == 0 and f"first\taws.s3_bucket\tfirst-{name}" in listed.stdout
+    shown = json.loads(cli("state", "show", "spec.yaml", "second").stdout)
+    assert shown["attributes"]["name"] == f"second-{name}" and shown["status"] == "ready"
+    outputs = json.loads(cli("output", "spec.yaml", "--json").stdout)
+    assert outputs["first_arn"]["value"] == f"arn:aws:s3:::first-{name}"
+    assert cli("output", "spec.yaml", "second_name").stdout.strip() == f"second-{name}"
+    removed = cli("state", "rm", "spec.yaml", "model")
+    assert removed.code == 0 and "model" not in cli("state", "list", "spec.yaml").stdout
+    plan = cli("plan", "spec.yaml", "--out", str(tmp_path / "p.plan"))
+    assert "model will be created" in plan.stdout
+    show = cli("show", str(tmp_path / "p.plan"))
+    assert "model will be created" in show.stdout
