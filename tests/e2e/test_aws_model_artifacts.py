@@ -28,6 +28,7 @@ def test_model_artifacts_lifecycle(tmp_path: Path, aws_env: dict[str, str], uniq
     s3 = boto3.client("s3")
 
     assert run.cli("validate", run.spec).code == 0
+    assert run.spec.read_text().endswith("    value: ${model.https_url}\n")  # outputs come last
 
     plan = run.cli("plan", run.spec, "--detailed-exitcode")
     assert plan.code == 2, plan.output
@@ -44,7 +45,9 @@ def test_model_artifacts_lifecycle(tmp_path: Path, aws_env: dict[str, str], uniq
     head = s3.head_object(Bucket=bucket, Key=KEY)
     assert head["ContentLength"] == MODEL_SIZE
     assert head["Metadata"] == {"framework": "pytorch", "modelinfra-sha256": first_sha}
-    assert run.outputs()["model_url"] == f"s3://{bucket}/{KEY}"
+    outputs = run.outputs()
+    assert outputs["model_url"] == f"s3://{bucket}/{KEY}"
+    assert outputs["model_https_url"] == f"{aws_env['AWS_ENDPOINT_URL']}/{bucket}/{KEY}"
 
     again = run.cli("plan", run.spec, "--detailed-exitcode")
     assert again.code == 0, again.output
@@ -105,6 +108,7 @@ def test_model_artifacts_lifecycle(tmp_path: Path, aws_env: dict[str, str], uniq
 def test_model_version_id_output_is_the_uploaded_version(tmp_path: Path, aws_env: dict[str, str],
                                                          unique_name: str) -> None:
     run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name)
+    run.spec.write_text(run.spec.read_text() + "  model_version_id:\n    value: ${model.version_id}\n")
     write_model(tmp_path / "model.bin", 1024)
     bucket = f"model-artifacts-{unique_name}"
     try:
@@ -115,3 +119,28 @@ def test_model_version_id_output_is_the_uploaded_version(tmp_path: Path, aws_env
         assert run.outputs()["model_version_id"] == current
     finally:
         assert run.cli("destroy", run.spec, "--auto-approve").code == 0
+
+
+@pytest.mark.xfail(strict=True, reason="moto drops NewerNoncurrentVersions from NoncurrentVersionExpiration, so "
+                   "noncurrent_versions_to_retain never reads back and every plan shows it as a change")
+def test_noncurrent_versions_to_retain_reads_back(tmp_path: Path, aws_env: dict[str, str], unique_name: str) -> None:
+    run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name)
+    run.edit("          noncurrent_version_expiration_days: 30\n",
+             "          noncurrent_version_expiration_days: 30\n          noncurrent_versions_to_retain: 5\n")
+    write_model(tmp_path / "model.bin", 1024)
+    try:
+        applied = run.cli("apply", run.spec, "--auto-approve")
+        assert applied.code == 0, applied.output
+        again = run.cli("plan", run.spec, "--detailed-exitcode")
+        assert again.code == 0, again.output
+    finally:
+        assert run.cli("destroy", run.spec, "--auto-approve").code == 0
+
+
+@pytest.mark.xfail(strict=True, reason="aws.s3_object does not list sha256 among its computed attributes (DESIGN "
+                   "says it is computed), so validate rejects ${model.sha256}")
+def test_model_sha256_can_be_referenced(tmp_path: Path, aws_env: dict[str, str]) -> None:
+    run = copy_example(EXAMPLE, tmp_path, aws_env)
+    run.spec.write_text(run.spec.read_text() + "  model_sha256:\n    value: ${model.sha256}\n")
+    checked = run.cli("validate", run.spec)
+    assert checked.code == 0, checked.output

@@ -2,17 +2,15 @@
 (plus the project's AWS Backup extensions): validate, plan, apply, no-op plan, a new rule schedule
 (an in-place update giving the backup plan a new version), new selection resources (a
 replacement), a point-in-time restore of the artifact planned and applied, and destroy, which
-refuses to empty a vault that holds a recovery point.
+refuses to delete a vault that still holds a recovery point.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -22,6 +20,7 @@ from tests.e2e.cli import Result, run_cli
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "aws-model-artifacts-backup.yaml"
+STACK = "aws-model-artifacts-backup"
 SCHEDULE = "schedule: cron(0 5 ? * * *)"
 SELECTED = "        - ${bucket.arn}\n"
 KEY = "models/model.bin"
@@ -30,37 +29,41 @@ V1, V2 = b"weights-v1" * 2048, b"weights-v2" * 3072
 
 
 def edit(spec: Path, old: str, new: str) -> None:
+    """Change the copied example as a user would, in exactly one place."""
     text = spec.read_text()
     assert text.count(old) == 1, f"{old!r} is not in the example exactly once"
     spec.write_text(text.replace(old, new))
 
 
-def plan(spec: Path, env: dict[str, str]) -> Result:
+def plan_changes(spec: Path, env: dict[str, str]) -> Result:
     result = run_cli("plan", spec, "--detailed-exitcode", env=env)
-    assert result.code in (0, 2), result.output
+    assert result.code == 2, result.output
     return result
 
 
 def assert_no_changes(spec: Path, env: dict[str, str]) -> None:
-    result = plan(spec, env)
+    result = run_cli("plan", spec, "--detailed-exitcode", env=env)
     assert result.code == 0 and "No changes." in result.stdout, result.output
 
 
-def apply(spec: Path, env: dict[str, str]) -> Result:
+def apply(spec: Path, env: dict[str, str]) -> None:
     result = run_cli("apply", spec, "--auto-approve", env=env)
     assert result.code == 0, result.output
-    return result
 
 
-def outputs(spec: Path, env: dict[str, str]) -> dict[str, Any]:
-    result = run_cli("output", spec, "--json", env=env)
+def output(spec: Path, env: dict[str, str], name: str) -> str:
+    result = run_cli("output", spec, name, env=env)
     assert result.code == 0, result.output
-    return {name: (value["value"] if isinstance(value, dict) else value)
-            for name, value in json.loads(result.stdout).items()}
+    return result.stdout.strip()
 
 
-def test_backup_and_point_in_time_restore_lifecycle(tmp_path: Path, aws_env: dict[str, str],
-                                                    unique_name: str) -> None:
+def state_addresses(directory: Path) -> list[str]:
+    state = json.loads((directory / ".modelinfra" / f"{STACK}.state.json").read_text())
+    return sorted(state["resources"])
+
+
+def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
+        tmp_path: Path, aws_env: dict[str, str], unique_name: str) -> None:
     spec = tmp_path / "aws-model-artifacts-backup.yaml"
     shutil.copy(EXAMPLE, spec)
     model = tmp_path / "model.bin"
@@ -69,91 +72,145 @@ def test_backup_and_point_in_time_restore_lifecycle(tmp_path: Path, aws_env: dic
     bucket = vault = f"model-artifacts-{unique_name}"
     s3, backup = boto3.client("s3"), boto3.client("backup")
 
-    assert run_cli("validate", spec, env=env).code == 0
+    validated = run_cli("validate", spec, env=env)
+    assert validated.code == 0, validated.output
 
-    first = plan(spec, env)
-    assert first.code == 2
+    first = plan_changes(spec, env)
     assert "Plan: 5 to add, 0 to change, 0 to destroy." in first.stdout
     apply(spec, env)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V1
-    plan_id = backup.list_backup_plans()["BackupPlansList"]
-    plan_id = next(p["BackupPlanId"] for p in plan_id if p["BackupPlanName"] == f"model-artifacts-daily-{unique_name}")
+    plan_id = next(p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
+                   if p["BackupPlanName"] == f"model-artifacts-daily-{unique_name}")
     [selection] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
-    got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection["SelectionId"])
-    assert got["BackupSelection"]["Resources"] == [f"arn:aws:s3:::{bucket}"]
-    assert got["BackupSelection"]["IamRoleArn"] == ROLE
+    chosen = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection["SelectionId"])["BackupSelection"]
+    assert (chosen["Resources"], chosen["IamRoleArn"]) == ([f"arn:aws:s3:::{bucket}"], ROLE)
     assert_no_changes(spec, env)
 
-    # the rule's schedule changes in place; AWS gives the plan a new version
-    version_before = outputs(spec, env)["backup_plan_version"]
+    # a new schedule updates the rule in place, and AWS gives the plan a new version
+    version_before = output(spec, env, "backup_plan_version")
     edit(spec, SCHEDULE, "schedule: cron(30 2 ? * * *)")
-    rescheduled = plan(spec, env)
-    assert rescheduled.code == 2
+    rescheduled = plan_changes(spec, env)
     assert '~ resource "aws.backup_plan" "plan"' in rescheduled.stdout
     assert 'rules[0].schedule = "cron(0 5 ? * * *)" -> "cron(30 2 ? * * *)"' in rescheduled.stdout
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in rescheduled.stdout
     apply(spec, env)
-    rules = backup.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"]
-    assert rules[0]["ScheduleExpression"] == "cron(30 2 ? * * *)"
-    assert outputs(spec, env)["backup_plan_version"] != version_before
+    described = backup.get_backup_plan(BackupPlanId=plan_id)
+    assert described["BackupPlan"]["Rules"][0]["ScheduleExpression"] == "cron(30 2 ? * * *)"
+    assert output(spec, env, "backup_plan_version") == described["VersionId"] != version_before
 
     # selections are immutable: new resources replace the selection
     datasets = f"arn:aws:s3:::datasets-{unique_name}"
     edit(spec, SELECTED, SELECTED + f"        - {datasets}\n")
-    reselected = plan(spec, env)
-    assert reselected.code == 2
+    reselected = plan_changes(spec, env)
     assert '-/+ resource "aws.backup_selection" "selection"' in reselected.stdout
     assert "# forces replacement" in reselected.stdout
     assert "Plan: 1 to add, 0 to change, 1 to destroy." in reselected.stdout
     apply(spec, env)
-    [selection] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
-    got = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection["SelectionId"])
-    assert sorted(got["BackupSelection"]["Resources"]) == sorted([f"arn:aws:s3:::{bucket}", datasets])
+    [replaced] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
+    chosen = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=replaced["SelectionId"])["BackupSelection"]
+    assert replaced["SelectionId"] != selection["SelectionId"]
+    assert sorted(chosen["Resources"]) == sorted([f"arn:aws:s3:::{bucket}", datasets])
 
-    # a second artifact version, then a restore to a time between the two
-    time.sleep(1.1)  # S3 LastModified has millisecond-to-second resolution: keep the versions apart
+    # a second artifact version, seconds after the first (S3 lists LastModified in whole seconds)
     model.write_bytes(V2)
     apply(spec, env)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V2
     listed = run_cli("artifacts", "versions", spec, "model", "--json", env=env)
     assert listed.code == 0, listed.output
     newer, older = json.loads(listed.stdout)
-    assert (older["size"], newer["size"], newer["is_latest"]) == (len(V1), len(V2), True)
+    assert (older["size"], newer["size"], older["is_latest"], newer["is_latest"]) == (len(V1), len(V2), False, True)
     human = run_cli("artifacts", "versions", spec, "model", env=env)
     assert human.code == 0, human.output
     for version in (newer, older):
-        line = next(line for line in human.stdout.splitlines() if line.startswith(version["version_id"]))
-        assert version["last_modified"] in line and str(version["size"]) in line
+        [line] = [line for line in human.stdout.splitlines() if line.startswith(version["version_id"])]
+        assert version["last_modified"] in line and f" {version['size']} " in line
 
+    # restore to a time between the two versions: planned, applied, then stable
     t1, t2 = (datetime.fromisoformat(v["last_modified"]) for v in (older, newer))
     between = t1 + (t2 - t1) / 2
     assert t1 <= between < t2
     env["MODELINFRA_VAR_restore_at"] = between.isoformat()
-    restore = plan(spec, env)
-    assert restore.code == 2
+    restore = plan_changes(spec, env)
     assert '~ resource "aws.s3_object" "model"' in restore.stdout
-    assert "restored_from" in restore.stdout
-    assert f"{older['version_id']} (as of {between.isoformat()})" in restore.stdout
+    assert f'+ restored_from = "{older["version_id"]} (as of {between.isoformat()})"' in restore.stdout
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in restore.stdout
-    print(restore.stdout)
     apply(spec, env)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V1
     assert_no_changes(spec, env)
 
-    # destroy never empties a vault: with a recovery point in it, it fails naming the vault
+    # destroy never deletes a vault holding recovery points: a clear error, and the vault stays managed
     job = backup.start_backup_job(BackupVaultName=vault, ResourceArn=f"arn:aws:s3:::{bucket}", IamRoleArn=ROLE)
     refused = run_cli("destroy", spec, "--auto-approve", env=env)
     assert refused.code == 1, refused.output
     assert f"vault {vault} still holds 1 recovery points" in refused.stderr
     assert "Traceback" not in refused.output
-    print(refused.output)
-    listed_state = run_cli("state", "list", spec, env=env)
-    assert [line.split()[0] for line in listed_state.stdout.splitlines()] == ["vault"], listed_state.output
+    assert state_addresses(tmp_path) == ["vault"]
     assert backup.describe_backup_vault(BackupVaultName=vault)["BackupVaultName"] == vault
 
     backup.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=job["RecoveryPointArn"])
     destroyed = run_cli("destroy", spec, "--auto-approve", env=env)
     assert destroyed.code == 0, destroyed.output
+    assert state_addresses(tmp_path) == []
     assert vault not in [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]]
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    assert run_cli("state", "list", spec, env=env).stdout.strip() == ""
+
+
+INLINE_SPEC = """\
+version: 1
+name: s3-version-output
+variables:
+  suffix:
+    default: dev
+providers:
+  aws:
+    region: us-east-1
+resources:
+  bucket:
+    type: aws.s3_bucket
+    properties:
+      name: version-output-${var.suffix}
+      versioning: true
+      force_destroy: true
+  model:
+    type: aws.s3_object
+    properties:
+      bucket: ${bucket.name}
+      key: models/model.bin
+      source: ./model.bin
+outputs:
+  model_version_id:
+    value: ${model.version_id}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: Executor._public records the write-only spec property "
+                   "version_id (None) over the computed version_id read back from S3")
+def test_object_version_id_output_is_the_current_version_and_stable(tmp_path: Path, aws_env: dict[str, str],
+                                                                     unique_name: str) -> None:
+    spec = tmp_path / "stack.yaml"
+    spec.write_text(INLINE_SPEC)
+    (tmp_path / "model.bin").write_bytes(V1)
+    env = {**aws_env, "MODELINFRA_VAR_suffix": unique_name}
+    try:
+        apply(spec, env)
+        head = boto3.client("s3").head_object(Bucket=f"version-output-{unique_name}", Key=KEY)
+        assert output(spec, env, "model_version_id") == head["VersionId"]
+        assert_no_changes(spec, env)
+    finally:
+        run_cli("destroy", spec, "--auto-approve", env=env)
+
+
+@pytest.mark.xfail(strict=True, reason="emulator gap: moto 5.2.5 drops NewerNoncurrentVersions from "
+                   "NoncurrentVersionExpiration, so noncurrent_versions_to_retain never reads back")
+def test_emulator_keeps_noncurrent_versions_to_retain(aws_env: dict[str, str], unique_name: str) -> None:
+    s3 = boto3.client("s3")
+    bucket = f"lifecycle-{unique_name}"
+    s3.create_bucket(Bucket=bucket)
+    try:
+        rule = {"ID": "keep-10", "Filter": {"Prefix": ""}, "Status": "Enabled",
+                "NoncurrentVersionExpiration": {"NoncurrentDays": 90, "NewerNoncurrentVersions": 10}}
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+        [got] = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        assert got["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90, "NewerNoncurrentVersions": 10}
+    finally:
+        s3.delete_bucket(Bucket=bucket)
