@@ -103,8 +103,6 @@ def test_model_artifacts_lifecycle(tmp_path: Path, aws_env: dict[str, str], uniq
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-@pytest.mark.xfail(strict=True, reason="executor._public overwrites the computed version_id with the spec's "
-                   "write-only version_id (None): a name both computed and write-only loses its observed value")
 def test_model_version_id_output_is_the_uploaded_version(tmp_path: Path, aws_env: dict[str, str],
                                                          unique_name: str) -> None:
     run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name)
@@ -137,8 +135,6 @@ def test_noncurrent_versions_to_retain_reads_back(tmp_path: Path, aws_env: dict[
         assert run.cli("destroy", run.spec, "--auto-approve").code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="aws.s3_object does not list sha256 among its computed attributes (DESIGN "
-                   "says it is computed), so validate rejects ${model.sha256}")
 def test_model_sha256_can_be_referenced(tmp_path: Path, aws_env: dict[str, str]) -> None:
     run = copy_example(EXAMPLE, tmp_path, aws_env)
     run.spec.write_text(run.spec.read_text() + "  model_sha256:\n    value: ${model.sha256}\n")

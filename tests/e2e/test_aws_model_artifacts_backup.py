@@ -8,7 +8,6 @@ refuses to delete a vault that still holds a recovery point.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -16,96 +15,84 @@ import boto3
 import pytest
 
 from tests.e2e.cli import Result, run_cli
+from tests.e2e.examples import ExampleRun, copy_example, model_bytes
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "aws-model-artifacts-backup.yaml"
-STACK = "aws-model-artifacts-backup"
+EXAMPLE = "aws-model-artifacts-backup.yaml"
 SCHEDULE = "schedule: cron(0 5 ? * * *)"
 SELECTED = "        - ${bucket.arn}\n"
 KEY = "models/model.bin"
 ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
-V1, V2 = b"weights-v1" * 2048, b"weights-v2" * 3072
+V1, V2 = model_bytes(20_000, seed="v1"), model_bytes(30_000, seed="v2")
 
 
-def edit(spec: Path, old: str, new: str) -> None:
-    """Change the copied example as a user would, in exactly one place."""
-    text = spec.read_text()
-    assert text.count(old) == 1, f"{old!r} is not in the example exactly once"
-    spec.write_text(text.replace(old, new))
-
-
-def plan_changes(spec: Path, env: dict[str, str]) -> Result:
-    result = run_cli("plan", spec, "--detailed-exitcode", env=env)
+def plan_changes(run: ExampleRun) -> Result:
+    result = run.cli("plan", run.spec, "--detailed-exitcode")
     assert result.code == 2, result.output
     return result
 
 
-def assert_no_changes(spec: Path, env: dict[str, str]) -> None:
-    result = run_cli("plan", spec, "--detailed-exitcode", env=env)
+def assert_no_changes(run: ExampleRun) -> None:
+    result = run.cli("plan", run.spec, "--detailed-exitcode")
     assert result.code == 0 and "No changes." in result.stdout, result.output
 
 
-def apply(spec: Path, env: dict[str, str]) -> None:
-    result = run_cli("apply", spec, "--auto-approve", env=env)
+def apply(run: ExampleRun) -> None:
+    result = run.cli("apply", run.spec, "--auto-approve")
     assert result.code == 0, result.output
 
 
-def output(spec: Path, env: dict[str, str], name: str) -> str:
-    result = run_cli("output", spec, name, env=env)
+def versions(run: ExampleRun, *args: str) -> Result:
+    """``artifacts versions SPEC model``; ExampleRun.cli passes no --var to ``artifacts``, so here."""
+    result = run.cli("artifacts", "versions", run.spec, "model", *args,
+                     *(f"--var={k}={v}" for k, v in run.variables.items()))
     assert result.code == 0, result.output
-    return result.stdout.strip()
-
-
-def state_addresses(directory: Path) -> list[str]:
-    state = json.loads((directory / ".modelinfra" / f"{STACK}.state.json").read_text())
-    return sorted(state["resources"])
+    return result
 
 
 def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
         tmp_path: Path, aws_env: dict[str, str], unique_name: str) -> None:
-    spec = tmp_path / "aws-model-artifacts-backup.yaml"
-    shutil.copy(EXAMPLE, spec)
+    run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name, force_destroy="true")
     model = tmp_path / "model.bin"
     model.write_bytes(V1)
-    env = {**aws_env, "MODELINFRA_VAR_suffix": unique_name, "MODELINFRA_VAR_force_destroy": "true"}
     bucket = vault = f"model-artifacts-{unique_name}"
     s3, backup = boto3.client("s3"), boto3.client("backup")
 
-    validated = run_cli("validate", spec, env=env)
+    validated = run.cli("validate", run.spec)
     assert validated.code == 0, validated.output
 
-    first = plan_changes(spec, env)
+    first = plan_changes(run)
     assert "Plan: 5 to add, 0 to change, 0 to destroy." in first.stdout
-    apply(spec, env)
+    apply(run)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V1
     plan_id = next(p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
                    if p["BackupPlanName"] == f"model-artifacts-daily-{unique_name}")
     [selection] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
     chosen = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection["SelectionId"])["BackupSelection"]
     assert (chosen["Resources"], chosen["IamRoleArn"]) == ([f"arn:aws:s3:::{bucket}"], ROLE)
-    assert_no_changes(spec, env)
+    assert_no_changes(run)
 
     # a new schedule updates the rule in place, and AWS gives the plan a new version
-    version_before = output(spec, env, "backup_plan_version")
-    edit(spec, SCHEDULE, "schedule: cron(30 2 ? * * *)")
-    rescheduled = plan_changes(spec, env)
+    version_before = backup.get_backup_plan(BackupPlanId=plan_id)["VersionId"]
+    run.edit(SCHEDULE, "schedule: cron(30 2 ? * * *)")
+    rescheduled = plan_changes(run)
     assert '~ resource "aws.backup_plan" "plan"' in rescheduled.stdout
     assert 'rules[0].schedule = "cron(0 5 ? * * *)" -> "cron(30 2 ? * * *)"' in rescheduled.stdout
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in rescheduled.stdout
-    apply(spec, env)
+    apply(run)
     described = backup.get_backup_plan(BackupPlanId=plan_id)
     assert described["BackupPlan"]["Rules"][0]["ScheduleExpression"] == "cron(30 2 ? * * *)"
-    assert output(spec, env, "backup_plan_version") == described["VersionId"] != version_before
+    assert run.outputs()["backup_plan_version"] == described["VersionId"] != version_before
 
     # selections are immutable: new resources replace the selection
     datasets = f"arn:aws:s3:::datasets-{unique_name}"
-    edit(spec, SELECTED, SELECTED + f"        - {datasets}\n")
-    reselected = plan_changes(spec, env)
+    run.edit(SELECTED, SELECTED + f"        - {datasets}\n")
+    reselected = plan_changes(run)
     assert '-/+ resource "aws.backup_selection" "selection"' in reselected.stdout
     assert "# forces replacement" in reselected.stdout
     assert "Plan: 1 to add, 0 to change, 1 to destroy." in reselected.stdout
-    apply(spec, env)
+    apply(run)
     [replaced] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
     chosen = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=replaced["SelectionId"])["BackupSelection"]
     assert replaced["SelectionId"] != selection["SelectionId"]
@@ -113,44 +100,43 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
 
     # a second artifact version, seconds after the first (S3 lists LastModified in whole seconds)
     model.write_bytes(V2)
-    apply(spec, env)
+    apply(run)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V2
-    listed = run_cli("artifacts", "versions", spec, "model", "--json", env=env)
-    assert listed.code == 0, listed.output
-    newer, older = json.loads(listed.stdout)
+    newer, older = json.loads(versions(run, "--json").stdout)
     assert (older["size"], newer["size"], older["is_latest"], newer["is_latest"]) == (len(V1), len(V2), False, True)
-    human = run_cli("artifacts", "versions", spec, "model", env=env)
-    assert human.code == 0, human.output
+    human = versions(run).stdout
     for version in (newer, older):
-        [line] = [line for line in human.stdout.splitlines() if line.startswith(version["version_id"])]
+        [line] = [line for line in human.splitlines() if line.startswith(version["version_id"])]
         assert version["last_modified"] in line and f" {version['size']} " in line
 
     # restore to a time between the two versions: planned, applied, then stable
     t1, t2 = (datetime.fromisoformat(v["last_modified"]) for v in (older, newer))
     between = t1 + (t2 - t1) / 2
     assert t1 <= between < t2
-    env["MODELINFRA_VAR_restore_at"] = between.isoformat()
-    restore = plan_changes(spec, env)
+    run.variables["restore_at"] = between.isoformat()
+    restore = plan_changes(run)
     assert '~ resource "aws.s3_object" "model"' in restore.stdout
     assert f'+ restored_from = "{older["version_id"]} (as of {between.isoformat()})"' in restore.stdout
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in restore.stdout
-    apply(spec, env)
-    assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V1
-    assert_no_changes(spec, env)
+    apply(run)
+    restored = s3.get_object(Bucket=bucket, Key=KEY)
+    assert restored["Body"].read() == V1
+    assert run.outputs()["model_version_id"] == restored["VersionId"] not in (older["version_id"], newer["version_id"])
+    assert_no_changes(run)
 
     # destroy never deletes a vault holding recovery points: a clear error, and the vault stays managed
     job = backup.start_backup_job(BackupVaultName=vault, ResourceArn=f"arn:aws:s3:::{bucket}", IamRoleArn=ROLE)
-    refused = run_cli("destroy", spec, "--auto-approve", env=env)
+    refused = run.cli("destroy", run.spec, "--auto-approve")
     assert refused.code == 1, refused.output
     assert f"vault {vault} still holds 1 recovery points" in refused.stderr
     assert "Traceback" not in refused.output
-    assert state_addresses(tmp_path) == ["vault"]
+    assert sorted(run.state()["resources"]) == ["vault"]
     assert backup.describe_backup_vault(BackupVaultName=vault)["BackupVaultName"] == vault
 
     backup.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=job["RecoveryPointArn"])
-    destroyed = run_cli("destroy", spec, "--auto-approve", env=env)
+    destroyed = run.cli("destroy", run.spec, "--auto-approve")
     assert destroyed.code == 0, destroyed.output
-    assert state_addresses(tmp_path) == []
+    assert run.state()["resources"] == {}
     assert vault not in [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]]
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
@@ -183,21 +169,19 @@ outputs:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: Executor._public records the write-only spec property "
-                   "version_id (None) over the computed version_id read back from S3")
 def test_object_version_id_output_is_the_current_version_and_stable(tmp_path: Path, aws_env: dict[str, str],
                                                                      unique_name: str) -> None:
     spec = tmp_path / "stack.yaml"
     spec.write_text(INLINE_SPEC)
     (tmp_path / "model.bin").write_bytes(V1)
-    env = {**aws_env, "MODELINFRA_VAR_suffix": unique_name}
+    run = ExampleRun(spec, dict(aws_env), {"suffix": unique_name})
     try:
-        apply(spec, env)
+        apply(run)
         head = boto3.client("s3").head_object(Bucket=f"version-output-{unique_name}", Key=KEY)
-        assert output(spec, env, "model_version_id") == head["VersionId"]
-        assert_no_changes(spec, env)
+        assert run.outputs()["model_version_id"] == head["VersionId"]
+        assert_no_changes(run)
     finally:
-        run_cli("destroy", spec, "--auto-approve", env=env)
+        run_cli("destroy", spec, "--auto-approve", f"--var=suffix={unique_name}", env=aws_env)
 
 
 @pytest.mark.xfail(strict=True, reason="emulator gap: moto 5.2.5 drops NewerNoncurrentVersions from "

@@ -151,6 +151,9 @@ def test_state_output_and_show_commands(stack, tmp_path: Path):
     assert cli("apply", "spec.yaml", "--auto-approve").code == 0
     listed = cli("state", "list", "spec.yaml")
     assert listed.code == 0 and f"first\taws.s3_bucket\tfirst-{name}" in listed.stdout
+    as_json = json.loads(cli("state", "list", "spec.yaml", "--json").stdout)
+    assert {r["address"]: r["status"] for r in as_json["resources"]} == {
+        "first": "ready", "second": "ready", "model": "ready"}
     shown = json.loads(cli("state", "show", "spec.yaml", "second").stdout)
     assert shown["attributes"]["name"] == f"second-{name}" and shown["status"] == "ready"
     outputs = json.loads(cli("output", "spec.yaml", "--json").stdout)

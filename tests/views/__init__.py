@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift
+from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.plans.diff import AttributeChange
 
 SPEC = "examples/model-snapshots.yaml"
@@ -48,3 +48,16 @@ def pending(address: str = "container", line: int = 20) -> ResourceDrift:
 def mixed_report() -> DriftReport:
     """One resource of every kind: modified (several paths), deleted, in sync, not created, pending."""
     return report(modified(), deleted(), pending(), in_sync(), not_created())
+
+
+def unmanaged(name: str = "stray", address: str | None = "old-disk") -> UnmanagedResource:
+    """A disk in the stack's resource group that the spec does not declare."""
+    return UnmanagedResource("azure", f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/{name}",
+                             "azure.managed_disk", "Microsoft.Compute/disks", name, address)
+
+
+def with_unmanaged(rpt: DriftReport, *found: UnmanagedResource) -> DriftReport:
+    """``rpt`` as ``drift --unmanaged`` makes it: checked, with ``found``."""
+    rpt.unmanaged = list(found)
+    rpt.unmanaged_checked = True
+    return rpt

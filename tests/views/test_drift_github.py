@@ -18,7 +18,18 @@ from modelinfra.views.drift_github import (
     render_for,
 )
 from modelinfra.views.drift_report import FORMATS, render_report
-from tests.views import SPEC, deleted, in_sync, mixed_report, modified, not_created, pending, report
+from tests.views import (
+    SPEC,
+    deleted,
+    in_sync,
+    mixed_report,
+    modified,
+    not_created,
+    pending,
+    report,
+    unmanaged,
+    with_unmanaged,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 _COMMAND = re.compile(r"^::(?P<name>[a-z]+)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
@@ -220,3 +231,20 @@ def test_gitlab_example_is_scheduled_uses_id_tokens_and_publishes_junit():
     for call in calls:
         _assert_valid_drift_options(call)
     assert "exit 2" in script and "exit 1" in script
+
+
+def test_unmanaged_resources_are_warnings_at_line_one_after_the_drifted_ones():
+    out = render_for(with_unmanaged(report(modified(line=12)), unmanaged("stray")), None)
+    cmds = commands(out)
+    assert [(n, p["line"], p["title"]) for n, p, _ in cmds] == [
+        ("warning", "12", "Drift: account"), ("warning", "1", "Unmanaged: stray")]
+    assert "azure.managed_disk stray belongs to the stack but is not managed" in cmds[1][2]
+    assert out.splitlines()[-1].startswith("Drift detected in stack model-snapshots: 1 modified, 0 deleted "
+                                           "outside modelinfra, 1 unmanaged")
+
+
+def test_unmanaged_resources_share_the_warning_budget():
+    rpt = with_unmanaged(report(*[modified(f"r{i}") for i in range(MAX_WARNINGS)]), unmanaged("stray"))
+    cmds = commands(render_for(rpt, None))
+    assert [n for n, _, _ in cmds].count("warning") == MAX_WARNINGS
+    assert cmds[-1][0] == "notice" and "/disks/stray" in cmds[-1][2]

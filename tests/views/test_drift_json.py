@@ -12,7 +12,17 @@ from modelinfra.plans.action import Action
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.values import SENSITIVE_MASK, UNKNOWN
 from modelinfra.views.drift_report import render_json, render_report
-from tests.views import deleted, in_sync, mixed_report, modified, not_created, pending, report
+from tests.views import (
+    deleted,
+    in_sync,
+    mixed_report,
+    modified,
+    not_created,
+    pending,
+    report,
+    unmanaged,
+    with_unmanaged,
+)
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "drift-report.schema.json"
 
@@ -47,6 +57,8 @@ REPORTS = {
         AttributeChange("metadata", {"k": [1, 2.5, None, True]}, {}),
     ])),
     "state_only_and_replace": lambda: report(_state_only(), _replaced(), deleted()),
+    "unmanaged": lambda: with_unmanaged(report(in_sync()), unmanaged(), unmanaged("other", address=None)),
+    "unmanaged_checked_none_found": lambda: with_unmanaged(report(in_sync())),
 }
 
 
@@ -65,9 +77,10 @@ def test_json_format_is_the_report_as_data():
     rpt = mixed_report()
     doc = json.loads(render_report(rpt, "json"))
     assert doc == json.loads(json.dumps(rpt.to_json()))
-    assert doc["format_version"] == DRIFT_FORMAT_VERSION == "1.0"
+    assert doc["format_version"] == DRIFT_FORMAT_VERSION == "1.1"
     assert doc["drift"] is True
-    assert doc["summary"] == {"in_sync": 2, "modified": 1, "deleted": 1, "not_created": 1, "pending": 2}
+    assert doc["summary"] == {"in_sync": 2, "modified": 1, "deleted": 1, "not_created": 1, "pending": 2,
+                              "unmanaged": 0}
 
 
 def _broken(mutate) -> dict:
@@ -106,8 +119,25 @@ def test_schema_enums_match_the_code(validator):
     resource = schema["$defs"]["resource"]["properties"]
     summary_keys = set(report().counts())
     assert set(schema["properties"]["summary"]["required"]) == summary_keys
-    assert set(resource["status"]["enum"]) == summary_keys - {"pending"}
+    assert set(resource["status"]["enum"]) == summary_keys - {"pending", "unmanaged"}
     assert set(resource["pending_action"]["enum"]) == {a.value for a in Action if a is not Action.NOOP} | {None}
     assert set(schema["$defs"]["resource"]["required"]) == set(mixed_report().resources[0].to_json())
     assert set(schema["required"]) == set(report().to_json())
     assert schema["properties"]["format_version"]["const"] == DRIFT_FORMAT_VERSION
+    assert set(schema["$defs"]["unmanaged_resource"]["required"]) == set(unmanaged().to_json())
+
+
+def test_unmanaged_resources_are_drift_and_listed_in_the_document():
+    doc = document(with_unmanaged(report(in_sync()), unmanaged("stray")))
+    assert doc["drift"] is True
+    assert doc["unmanaged_checked"] is True
+    assert doc["summary"]["unmanaged"] == 1
+    assert doc["unmanaged"] == [{
+        "cloud": "azure", "cloud_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/stray",
+        "type": "azure.managed_disk", "cloud_type": "Microsoft.Compute/disks", "name": "stray", "address": "old-disk",
+    }]
+
+
+def test_unmanaged_check_finding_nothing_is_no_drift():
+    doc = document(with_unmanaged(report(in_sync())))
+    assert (doc["drift"], doc["unmanaged_checked"], doc["unmanaged"]) == (False, True, [])

@@ -18,6 +18,8 @@ from tests.views import (
     not_created,
     pending,
     report,
+    unmanaged,
+    with_unmanaged,
 )
 
 # The shape of the common Jenkins/Surefire junit-10.xsd: per element, the attributes it allows,
@@ -195,3 +197,20 @@ def test_the_shape_check_rejects_inconsistent_counts_and_unknown_attributes():
 def test_dispatch_uses_the_junit_renderer():
     rpt = report(modified(), spec=SPEC)
     assert render_report(rpt, "junit") == render(rpt)
+
+
+def test_each_unmanaged_resource_is_a_failing_testcase_of_type_unmanaged():
+    rpt = with_unmanaged(report(in_sync()), unmanaged("stray"), unmanaged("other", address=None))
+    root = ET.fromstring(render(rpt))
+    assert_junit_shape(root)
+    suite = root.find("testsuite")
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "2")
+    case = suite.findall("testcase")[2]
+    assert case.get("name") == ("unmanaged: azure.managed_disk "
+                                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/other")
+    failure = case.find("failure")
+    assert failure.get("type") == "unmanaged"
+    assert "modelinfra-address" not in failure.text
+    stray = suite.findall("testcase")[1].find("failure")
+    assert "tagged modelinfra-address=old-disk" in stray.text
+    assert "cloud id: /subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/stray" in stray.text

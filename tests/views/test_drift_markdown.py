@@ -7,7 +7,17 @@ from modelinfra.plans.diff import AttributeChange
 from modelinfra.views import drift_markdown
 from modelinfra.views.drift_markdown import MAX_BYTES, escape, render
 from modelinfra.views.drift_report import render_report
-from tests.views import deleted, in_sync, mixed_report, modified, not_created, pending, report
+from tests.views import (
+    deleted,
+    in_sync,
+    mixed_report,
+    modified,
+    not_created,
+    pending,
+    report,
+    unmanaged,
+    with_unmanaged,
+)
 
 
 def cells(row: str) -> list[str]:
@@ -225,3 +235,21 @@ def test_dispatch_uses_the_markdown_renderer():
 def test_not_created_alone_is_listed_as_pending_create():
     md = render(report(not_created()))
     assert "- `snapshot` (`azure.blob`): create: `name`" in md
+
+
+def test_unmanaged_resources_get_a_table_and_count_as_drift():
+    md = render(with_unmanaged(report(in_sync()), unmanaged("stray"), unmanaged("a|b", address=None)))
+    assert md.startswith("## :warning: Drift detected")
+    assert "0 resources changed outside modelinfra (0 modified, 0 deleted); 2 unmanaged resources found." in md
+    counts = {r[0]: r[1] for r in table_rows(section(md, "## :warning:"))[2:]}
+    assert counts["Unmanaged (not in the spec)"] == "2"
+    rows = table_rows(section(md, "### Unmanaged resources"))
+    assert rows[0] == ["Name", "Type", "Cloud id", "`modelinfra-address` tag"]
+    assert rows[2] == ["`stray`", "`azure.managed_disk`",
+                       "`/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/stray`", "`old-disk`"]
+    assert len(rows[3]) == 4 and unescape(rows[3][0]) == "a|b" and rows[3][3] == ""
+
+
+def test_without_the_unmanaged_check_there_is_no_unmanaged_row():
+    md = render(report(in_sync()))
+    assert "Unmanaged" not in md

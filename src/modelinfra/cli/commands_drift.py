@@ -8,6 +8,7 @@ import click
 
 from modelinfra.cli.options import parallelism_option, parse_vars, settings, var_option
 from modelinfra.engine import workflow
+from modelinfra.engine.drift import detect_drift
 from modelinfra.fileio import atomic_write_text
 from modelinfra.reporting import NULL_REPORTER
 from modelinfra.views import console
@@ -19,13 +20,18 @@ from modelinfra.views.drift_report import FORMATS, render_report, render_summary
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here; the human summary still goes to the terminal.")
+@click.option("--unmanaged", is_flag=True,
+              help="Also report cloud resources of the stack (tagged modelinfra-stack=<name>, or in its "
+                   "resource groups) that it does not manage; they count as drift.")
 @var_option
 @parallelism_option
-def drift_command(spec: Path, fmt: str, output: Path | None, variables: tuple[str, ...],
+def drift_command(spec: Path, fmt: str, output: Path | None, unmanaged: bool, variables: tuple[str, ...],
                   parallelism: int | None) -> int:
-    """Report changes made outside modelinfra. Changes nothing and takes no lock."""
+    """Report changes made outside modelinfra. Changes nothing and takes no lock.
+
+    Exit 0 in sync, 2 drift (modified, deleted or, with --unmanaged, unmanaged resources), 1 error."""
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), NULL_REPORTER)
-    report = workflow.drift(stack)
+    report = detect_drift(stack.run, stack.snapshot(), unmanaged=unmanaged)
     rendered = render_report(report, fmt)
     if output is not None:
         atomic_write_text(output, rendered, mode=0o644)

@@ -23,9 +23,15 @@ def state_group() -> None:
 
 @state_group.command("list")
 @click.argument("spec", type=SPEC)
-def state_list(spec: Path) -> int:
-    """List managed resources: address, type, status, cloud id."""
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def state_list(spec: Path, as_json: bool) -> int:
+    """List managed resources: address, type, cloud id, status."""
     state = workflow.open_stack(spec).snapshot()
+    if as_json:
+        click.echo(json.dumps({"stack": state.stack, "lineage": state.lineage, "serial": state.serial,
+                               "resources": [{"address": a, "type": e.type, "id": e.id, "status": e.status}
+                                             for a, e in sorted(state.resources.items())]}, indent=2))
+        return 0
     for address, entry in sorted(state.resources.items()):
         status = "" if entry.status == "ready" else f" ({entry.status})"
         click.echo(f"{address}\t{entry.type}\t{entry.id}{status}")

@@ -179,7 +179,7 @@ class Executor:
         public = {k: v for k, v in (attributes or {}).items() if k not in handler.sensitive}
         if model is not None:
             spec_values = model.model_dump(mode="json")
-            public.update({k: spec_values.get(k) for k in handler.write_only})
+            public.update({k: spec_values.get(k) for k in handler.write_only if k not in handler.computed})
         return public
 
     def _record_outputs(self) -> None:

@@ -100,7 +100,11 @@ class ResourceHandler(ABC, Generic[SpecT]):
     force_new: ClassVar[tuple[str, ...]] = ()
     """Property paths whose change forces replacement (a path prefix matches its children)."""
     write_only: ClassVar[tuple[str, ...]] = ()
-    """Properties that cannot be read back (``source``, ``force_destroy``); never diffed."""
+    """Properties that cannot be read back (``source``, ``force_destroy``); never diffed against the
+    cloud, only against the value state recorded at the last apply."""
+    derived: ClassVar[tuple[str, ...]] = ()
+    """Attributes ``desired`` derives from the spec (``sha256`` of ``source``): diffed, watched for
+    drift, and referencable as ``${address.name}`` although not properties."""
     taggable: ClassVar[bool] = False
 
     @abstractmethod

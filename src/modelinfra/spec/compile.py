@@ -175,9 +175,9 @@ def _resource_reference_problem(ref: Reference, resources: dict[str, Resource], 
         return None  # reported on the target's type
     handler = handler_for(target.type)
     attr = ref.attr[0]
-    if attr in handler.spec_model.model_fields or attr in handler.computed:
+    if attr in handler.spec_model.model_fields or attr in handler.computed or attr in handler.derived:
         return None
-    known = sorted({*handler.spec_model.model_fields, *handler.computed})
+    known = sorted({*handler.spec_model.model_fields, *handler.computed, *handler.derived})
     return f"{ref}: {target.type} has no attribute {attr!r} (known: {', '.join(known)})"
 
 

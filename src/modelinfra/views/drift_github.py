@@ -1,7 +1,8 @@
 """Drift report as GitHub Actions workflow commands: annotations on the spec file.
 
 Each drifted resource becomes ``::warning file=SPEC,line=L,title=Drift: <address>::<message>``
-at the resource's line in the spec. GitHub shows at most ``MAX_WARNINGS`` (10) warning
+at the resource's line in the spec; each unmanaged resource (``drift --unmanaged``) then becomes
+``::warning file=SPEC,line=1,title=Unmanaged: <name>::<message>`` (it has no line of its own). GitHub shows at most ``MAX_WARNINGS`` (10) warning
 annotations per step, so at most that many are emitted, then one ``::notice::`` naming the rest
 ("and N more drifted resources: a, b, ..."). With no drift the output is one ``::notice::``
 carrying the summary line; with drift the summary follows as a plain log line.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift
+from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.views.drift_report import render_summary
 from modelinfra.views.human import render_value
 
@@ -67,9 +68,11 @@ def render_for(report: DriftReport, workspace: str | None) -> str:
         return command("notice", summary) + "\n"
     file = annotation_file(report.spec_path, workspace)
     drifted = [r for r in report.resources if r.drifted]
-    lines = [command("warning", _message(r), file=file, line=max(r.line, 1), title=f"Drift: {r.address}")
-             for r in drifted[:MAX_WARNINGS]]
-    rest = [r.address for r in drifted[MAX_WARNINGS:]]
+    warnings = [(f"Drift: {r.address}", _message(r), max(r.line, 1), r.address) for r in drifted]
+    warnings += [(f"Unmanaged: {u.name}", _unmanaged_message(u), 1, u.cloud_id) for u in report.unmanaged]
+    lines = [command("warning", message, file=file, line=line, title=title)
+             for title, message, line, _ in warnings[:MAX_WARNINGS]]
+    rest = [key for *_, key in warnings[MAX_WARNINGS:]]
     if rest:
         names = ", ".join(rest[:MAX_NAMES_IN_NOTICE])
         if len(rest) > MAX_NAMES_IN_NOTICE:
@@ -88,6 +91,12 @@ def _message(r: ResourceDrift) -> str:
     if len(r.changes) > MAX_CHANGES_PER_MESSAGE:
         lines.append(f"... and {len(r.changes) - MAX_CHANGES_PER_MESSAGE} more changed attributes")
     return "\n".join(lines)
+
+
+def _unmanaged_message(u: UnmanagedResource) -> str:
+    tagged = f", tagged modelinfra-address={u.address}" if u.address else ""
+    return (f"{u.type} {u.name} belongs to the stack but is not managed by modelinfra "
+            f"(cloud id: {u.cloud_id}{tagged}).")
 
 
 def _short(value: object) -> str:

@@ -7,6 +7,8 @@ name="<address>">`` per resource, in report order.
 - modified / deleted outside modelinfra: ``<failure type="drift" message=...>``; the body lists
   each changed path as ``path: before -> after`` (values as ``render_value`` spells them).
 - not created yet: ``<skipped message=...>``.
+- unmanaged (``drift --unmanaged``): one more testcase per cloud resource of the stack the spec
+  does not manage, named ``unmanaged: <type> <cloud id>``, with ``<failure type="unmanaged">``.
 - in sync: a passing testcase. Spec changes not yet applied are not drift: they go to the
   testcase's ``<system-out>``, never to a failure.
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift
+from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.views.human import render_value
 
 MAX_MESSAGE_PATHS = 10
@@ -35,7 +37,8 @@ def xml_text(text: str) -> str:
 def render(report: DriftReport) -> str:
     suite_name = f"modelinfra.{report.stack}"
     cases = [_testcase(suite_name, r) for r in report.resources]
-    failures = sum(1 for r in report.resources if r.drifted)
+    cases += [_unmanaged_case(suite_name, u) for u in report.unmanaged]
+    failures = sum(1 for r in report.resources if r.drifted) + len(report.unmanaged)
     skipped = sum(1 for r in report.resources if r.status == "not_created")
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0"}
 
@@ -75,6 +78,18 @@ def _testcase(classname: str, r: ResourceDrift) -> ET.Element:
         lines = [f"spec change not yet applied (not drift): {r.pending_action}"]
         lines += [f"  {c.path}: {render_value(c.before)} -> {render_value(c.after)}" for c in r.pending]
         out.text = xml_text("\n".join(lines) + "\n")
+    return case
+
+
+def _unmanaged_case(classname: str, u: UnmanagedResource) -> ET.Element:
+    case = ET.Element("testcase", _attrs(classname=classname, name=f"unmanaged: {u.type} {u.cloud_id}", time="0"))
+    failure = ET.SubElement(case, "failure", _attrs(
+        type="unmanaged", message=f"{u.type} {u.name} belongs to the stack but is not managed by modelinfra"))
+    body = [f"{u.type} {u.name} ({u.cloud_type}) carries the stack's tag or lives in its resource group, "
+            "but the spec does not declare it.", f"cloud id: {u.cloud_id}"]
+    if u.address:
+        body.append(f"tagged modelinfra-address={u.address}")
+    failure.text = xml_text("\n".join(body) + "\n")
     return case
 
 

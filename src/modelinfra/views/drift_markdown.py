@@ -1,7 +1,8 @@
 """Drift report as GitHub-flavoured Markdown, for ``$GITHUB_STEP_SUMMARY`` and PR comments.
 
 Layout: a headline (drift / no drift), a table of counts, one section per drifted resource with
-an ``attribute | last applied | now`` table, then spec changes not yet applied, listed apart
+an ``attribute | last applied | now`` table, then (``drift --unmanaged``) a table of the stack's
+cloud resources the spec does not manage, then spec changes not yet applied, listed apart
 because they are not drift.
 
 Invariants:
@@ -10,7 +11,7 @@ Invariants:
   can neither break a table nor inject markup. Long values are cut to ``MAX_VALUE_CHARS``.
 - The UTF-8 output is at most ``MAX_BYTES`` (under GitHub's 1 MiB step-summary limit). When the
   sections do not all fit, the trailing ones are left out whole and a closing note says how many
-  drifted resources (and pending entries) were omitted.
+  drifted resources (unmanaged resources, pending entries) were omitted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift
+from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.views.human import render_value
 
@@ -66,14 +67,25 @@ _PENDING_TITLE = ("### Spec changes not yet applied (not drift)\n\n"
                   "`modelinfra apply` will make them match.\n\n")
 
 
+_UNMANAGED_TITLE = ("### Unmanaged resources\n\n"
+                    "Cloud resources of this stack (tagged `modelinfra-stack`, or in its resource groups) "
+                    "that the spec does not manage.\n\n"
+                    "| Name | Type | Cloud id | `modelinfra-address` tag |\n| --- | --- | --- | --- |\n")
+
+
 def render(report: DriftReport) -> str:
     drifted = [_drift_section(r) for r in report.resources if r.drifted]
+    unmanaged = [_unmanaged_row(u) for u in report.unmanaged]
     pending = [_pending_line(r) for r in report.resources if r.pending_action]
     out = _Budget(MAX_BYTES - _NOTE_RESERVE)
     out.add(_headline(report))
     kept_drift = out.add_section(_DRIFT_TITLE, drifted, "")
-    kept_pending = out.add_section(_PENDING_TITLE, pending, "\n") if kept_drift == len(drifted) else 0
-    out.parts.append(_omitted_note(len(drifted) - kept_drift, len(pending) - kept_pending))
+    complete = kept_drift == len(drifted)
+    kept_unmanaged = out.add_section(_UNMANAGED_TITLE, unmanaged, "\n") if complete else 0
+    complete = complete and kept_unmanaged == len(unmanaged)
+    kept_pending = out.add_section(_PENDING_TITLE, pending, "\n") if complete else 0
+    out.parts.append(_omitted_note(len(drifted) - kept_drift, len(pending) - kept_pending,
+                                   len(unmanaged) - kept_unmanaged))
     return "".join(out.parts)
 
 
@@ -113,13 +125,18 @@ def _headline(report: DriftReport) -> str:
         n = c["modified"] + c["deleted"]
         title = f"## :warning: Drift detected in stack {stack}\n\n"
         lead = (f"{n} resource{'s' if n != 1 else ''} changed outside modelinfra "
-                f"({c['modified']} modified, {c['deleted']} deleted).\n\n")
+                f"({c['modified']} modified, {c['deleted']} deleted)")
+        if c["unmanaged"]:
+            lead += f"; {c['unmanaged']} unmanaged resource{'s' if c['unmanaged'] != 1 else ''} found"
+        lead += ".\n\n"
     else:
         title = f"## :white_check_mark: No drift in stack {stack}\n\n"
         lead = "Every applied resource matches what modelinfra last applied.\n\n"
     meta = f"Spec: {name(report.spec_path)} · checked {escape(report.generated_at)}\n\n"
     table = ["| Status | Resources |\n", "| --- | ---: |\n"]
     table += [f"| {label} | {c[key]} |\n" for key, label in _COUNT_ROWS]
+    if report.unmanaged_checked:
+        table.append(f"| Unmanaged (not in the spec) | {c['unmanaged']} |\n")
     return title + lead + meta + "".join(table) + "\n"
 
 
@@ -155,12 +172,18 @@ def _pending_line(r: ResourceDrift) -> str:
     return f"- {name(r.address)} ({name(r.type)}): {escape(r.pending_action or '')}{detail}\n"
 
 
-def _omitted_note(drift_omitted: int, pending_omitted: int) -> str:
-    if not drift_omitted and not pending_omitted:
+def _unmanaged_row(u: UnmanagedResource) -> str:
+    return f"| {name(u.name)} | {name(u.type)} | {name(u.cloud_id)} | {name(u.address) if u.address else ''} |\n"
+
+
+def _omitted_note(drift_omitted: int, pending_omitted: int, unmanaged_omitted: int = 0) -> str:
+    if not drift_omitted and not pending_omitted and not unmanaged_omitted:
         return ""
     what = []
     if drift_omitted:
         what.append(f"{drift_omitted} drifted resource{'s' if drift_omitted != 1 else ''}")
+    if unmanaged_omitted:
+        what.append(f"{unmanaged_omitted} unmanaged resource{'s' if unmanaged_omitted != 1 else ''}")
     if pending_omitted:
         what.append(f"{pending_omitted} pending spec change{'s' if pending_omitted != 1 else ''}")
     return (f"> **Note:** {' and '.join(what)} omitted to keep this summary under "

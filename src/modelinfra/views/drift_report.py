@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from modelinfra.engine.drift import DriftReport
+from modelinfra.engine.drift import DriftReport, UnmanagedResource
 from modelinfra.views.human import render_value
 
 FORMATS = ("text", "json", "markdown", "junit", "github")
@@ -34,8 +34,9 @@ def render_json(report: DriftReport) -> str:
 def render_summary(report: DriftReport) -> str:
     c = report.counts()
     head = "Drift detected" if report.has_drift else "No drift"
-    return (f"{head} in stack {report.stack}: {c['modified']} modified, {c['deleted']} deleted outside modelinfra, "
-            f"{c['in_sync']} in sync; {c['pending']} with spec changes not yet applied.\n")
+    extra = f", {c['unmanaged']} unmanaged" if report.unmanaged_checked else ""
+    return (f"{head} in stack {report.stack}: {c['modified']} modified, {c['deleted']} deleted outside modelinfra"
+            f"{extra}, {c['in_sync']} in sync; {c['pending']} with spec changes not yet applied.\n")
 
 
 def render_text(report: DriftReport) -> str:
@@ -54,4 +55,12 @@ def render_text(report: DriftReport) -> str:
         if r.pending_action and r.status != "not_created":
             lines.append(f"      (spec change not yet applied: {r.pending_action} "
                          f"{', '.join(c.path for c in r.pending)})")
+    for u in report.unmanaged:
+        lines.append(f"+ {u.name} ({u.type}): not managed by this stack ({unmanaged_detail(u)})")
     return "\n".join(lines) + "\n\n" + render_summary(report)
+
+
+def unmanaged_detail(u: UnmanagedResource) -> str:
+    """``cloud id: ...`` plus the ``modelinfra-address`` tag it carries, if any (one line)."""
+    tagged = f"; tagged modelinfra-address={u.address}" if u.address else ""
+    return f"cloud id: {u.cloud_id}{tagged}"

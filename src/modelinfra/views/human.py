@@ -85,7 +85,7 @@ def render_change(change: ResourceChange) -> Text:
         if note:
             out.append(f" {note}", style="red")
         out.append("\n")
-    if change.cloud_id and change.action is not Action.CREATE:
+    if change.cloud_id and change.action not in (Action.CREATE, Action.DELETE):
         out.append(f"        # id: {change.cloud_id}\n", style="dim")
     out.append("    }\n")
     return out

@@ -55,6 +55,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
     computed: ClassVar[tuple[str, ...]] = ("version_id", "etag", "size", "url", "https_url")
     force_new: ClassVar[tuple[str, ...]] = ("bucket", "key")
     write_only: ClassVar[tuple[str, ...]] = ("source", "restore_at", "version_id")
+    derived: ClassVar[tuple[str, ...]] = ("sha256", "restored_from")
 
     def identify(self, ctx: ResourceContext, spec: S3ObjectSpec) -> str:
         return f"{spec.bucket}/{spec.key}"

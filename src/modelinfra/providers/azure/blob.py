@@ -94,6 +94,7 @@ class BlobHandler(ResourceHandler[BlobSpec]):
     computed: ClassVar[tuple[str, ...]] = ("url", "sha256", "size", "etag")
     force_new: ClassVar[tuple[str, ...]] = ("name", "account", "container", "resource_group")
     write_only: ClassVar[tuple[str, ...]] = ("source",)
+    derived: ClassVar[tuple[str, ...]] = ("sha256",)
 
     def identify(self, ctx: ResourceContext, spec: BlobSpec) -> str:
         return blob_id(ctx.session.subscription_id, spec.resource_group, spec.account, spec.container, spec.name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
+from modelinfra.sandbox.arm.generic_list import PROVIDER_ACTIONS as GENERIC_LIST_ACTIONS
 from modelinfra.sandbox.arm.resource_type import RESOURCE_GROUP, Family, ProviderAction, ResourceType
 
 _PARAM = re.compile(r"^\{(\w+)\}$")
@@ -62,7 +63,7 @@ class Router:
         ]
         self._provider_actions = [
             (_compile(a.path), a) for f in families for a in f.provider_actions
-        ]
+        ] + [(_compile(a.path), a) for a in GENERIC_LIST_ACTIONS]  # Resources_List (generic_list.py)
 
     def match(self, method: str, path: str) -> Route | None:
         path = "/" + path.strip("/")
