@@ -39,6 +39,26 @@ def write_model(path: Path, size: int, seed: str = "v1") -> str:
 
 
 @dataclass
+class Drift:
+    """A parsed drift report and the command's exit code (0 in sync, 2 drift)."""
+
+    code: int
+    report: dict[str, Any]
+
+    @property
+    def changed(self) -> dict[str, list[str]]:
+        """``{address: [changed attribute paths]}`` of every resource not in sync."""
+        return {r["address"]: [c["path"] for c in r["changes"]]
+                for r in self.report["resources"] if r["status"] != "in_sync"}
+
+    def change(self, address: str, path: str) -> tuple[Any, Any]:
+        """``(before, after)`` of one drifted attribute."""
+        resource = next(r for r in self.report["resources"] if r["address"] == address)
+        found = next(c for c in resource["changes"] if c["path"] == path)
+        return found["before"], found["after"]
+
+
+@dataclass
 class ExampleRun:
     """One example copied into ``directory`` and run with ``variables`` against ``env``."""
 
@@ -69,6 +89,12 @@ class ExampleRun:
     def state(self) -> dict[str, Any]:
         name = _stack_name(self.spec)
         return json.loads((self.directory / ".modelinfra" / f"{name}.state.json").read_text())
+
+    def drift(self) -> Drift:
+        """``modelinfra drift SPEC --format json`` (which must exit 0 or 2), parsed."""
+        result = self.cli("drift", self.spec, "--format", "json")
+        assert result.code in (0, 2), result.output
+        return Drift(result.code, json.loads(result.stdout))
 
     def outputs(self) -> dict[str, Any]:
         shown = self.cli("output", self.spec, "--json")

@@ -6,13 +6,11 @@ replaces the snapshot (``-/+``, ``# forces replacement``) -> destroy.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.examples import ExampleRun, azure_mgmt, copy_example
+from tests.e2e.examples import azure_mgmt, copy_example
 
 pytestmark = pytest.mark.e2e
 
@@ -29,15 +27,6 @@ SECOND_DISK = """\
 
   snapshot:
 """
-
-
-def drifted(run: ExampleRun) -> tuple[int, dict[str, list[str]]]:
-    """Exit code of ``drift --format json`` and ``{address: [changed paths]}`` of what drifted."""
-    result = run.cli("drift", run.spec, "--format", "json")
-    assert result.code in (0, 2), result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    return result.code, {r["address"]: [c["path"] for c in r["changes"]]
-                         for r in report["resources"] if r["status"] != "in_sync"}
 
 
 def test_disk_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], unique_name: str) -> None:
@@ -59,7 +48,7 @@ def test_disk_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
     body = compute.snapshots.get(rg, snap).as_dict()
     assert body["tags"]["version"] == "v1" and body["tags"]["modelinfra-address"] == "snapshot"
     assert body["properties"]["creationData"]["sourceResourceId"].lower().endswith(f"/disks/{disk}")
-    first_created = run.outputs()["snapshot_time_created"]
+    first_created = run.state()["outputs"]["snapshot_time_created"]["value"]
     assert first_created
 
     again = run.cli("plan", run.spec, "--detailed-exitcode")
@@ -88,10 +77,9 @@ def test_disk_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
 
     # out of band: someone resizes the dataset disk with the SDK
     compute.disks.begin_update(rg, disk, {"properties": {"diskSizeGB": 16}}).result()
-    code, changes = drifted(run)
-    assert code == 2 and changes == {"disk": ["size_gb"]}, changes
-    text = run.cli("drift", run.spec)
-    assert text.code == 2 and "size_gb: 4 -> 16" in text.stdout, text.output
+    drift = run.drift()
+    assert drift.code == 2 and drift.changed == {"disk": ["size_gb"]}, drift.report
+    assert drift.change("disk", "size_gb") == (4, 16)
 
     # the spec follows the cloud (a disk cannot shrink), and the drift is gone
     run.edit("      size_gb: 4\n", "      size_gb: 16\n")

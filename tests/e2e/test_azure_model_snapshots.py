@@ -5,30 +5,17 @@ change shows as drift -> destroy; and the model blob (~20 MB, several blocks) is
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from modelinfra.sandbox.base import RunningService
-from tests.e2e.examples import ExampleRun, azure_mgmt, azurite_blob, copy_example, write_model
+from tests.e2e.examples import azure_mgmt, azurite_blob, copy_example, write_model
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = "azure-model-snapshots.yaml"
 MODEL_SIZE = 20 * 1024 * 1024 + 12345  # five 4 MiB blocks and a bit: a parallel block upload
-
-
-def drift_json(run: ExampleRun) -> tuple[int, dict[str, Any]]:
-    result = run.cli("drift", run.spec, "--format", "json")
-    assert result.code in (0, 2), result.output
-    return result.code, json.loads(result.stdout)
-
-
-def drifted(report: dict[str, Any]) -> dict[str, list[str]]:
-    """``{address: [changed paths]}`` of the resources the report says changed outside modelinfra."""
-    return {r["address"]: [c["path"] for c in r["changes"]] for r in report["resources"] if r["status"] != "in_sync"}
 
 
 def test_model_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], azurite: RunningService,
@@ -53,7 +40,7 @@ def test_model_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], az
     props = blob.get_blob_properties()
     assert props.size == MODEL_SIZE and props.metadata["modelinfra_sha256"] == first_sha
     assert props.metadata["stage"] == "dev"
-    assert run.outputs()["snapshot_sha256"] == first_sha
+    assert run.state()["outputs"]["snapshot_sha256"]["value"] == first_sha
     storage = azure_mgmt("storage")
     assert storage.blob_services.get_service_properties(rg, account).as_dict()["properties"][
         "isVersioningEnabled"] is True
@@ -82,23 +69,20 @@ def test_model_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], az
         assert quiet.code == 0, quiet.output
         assert "No drift in stack model-snapshots: 0 modified, 0 deleted outside modelinfra, 4 in sync" in quiet.stdout
 
-    # out of band (management plane): someone lowers the account's minimum TLS version
+    # out of band: someone lowers the account's minimum TLS version (management plane) and
+    # relabels the model blob (data plane)
     storage.storage_accounts.update(rg, account, {"properties": {"minimumTlsVersion": "TLS1_0"}})
-    code, report = drift_json(run)
-    assert code == 2
-    assert drifted(report) == {"account": ["min_tls_version"]}, report
-    change = next(r for r in report["resources"] if r["address"] == "account")["changes"][0]
-    assert (change["before"], change["after"]) == ("TLS1_2", "TLS1_0"), change
-    assert run.cli("apply", run.spec, "--auto-approve").code == 0
+    blob.set_blob_metadata({"stage": "prod", "modelinfra_sha256": first_sha})
+    drift = run.drift()
+    assert drift.code == 2
+    assert drift.changed == {"account": ["min_tls_version"], "snapshot": ["metadata.stage"]}, drift.report
+    assert drift.change("account", "min_tls_version") == ("TLS1_2", "TLS1_0")
+    assert drift.change("snapshot", "metadata.stage") == ("dev", "prod")
+    fixed = run.cli("apply", run.spec, "--auto-approve")
+    assert fixed.code == 0, fixed.output
+    assert "Apply complete! Resources: 0 added, 2 changed, 0 destroyed." in fixed.stdout
     assert storage.storage_accounts.get_properties(rg, account).as_dict()["properties"][
         "minimumTlsVersion"] == "TLS1_2"
-
-    # out of band (data plane): someone overwrites the blob's metadata
-    blob.set_blob_metadata({"stage": "prod", "modelinfra_sha256": first_sha})
-    code, report = drift_json(run)
-    assert code == 2
-    assert drifted(report) == {"snapshot": ["metadata.stage"]}, report
-    assert run.cli("apply", run.spec, "--auto-approve").code == 0
     assert blob.get_blob_properties().metadata["stage"] == "dev"
 
     # a changed model file (one byte in the middle) is an update of the blob, not a replacement
