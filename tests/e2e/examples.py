@@ -25,7 +25,8 @@ _TAKES_VARS = {"validate", "plan", "apply", "destroy", "drift", "output", "impor
 
 
 def model_bytes(size: int, seed: str = "v1") -> bytes:
-    """``size`` deterministic, incompressible-looking bytes: a different ``seed`` gives different content."""
+    """``size`` deterministic bytes (a 64 KiB pattern derived from ``seed``, repeated): the same
+    ``seed`` always gives the same content, a different one different content."""
     block = hashlib.sha256(seed.encode()).digest() * 2048  # 64 KiB
     repeats, rest = divmod(size, len(block))
     return block * repeats + block[:rest]
