@@ -57,6 +57,8 @@ def render_plan(plan: Plan) -> Text:
         out.append("\nChanges to outputs:\n")
         for o in outputs:
             value = "(sensitive value)" if o.sensitive else render_value(o.after)
+            if o.action is Action.UPDATE and not o.sensitive:
+                value = f"{render_value(o.before)} -> {value}"
             line = f"  {o.action.symbol} {o.name} = {value}\n" if o.action is not Action.DELETE else \
                 f"  - {o.name}\n"
             out.append(line, style=_STYLE[o.action])

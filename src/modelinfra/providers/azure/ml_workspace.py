@@ -34,6 +34,7 @@ from modelinfra.spec.fields import SpecModel
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,32}$")
 ID_PROPERTIES = ("storage_account", "key_vault", "application_insights")
+DEFAULT_SKU = "Basic"
 
 
 def check_workspace_name(name: str) -> str:
@@ -63,7 +64,7 @@ class MlWorkspaceSpec(SpecModel):
     storage_account: StorageAccountId
     key_vault: KeyVaultId
     application_insights: AppInsightsId | None = None
-    sku: Literal["Basic"] = "Basic"
+    sku: Literal["Basic"] = DEFAULT_SKU
     public_network_access: Literal["Enabled", "Disabled"] = "Enabled"
     tags: AzureTags
 
@@ -102,7 +103,8 @@ class MlWorkspaceHandler(ResourceHandler[MlWorkspaceSpec]):
             "storage_account": props.get("storageAccount"),
             "key_vault": props.get("keyVault"),
             "application_insights": props.get("applicationInsights"),
-            "sku": (body.get("sku") or {}).get("name"),
+            # Basic is the only SKU; some answers leave ``sku`` out (Workspace get.json, 2024-04-01)
+            "sku": (body.get("sku") or {}).get("name") or DEFAULT_SKU,
             "public_network_access": props.get("publicNetworkAccess"),
             "tags": strip_managed_tags(body.get("tags")),
             "id": cloud_id,
