@@ -297,3 +297,30 @@ def test_ml_workspace_get_response_without_sku_and_with_lower_cased_provider(
     _store(arm, {**body, "properties": {**body["properties"], "publicNetworkAccess": "Enabled"}})
     assert paths(compare(run, "x", "azure.ml_workspace", applied, handler.read(ctx, ws_id))) == [
         ("public_network_access", "Disabled", "Enabled")]
+
+
+def test_service_bus_namespace_get_response_with_display_location(run: Any, arm_group: tuple[Any, Any, str]) -> None:
+    """SBNameSpaceGet.json (servicebus 2022-10-01-preview) answers ``"location": "South Central US"``
+    (display form) and ARM type ``Microsoft.ServiceBus/Namespaces``; what was applied said
+    ``southcentralus``."""
+    ctx, arm, group = arm_group
+    ns_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/Microsoft.ServiceBus/namespaces/sdk-ns-2924"
+    body = {
+        "sku": {"name": "Standard", "tier": "Standard"}, "id": ns_id, "name": "sdk-ns-2924",
+        "type": "Microsoft.ServiceBus/Namespaces", "location": "South Central US",
+        "tags": {"tag1": "value1", "tag2": "value2"},
+        "properties": {"provisioningState": "Succeeded", "metricId": f"{SUBSCRIPTION_ID}:sdk-ns-2924",
+                       "createdAt": "2017-05-25T22:26:36.76Z", "updatedAt": "2017-05-25T22:26:59.35Z",
+                       "serviceBusEndpoint": "https://sdk-ns-2924.servicebus.windows-int.net:443/",
+                       "minimumTlsVersion": "1.2", "disableLocalAuth": False, "privateEndpointConnections": [],
+                       "partitions": 1},
+    }
+    handler = handler_for("azure.servicebus_namespace")
+    spec = handler.spec_model(name="sdk-ns-2924", resource_group=group, location="southcentralus",
+                              tags={"tag1": "value1", "tag2": "value2"})
+    applied = spec.model_dump(mode="json")
+    _store(arm, body)
+    assert compare(run, "x", "azure.servicebus_namespace", applied, handler.read(ctx, ns_id)) == []
+    _store(arm, {**body, "properties": {**body["properties"], "disableLocalAuth": True}})
+    assert paths(compare(run, "x", "azure.servicebus_namespace", applied, handler.read(ctx, ns_id))) == [
+        ("local_auth_enabled", True, False)]

@@ -18,12 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_validator
 
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import (
-    azure_errors,
-    ignore_not_found,
-    read_or_none,
-    visible_after_write,
-)
+from modelinfra.providers.azure.compute_ops import ComputeOps
 from modelinfra.providers.azure.names import (
     AzureTags,
     DiskName,
@@ -34,6 +29,7 @@ from modelinfra.providers.azure.names import (
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
+SNAPSHOTS = ComputeOps("snapshots", "snapshot")
 
 class DiskSnapshotSpec(SpecModel):
     name: DiskName
@@ -59,20 +55,16 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
     taggable: ClassVar[bool] = True
 
     def identify(self, ctx: ResourceContext, spec: DiskSnapshotSpec) -> str:
-        return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, "Microsoft.Compute",
-                                   "snapshots", spec.name)
+        return SNAPSHOTS.resource_id(ctx, spec.resource_group, spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
         return arm_ids.normalise_attributes(attributes, id_keys=("source_disk",))
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
-        parsed = arm_ids.parse(cloud_id)
-        group, name = parsed.resource_group or "", parsed.name
-        client = ctx.session.mgmt("compute")
-        snapshot = read_or_none(f"reading snapshot {name}", lambda: client.snapshots.get(group, name))
-        if snapshot is None:
+        found = SNAPSHOTS.get(ctx, cloud_id)
+        if found is None:
             return None
-        body = snapshot.as_dict()
+        group, name, body = found
         props = body.get("properties") or {}
         return self.normalise({
             "name": name,
@@ -97,9 +89,7 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
         }
         if spec.sku is not None:
             body["sku"] = {"name": spec.sku}
-        client = ctx.session.mgmt("compute")
-        with azure_errors(f"creating snapshot {spec.name}"):
-            client.snapshots.begin_create_or_update(spec.resource_group, spec.name, body).result()
+        SNAPSHOTS.create_or_update(ctx, spec.resource_group, spec.name, body)
         return self._reread(ctx, spec)
 
     def update(
@@ -108,16 +98,11 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
         body: dict[str, Any] = {"tags": {**spec.tags, **ctx.managed_tags}}
         if spec.sku is not None:
             body["sku"] = {"name": spec.sku}
-        client = ctx.session.mgmt("compute")
-        with azure_errors(f"updating snapshot {spec.name}"):
-            client.snapshots.begin_update(spec.resource_group, spec.name, body).result()
+        SNAPSHOTS.patch(ctx, spec.resource_group, spec.name, body)
         return self._reread(ctx, spec)
 
     def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
-        parsed = arm_ids.parse(cloud_id)
-        client = ctx.session.mgmt("compute")
-        ignore_not_found(f"deleting snapshot {parsed.name}",
-                         lambda: client.snapshots.begin_delete(parsed.resource_group or "", parsed.name).result())
+        SNAPSHOTS.delete(ctx, cloud_id)
 
     def _reread(self, ctx: ResourceContext, spec: DiskSnapshotSpec) -> dict[str, Any]:
-        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"snapshot {spec.name}")
+        return SNAPSHOTS.visible(self.read(ctx, self.identify(ctx, spec)), spec.name)

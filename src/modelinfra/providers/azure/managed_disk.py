@@ -18,12 +18,7 @@ from pydantic import Field, model_validator
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.azure import arm_ids
-from modelinfra.providers.azure.errors import (
-    azure_errors,
-    ignore_not_found,
-    read_or_none,
-    visible_after_write,
-)
+from modelinfra.providers.azure.compute_ops import ComputeOps
 from modelinfra.providers.azure.names import (
     AzureTags,
     DiskName,
@@ -37,6 +32,8 @@ from modelinfra.spec.fields import SpecModel
 DiskSku = Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
                   "StandardSSD_ZRS", "PremiumV2_LRS"]
 
+
+DISKS = ComputeOps("disks", "disk")
 
 class ManagedDiskSpec(SpecModel):
     name: DiskName
@@ -82,20 +79,16 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
     taggable: ClassVar[bool] = True
 
     def identify(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> str:
-        return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, "Microsoft.Compute", "disks",
-                                   spec.name)
+        return DISKS.resource_id(ctx, spec.resource_group, spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
         return arm_ids.normalise_attributes(attributes, id_keys=("source_id", "storage_account_id"))
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
-        parsed = arm_ids.parse(cloud_id)
-        group, name = parsed.resource_group or "", parsed.name
-        client = ctx.session.mgmt("compute")
-        disk = read_or_none(f"reading disk {name}", lambda: client.disks.get(group, name))
-        if disk is None:
+        found = DISKS.get(ctx, cloud_id)
+        if found is None:
             return None
-        body = disk.as_dict()
+        group, name, body = found
         props = body.get("properties") or {}
         creation = props.get("creationData") or {}
         option = creation.get("createOption")
@@ -128,9 +121,7 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
             "tags": {**spec.tags, **ctx.managed_tags},
             "properties": properties,
         }
-        client = ctx.session.mgmt("compute")
-        with azure_errors(f"creating disk {spec.name}"):
-            client.disks.begin_create_or_update(spec.resource_group, spec.name, body).result()
+        DISKS.create_or_update(ctx, spec.resource_group, spec.name, body)
         return self._reread(ctx, spec)
 
     def update(
@@ -143,16 +134,11 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
         body: dict[str, Any] = {"sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}}
         if spec.size_gb is not None:
             body["properties"] = {"diskSizeGB": spec.size_gb}
-        client = ctx.session.mgmt("compute")
-        with azure_errors(f"updating disk {spec.name}"):
-            client.disks.begin_update(spec.resource_group, spec.name, body).result()
+        DISKS.patch(ctx, spec.resource_group, spec.name, body)
         return self._reread(ctx, spec)
 
     def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
-        parsed = arm_ids.parse(cloud_id)
-        client = ctx.session.mgmt("compute")
-        ignore_not_found(f"deleting disk {parsed.name}",
-                         lambda: client.disks.begin_delete(parsed.resource_group or "", parsed.name).result())
+        DISKS.delete(ctx, cloud_id)
 
     def _reread(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> dict[str, Any]:
-        return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"disk {spec.name}")
+        return DISKS.visible(self.read(ctx, self.identify(ctx, spec)), spec.name)
