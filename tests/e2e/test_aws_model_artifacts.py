@@ -104,8 +104,6 @@ def test_model_artifacts_lifecycle(tmp_path: Path, aws_env: dict[str, str], uniq
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
-@pytest.mark.xfail(strict=True, reason="moto drops NewerNoncurrentVersions from NoncurrentVersionExpiration, so "
-                   "noncurrent_versions_to_retain never reads back and every plan shows it as a change")
 def test_noncurrent_versions_to_retain_reads_back(tmp_path: Path, aws_env: dict[str, str], unique_name: str) -> None:
     run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name)
     run.edit("          noncurrent_version_expiration_days: 30\n",

@@ -184,8 +184,6 @@ def test_object_version_id_output_is_the_current_version_and_stable(tmp_path: Pa
         run_cli("destroy", spec, "--auto-approve", f"--var=suffix={unique_name}", env=aws_env)
 
 
-@pytest.mark.xfail(strict=True, reason="emulator gap: moto 5.2.5 drops NewerNoncurrentVersions from "
-                   "NoncurrentVersionExpiration, so noncurrent_versions_to_retain never reads back")
 def test_emulator_keeps_noncurrent_versions_to_retain(aws_env: dict[str, str], unique_name: str) -> None:
     s3 = boto3.client("s3")
     bucket = f"lifecycle-{unique_name}"

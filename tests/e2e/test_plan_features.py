@@ -4,6 +4,7 @@ through the installed CLI against moto."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -165,3 +166,41 @@ def test_state_output_and_show_commands(stack, tmp_path: Path):
     assert "model will be created" in plan.stdout
     show = cli("show", str(tmp_path / "p.plan"))
     assert "model will be created" in show.stdout
+
+
+def test_import_adopts_an_existing_bucket_and_plan_shows_only_real_differences(stack, tmp_path: Path):
+    write, cli, name = stack
+    write()
+    boto3.client("s3").create_bucket(Bucket=f"first-{name}")
+    imported = cli("import", "spec.yaml", "first", f"first-{name}")
+    assert imported.code == 0, imported.output
+    shown = json.loads(cli("state", "show", "spec.yaml", "first").stdout)
+    assert shown["id"] == f"first-{name}" and shown["status"] == "ready"
+    plan = cli("plan", "spec.yaml")
+    assert "# first will be updated in-place" in plan.stdout and "first will be created" not in plan.stdout
+    assert re.search(r'\+ tags\.team += "ml"', plan.stdout), plan.stdout
+    again = cli("import", "spec.yaml", "first", f"first-{name}")
+    assert again.code == 1 and "already managed" in again.stderr
+    missing = cli("import", "spec.yaml", "second", "no-such-bucket-anywhere-x1")
+    assert missing.code == 1 and "no aws.s3_bucket found" in missing.stderr
+
+
+def test_no_refresh_trusts_state_and_makes_no_read(stack):
+    write, cli, name = stack
+    write()
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    boto3.client("s3").put_bucket_tagging(Bucket=f"first-{name}", Tagging={"TagSet": [{"Key": "team", "Value": "x"}]})
+    trusting = cli("plan", "spec.yaml", "--no-refresh", "--detailed-exitcode")
+    assert trusting.code == 0 and "Refreshing" not in trusting.stderr
+    refreshed = cli("plan", "spec.yaml", "--detailed-exitcode")
+    assert refreshed.code == 2 and "Refreshing" in refreshed.stderr
+
+
+def test_validate_json_lists_problems(tmp_path: Path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("version: 1\nname: x\nresources:\n  b:\n    type: aws.s3_bucket\n    properties: {name: AB}\n")
+    result = run_cli("validate", spec, "--json")
+    assert result.code == 1
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is False
+    assert {(p["line"], p["path"]) for p in doc["problems"]} >= {(6, "resources.b.properties.name")}

@@ -2,8 +2,8 @@
 
 moto's ``DomainDispatcherApplication`` builds one Flask app per AWS service on first use, through
 a factory it is given. We give it a factory that builds moto's own app and, for ``backup``,
-installs ``backup_ext`` on it; every other service is moto untouched. One endpoint serves them all,
-exactly as ``ThreadedMotoServer`` does.
+installs ``backup_ext`` on it (for ``s3``, ``s3_ext``); every other service is moto untouched.
+One endpoint serves them all, exactly as ``ThreadedMotoServer`` does.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ def create_app(service: Any) -> Any:
         from modelinfra.sandbox.aws.backup_ext import install
 
         install(app)
+    elif service == "s3":
+        from modelinfra.sandbox.aws.s3_ext import install as install_s3
+
+        install_s3(app)
     return app
 
 
