@@ -8,7 +8,6 @@ import click
 
 from modelinfra.cli.options import parallelism_option, parse_vars, settings, var_option
 from modelinfra.engine import workflow
-from modelinfra.engine.drift import detect_drift
 from modelinfra.fileio import atomic_write_text
 from modelinfra.reporting import NULL_REPORTER
 from modelinfra.views import console
@@ -31,7 +30,7 @@ def drift_command(spec: Path, fmt: str, output: Path | None, unmanaged: bool, va
 
     Exit 0 in sync, 2 drift (modified, deleted or, with --unmanaged, unmanaged resources), 1 error."""
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), NULL_REPORTER)
-    report = detect_drift(stack.run, stack.snapshot(), unmanaged=unmanaged)
+    report = workflow.drift(stack, unmanaged=unmanaged)
     rendered = render_report(report, fmt)
     if output is not None:
         atomic_write_text(output, rendered, mode=0o644)

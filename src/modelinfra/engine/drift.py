@@ -25,17 +25,12 @@ from modelinfra.engine.refresh import refresh
 from modelinfra.errors import ModelinfraError, ProviderError
 from modelinfra.plans.action import Action
 from modelinfra.plans.diff import AttributeChange
+from modelinfra.providers.registry import DISCOVERY
 from modelinfra.state.model import State
 
 DRIFT_FORMAT_VERSION = "1.1"
 DRIFTED = ("modified", "deleted")
 
-DISCOVERY: dict[str, str] = {
-    "aws": "modelinfra.providers.aws.discovery",
-    "azure": "modelinfra.providers.azure.discovery",
-}
-"""Per cloud, the module whose ``discover(session, stack, managed)`` lists the stack's resources
-(``managed``: the (type, cloud id) pairs state holds for that cloud). Imported on use only."""
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Changes made outside modelinfra: the last applied attributes (state) against the cloud now.
 
-Only properties count (computed attributes such as etags move on their own); ``ignore_changes``
+Only properties and derived attributes (``sha256``) count — computed ones such as etags move on
+their own; ``ignore_changes``
 paths never count; the handler's ``normalise`` runs on both sides so server-side casing never does.
 """
 
@@ -32,7 +33,7 @@ def drift_entries(run: RunContext, state: State, observed: dict[str, dict[str, A
 
 def compare(run: RunContext, address: str, type_name: str, applied: dict[str, Any], now: dict[str, Any]) -> list:
     handler = run.handler(type_name)
-    skip = set(handler.computed) | set(handler.write_only)
+    skip = (set(handler.computed) - set(handler.derived)) | set(handler.write_only)
     baseline = handler.normalise({k: v for k, v in applied.items() if k not in skip})
     current = handler.normalise(dict(now))
     resource = run.spec.resources.get(address)

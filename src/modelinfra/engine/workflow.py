@@ -98,8 +98,8 @@ def check_fresh(saved: Plan, spec: Spec, state: State) -> None:
         raise StalePlanError("stale plan: " + "; ".join(problems) + ". Run plan again; nothing was changed.")
 
 
-def drift(stack: Stack) -> DriftReport:
-    return detect_drift(stack.run, stack.snapshot())
+def drift(stack: Stack, *, unmanaged: bool = False) -> DriftReport:
+    return detect_drift(stack.run, stack.snapshot(), unmanaged=unmanaged)
 
 
 def import_resource(stack: Stack, address: str, cloud_id: str, lock_timeout: float = 0.0) -> dict[str, Any]:

@@ -33,6 +33,15 @@ HANDLERS: dict[str, str] = {
 }
 
 
+DISCOVERY: dict[str, str] = {
+    "aws": "modelinfra.providers.aws.discovery",
+    "azure": "modelinfra.providers.azure.discovery",
+}
+"""Per cloud, the module whose ``discover(session, stack, managed)`` lists the resources tagged
+with the stack (``managed``: the (type, cloud id) pairs state holds for that cloud); ``drift
+--unmanaged`` uses it. Imported on use only."""
+
+
 def known_types() -> list[str]:
     return sorted(HANDLERS)
 
