@@ -74,7 +74,7 @@ class Executor:
 
     # -- actions -----------------------------------------------------------------------------------
     def _execute(self, change: ResourceChange) -> None:
-        reporter = self.run.reporter
+        reporter = _SafeReporter(self.run.reporter)
         reporter.action_started(change.address, change.action.value)
         try:
             if change.action is Action.DELETE:
@@ -198,6 +198,24 @@ class Executor:
             if not contains_unknown(value):
                 outputs[name] = {"value": value, "sensitive": False}
         self.state.outputs = outputs
+
+
+class _SafeReporter:
+    """Progress must never fail an action: a reporter error (e.g. a closed stdout) is dropped."""
+
+    def __init__(self, reporter: Any):
+        self._reporter = reporter
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._reporter, name)
+
+        def call(*args: Any, **kwargs: Any) -> None:
+            try:
+                method(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - progress is best effort by contract
+                pass
+
+        return call
 
 
 def _message(error: BaseException) -> str:
