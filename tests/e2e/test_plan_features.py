@@ -204,3 +204,48 @@ def test_validate_json_lists_problems(tmp_path: Path):
     doc = json.loads(result.stdout)
     assert doc["valid"] is False
     assert {(p["line"], p["path"]) for p in doc["problems"]} >= {(6, "resources.b.properties.name")}
+
+
+def test_a_saved_plan_applies_once_and_only_with_the_files_it_planned(stack, tmp_path: Path):
+    write, cli, name = stack
+    write()
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    boto3.client("s3").put_bucket_tagging(Bucket=f"first-{name}", Tagging={"TagSet": [{"Key": "team", "Value": "x"}]})
+    saved = tmp_path / "repair.plan"
+    assert cli("plan", "spec.yaml", "--out", str(saved)).code == 0
+    assert run_cli("apply", saved, cwd=tmp_path).code == 0
+    twice = run_cli("apply", saved, cwd=tmp_path)
+    assert twice.code == 1 and "stale plan" in twice.stderr, "content-neutral applies still move the serial"
+
+    (tmp_path / "model.bin").write_bytes(b"model v2")
+    upload = tmp_path / "upload.plan"
+    assert cli("plan", "spec.yaml", "--out", str(upload)).code == 0
+    (tmp_path / "model.bin").write_bytes(b"model v3, written after the plan")
+    changed = run_cli("apply", upload, cwd=tmp_path)
+    assert changed.code == 1 and "stale plan" in changed.stderr and "sha256" in changed.stderr
+    body = boto3.client("s3").get_object(Bucket=f"second-{name}", Key="model.bin")["Body"].read()
+    assert body == b"model", "nothing was uploaded"
+
+
+def test_a_saved_plan_applies_from_any_directory(stack, tmp_path: Path):
+    write, cli, _ = stack
+    write()
+    saved = tmp_path / "sub" / "p.plan"
+    saved.parent.mkdir()
+    assert cli("plan", "spec.yaml", "--out", str(saved)).code == 0
+    assert run_cli("apply", "p.plan", cwd=saved.parent).code == 0
+
+
+def test_drift_the_spec_adopts_stops_being_drift_after_apply(stack):
+    write, cli, name = stack
+    write()
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    boto3.client("s3").put_bucket_tagging(Bucket=f"first-{name}",
+                                          Tagging={"TagSet": [{"Key": "team", "Value": "ml"},
+                                                              {"Key": "owner", "Value": "ops"}]})
+    path = write()
+    path.write_text(path.read_text().replace("tags: {team: ml}", "tags: {team: ml, owner: ops}"))
+    assert cli("drift", "spec.yaml").code == 2
+    accepted = cli("apply", "spec.yaml", "--auto-approve")
+    assert accepted.code == 0 and "No changes" in accepted.stdout
+    assert cli("drift", "spec.yaml").code == 0

@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from modelinfra.engine.context import RunContext
-from modelinfra.errors import AbortedError, ApplyError, ModelinfraError, TerminalError
+from modelinfra.errors import AbortedError, ApplyError, ModelinfraError, StalePlanError, TerminalError
 from modelinfra.graph.dag import Graph
 from modelinfra.plans.action import Action
 from modelinfra.plans.diff import diff_attributes
@@ -26,7 +26,7 @@ from modelinfra.plans.plan import Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.manager import StateManager
 from modelinfra.state.model import ResourceState, State
-from modelinfra.values import contains_unknown
+from modelinfra.values import UNKNOWN, contains_unknown
 
 DEPOSED = "#deposed"
 
@@ -42,13 +42,13 @@ class Executor:
     # -- public ------------------------------------------------------------------------------------
     def apply(self) -> State:
         """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
-        self._adopt_pending()
+        self._record_no_ops()
         changes = {c.address: c for c in self.plan.actionable}
         graph = Graph(self._ordering(changes))
         result = graph.walk(lambda address: self._execute(changes[address]), self.run.settings.parallelism)
         with self._lock:
             self._record_outputs()
-            self._persist()
+            self.state = self.manager.persist(self.state, force=bool(changes))
         if result.interrupted:
             raise AbortedError("interrupted: finished the actions under way and saved state; run plan to continue")
         if result.failed:
@@ -100,6 +100,7 @@ class Executor:
         handler = self.run.handler(resource.type)
         ctx = self.run.resource_context(address, resource.type)
         model = handler.spec_model.model_validate(self._properties(address))
+        self._check_planned(address, handler, handler.desired(ctx, model))
         cloud_id = handler.identify(ctx, model)
         dependencies = sorted(resource.dependencies)
         with self._lock:
@@ -115,7 +116,9 @@ class Executor:
         ctx = self.run.resource_context(change.address, resource.type)
         model = handler.spec_model.model_validate(self._properties(change.address))
         before = change.before or {}
-        changes = diff_attributes(handler.desired(ctx, model), before,
+        desired = handler.desired(ctx, model)
+        self._check_planned(change.address, handler, desired)
+        changes = diff_attributes(desired, before,
                                   ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
         entry = self.state.resources[change.address]
         attributes = handler.update(ctx, model, before, changes) if changes else before
@@ -145,17 +148,32 @@ class Executor:
         return key
 
     # -- helpers -----------------------------------------------------------------------------------
-    def _adopt_pending(self) -> None:
-        """Pending creates the plan found in the cloud and left as no-op become ``ready`` now."""
+    def _record_no_ops(self) -> None:
+        """No-op resources take the attributes the plan observed: a pending create found in the
+        cloud becomes ``ready`` (adopted), and a change made outside modelinfra that the spec now
+        agrees with stops being drift. Write-only values state recorded are kept."""
         with self._lock:
             for change in self.plan.resource_changes:
                 entry = self.state.resources.get(change.address)
-                if change.action is Action.NOOP and entry is not None and entry.status == "create_pending" \
-                        and change.before is not None:
-                    handler = self.run.handler(entry.type)
-                    self.state.resources[change.address] = ResourceState(
-                        entry.type, entry.id, self._public(handler, change.before), entry.dependencies, "ready")
+                if change.action is not Action.NOOP or entry is None or change.before is None:
+                    continue
+                handler = self.run.handler(entry.type)
+                kept = {k: entry.attributes[k] for k in handler.write_only
+                        if k in entry.attributes and k not in handler.computed}
+                attributes = {**self._public(handler, change.before), **kept}
+                self.state.resources[change.address] = ResourceState(
+                    entry.type, entry.id, attributes, entry.dependencies, "ready")
             self._persist()
+
+    def _check_planned(self, address: str, handler: Any, desired: dict[str, Any]) -> None:
+        """Apply does what the plan showed: derived attributes (the ``sha256`` of a model file)
+        must still be what was planned, else the plan is stale (the file changed since)."""
+        planned = self.plan.change_for(address)
+        after = (planned.after if planned else None) or {}
+        for name in handler.derived:
+            if name in after and after[name] is not UNKNOWN and after[name] != desired.get(name):
+                raise StalePlanError(f"stale plan: {address}.{name} was planned as {after[name]!r} but is now "
+                                     f"{desired.get(name)!r} (a source file changed?); run plan again")
 
     def _properties(self, address: str) -> dict[str, Any]:
         with self._lock:

@@ -46,8 +46,10 @@ def make_plan(
         raise PlanError(f"--target {', '.join(unknown_targets)}: no such resource in the spec or state")
     if refresh_state:
         observed = refresh(run, state)
-    else:
-        observed = {a: r.attributes for a, r in state.resources.items()}
+    else:  # trust state, except for interrupted creates: whether they exist must be read
+        pending = [a for a, r in state.resources.items() if r.status == "create_pending"]
+        observed = {a: r.attributes for a, r in state.resources.items() if r.status != "create_pending"}
+        observed.update(refresh(run, state, pending))
     drift = drift_entries(run, state, observed)
 
     if destroy:
@@ -59,7 +61,7 @@ def make_plan(
     _check_prevent_destroy(run, changes)
     plan = Plan(
         stack=spec.name,
-        spec_path=str(spec.path),
+        spec_path=str(spec.path.resolve()),
         spec_digest=spec.digest,
         lineage=state.lineage if state.serial > 0 or state.resources else None,
         serial=state.serial,

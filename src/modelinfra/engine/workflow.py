@@ -74,8 +74,6 @@ def apply(
             the_plan = saved_plan
         else:
             the_plan, _ = make_plan(stack.run, state, destroy=destroy, targets=targets)
-        if not the_plan.has_changes and not _has_pending(state):
-            return the_plan, state
         if the_plan.has_changes and not confirm(the_plan):
             raise AbortedError("apply cancelled; nothing was changed")
         final = Executor(stack.run, the_plan, stack.manager, state).apply()
@@ -113,7 +111,7 @@ def import_resource(stack: Stack, address: str, cloud_id: str, lock_timeout: flo
         state = stack.manager.read() or State.new(stack.spec.name)
         if address in state.resources:
             raise PlanError(f"{address} is already managed (id {state.resources[address].id}); "
-                            f"`modelinfra state rm {address}` first to re-import")
+                            f"`modelinfra state rm {stack.spec.path} {address}` first to re-import")
         handler = stack.run.handler(resource.type)
         ctx = stack.run.resource_context(address, resource.type)
         attributes = handler.import_(ctx, cloud_id)
@@ -125,6 +123,3 @@ def import_resource(stack: Stack, address: str, cloud_id: str, lock_timeout: flo
         stack.manager.persist(state)
         return public
 
-
-def _has_pending(state: State) -> bool:
-    return any(r.status == "create_pending" for r in state.resources.values())

@@ -79,9 +79,10 @@ class StateManager:
         return self.backend.read()
 
     # -- writing --------------------------------------------------------------------------------------
-    def persist(self, state: State) -> State:
-        """Write ``state`` if its content changed, bumping its serial (set on ``state`` itself,
-        which is also returned). Thread-safe."""
+    def persist(self, state: State, *, force: bool = False) -> State:
+        """Write ``state`` if its content changed (or ``force``: an apply that ran actions always
+        moves the serial, so a saved plan can never be applied twice), bumping its serial (set on
+        ``state`` itself, which is also returned). Thread-safe."""
         with self._mutex:
             if not self._loaded:
                 self.read()
@@ -95,7 +96,7 @@ class StateManager:
                 if state.stack != base.stack:
                     raise StateError(f"refusing to overwrite {self._where()}: it holds stack "
                                      f"{base.stack!r}, the state being saved is {state.stack!r}")
-                if _content(state) == _content(base):
+                if not force and _content(state) == _content(base):
                     state.serial = base.serial
                     return state
                 serial = base.serial + 1

@@ -21,7 +21,8 @@ def disable_color() -> None:
 def _make(file: object) -> Console:
     no_color = _no_color_flag or "NO_COLOR" in os.environ
     return Console(file=file, no_color=no_color, highlight=False, soft_wrap=True, emoji=False,  # type: ignore[arg-type]
-                   markup=False, width=None if _isatty(file) else 10_000)
+                   markup=False, width=None if _isatty(file) else 10_000,
+                   color_system=None if no_color else "auto")
 
 
 def _isatty(file: object) -> bool:

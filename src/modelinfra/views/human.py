@@ -87,8 +87,9 @@ def render_change(change: ResourceChange) -> Text:
         if note:
             out.append(f" {note}", style="red")
         out.append("\n")
+    old_id = (change.before or {}).get("id") if change.action.is_replace else None
     if change.cloud_id and change.action not in (Action.CREATE, Action.DELETE):
-        out.append(f"        # id: {change.cloud_id}\n", style="dim")
+        out.append(f"        # id: {old_id or change.cloud_id}\n", style="dim")
     out.append("    }\n")
     return out
 
