@@ -28,6 +28,30 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 SENSITIVE_MASK = "(sensitive)"
+REDACTED_PREFIX = "(sensitive value sha256:"
+
+
+def redact(value: Any) -> Any:
+    """A stand-in for a secret that can be stored and compared but not read back: a marker with
+    a SHA-256 of the value. Idempotent; None and UNKNOWN stay as they are."""
+    import hashlib
+    import json
+
+    if value is None or value is UNKNOWN or is_redacted(value):
+        return value
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{REDACTED_PREFIX}{digest[:16]})"
+
+
+def is_redacted(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(REDACTED_PREFIX)
+
+
+def redact_keys(attributes: dict[str, Any] | None, keys: set[str] | frozenset[str]) -> dict[str, Any] | None:
+    """``attributes`` with the values of ``keys`` redacted."""
+    if attributes is None or not keys:
+        return attributes
+    return {k: redact(v) if k in keys else v for k, v in attributes.items()}
 
 
 def contains_unknown(value: Any) -> bool:

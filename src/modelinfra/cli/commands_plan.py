@@ -39,9 +39,7 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, detailed_exitcode:
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
     result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets)
     if out is not None:
-        sensitive = {n for n, d in stack.spec.document.data.get("variables", {}).items()
-                     if isinstance(d, dict) and d.get("sensitive")}
-        write_planfile(result, out, sensitive)
+        write_planfile(result, out)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str))
     else:

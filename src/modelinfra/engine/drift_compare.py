@@ -13,6 +13,7 @@ from modelinfra.engine.context import RunContext
 from modelinfra.plans.diff import diff_attributes
 from modelinfra.plans.plan import DriftEntry
 from modelinfra.state.model import State
+from modelinfra.values import redact_keys
 
 
 def drift_entries(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None]) -> list[DriftEntry]:
@@ -35,8 +36,8 @@ def compare(run: RunContext, address: str, type_name: str, applied: dict[str, An
     handler = run.handler(type_name)
     skip = (set(handler.computed) - set(handler.derived)) | set(handler.write_only)
     baseline = handler.normalise({k: v for k, v in applied.items() if k not in skip})
-    current = handler.normalise(dict(now))
     resource = run.spec.resources.get(address)
+    current = redact_keys(handler.normalise(dict(now)), resource.sensitive_properties if resource else set()) or {}
     ignore = resource.lifecycle.ignore_changes if resource else []
     current_view = {k: current.get(k) for k in baseline}
     return diff_attributes(current_view, baseline, ignore=ignore, none_is_unmanaged=False)

@@ -26,7 +26,7 @@ from modelinfra.plans.plan import Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.manager import StateManager
 from modelinfra.state.model import ResourceState, State
-from modelinfra.values import UNKNOWN, contains_unknown
+from modelinfra.values import UNKNOWN, contains_unknown, redact_keys
 
 DEPOSED = "#deposed"
 
@@ -107,7 +107,7 @@ class Executor:
             self.state.resources[address] = ResourceState(resource.type, cloud_id, {}, dependencies, "create_pending")
             self._persist()
         attributes = handler.create(ctx, model)
-        self._record(address, ResourceState(resource.type, cloud_id, self._public(handler, attributes, model),
+        self._record(address, ResourceState(resource.type, cloud_id, self._public(address, handler, attributes, model),
                                             dependencies, "ready"))
 
     def _update(self, change: ResourceChange) -> None:
@@ -123,7 +123,7 @@ class Executor:
         entry = self.state.resources[change.address]
         attributes = handler.update(ctx, model, before, changes) if changes else before
         self._record(change.address, ResourceState(resource.type, entry.id,
-                                                   self._public(handler, attributes, model),
+                                                   self._public(change.address, handler, attributes, model),
                                                    sorted(resource.dependencies), "ready"))
 
     def _delete(self, address: str) -> None:
@@ -160,7 +160,7 @@ class Executor:
                 handler = self.run.handler(entry.type)
                 kept = {k: entry.attributes[k] for k in handler.write_only
                         if k in entry.attributes and k not in handler.computed}
-                attributes = {**self._public(handler, change.before), **kept}
+                attributes = {**self._public(change.address, handler, change.before), **kept}
                 self.state.resources[change.address] = ResourceState(
                     entry.type, entry.id, attributes, entry.dependencies, "ready")
             self._persist()
@@ -191,14 +191,15 @@ class Executor:
     def _persist(self) -> None:
         self.state = self.manager.persist(self.state)
 
-    def _public(self, handler: Any, attributes: dict[str, Any], model: Any = None) -> dict[str, Any]:
+    def _public(self, address: str, handler: Any, attributes: dict[str, Any], model: Any = None) -> dict[str, Any]:
         """What state records: attributes minus secrets, plus the spec's write-only values (they
         cannot be read back, and delete or the next plan may need them, e.g. ``force_destroy``)."""
         public = {k: v for k, v in (attributes or {}).items() if k not in handler.sensitive}
         if model is not None:
             spec_values = model.model_dump(mode="json")
             public.update({k: spec_values.get(k) for k in handler.write_only if k not in handler.computed})
-        return public
+        resource = self.run.spec.resources.get(address)
+        return redact_keys(public, resource.sensitive_properties if resource else set()) or {}
 
     def _record_outputs(self) -> None:
         spec = self.run.spec

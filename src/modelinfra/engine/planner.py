@@ -14,6 +14,7 @@ makes its computed attributes UNKNOWN for everything downstream.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from modelinfra.engine.context import RunContext
@@ -27,7 +28,7 @@ from modelinfra.plans.diff import AttributeChange, diff_attributes, path_matches
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.model import State
-from modelinfra.values import SENSITIVE_MASK, contains_unknown
+from modelinfra.values import SENSITIVE_MASK, contains_unknown, is_redacted, redact, redact_keys
 
 
 def make_plan(
@@ -58,6 +59,7 @@ def make_plan(
         changes = _changes(run, state, observed)
     if targets:
         changes = _restrict(run, state, changes, targets, destroy)
+    changes = [_redacted(run, c) for c in changes]
     _check_prevent_destroy(run, changes)
     plan = Plan(
         stack=spec.name,
@@ -71,6 +73,7 @@ def make_plan(
         output_changes=[] if targets else _output_changes(run, state, observed, changes, destroy),
         destroy=destroy,
         targets=targets,
+        sensitive_variables=sorted(spec.sensitive_variables),
     )
     return plan, observed
 
@@ -96,7 +99,8 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
                                           with_unknown_computed(handler, desired),
                                           cloud_id=handler.identify(ctx, model) if model else None, reason=reason))
             continue
-        diff = diff_attributes(desired, before, ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
+        compared = {k: redact(v) if is_redacted(before.get(k)) else v for k, v in desired.items()}
+        diff = diff_attributes(compared, before, ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
         diff += write_only_changes(handler, model, entry.attributes, resource.lifecycle.ignore_changes)
         reason = "adopting a resource whose create was interrupted" if entry.status == "create_pending" else None
         replace = entry.status == "tainted" or entry.type != resource.type or any(c.forces_replacement for c in diff)
@@ -145,6 +149,21 @@ def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignor
 
 def path_in(path: str, patterns: Iterable[str]) -> bool:
     return any(path_matches(path, p) for p in patterns)
+
+
+def _redacted(run: RunContext, change: ResourceChange) -> ResourceChange:
+    """``change`` with every value of a sensitive property replaced by its redaction."""
+    resource = run.spec.resources.get(change.address)
+    keys = resource.sensitive_properties if resource else set()
+    if not keys:
+        return change
+    hidden = [
+        AttributeChange(c.path, redact(c.before), redact(c.after), c.forces_replacement)
+        if any(path_matches(c.path, k) for k in keys) else c
+        for c in change.changes
+    ]
+    return replace(change, before=redact_keys(change.before, keys), after=redact_keys(change.after, keys),
+                   changes=hidden, sensitive_keys=sorted(keys))
 
 
 def _destroy_changes(state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:

@@ -31,6 +31,7 @@ class ResourceChange:
     changes: list[AttributeChange] = field(default_factory=list)
     cloud_id: str | None = None
     reason: str | None = None  # e.g. "tainted", "deleted outside modelinfra", "create interrupted; adopting"
+    sensitive_keys: list[str] = field(default_factory=list)  # redacted top-level attributes
 
     @property
     def replace_paths(self) -> list[str]:
@@ -49,8 +50,8 @@ class ResourceChange:
                 "after_unknown": _unknown_mask(after),
                 "replace_paths": self.replace_paths,
                 "attribute_changes": [_change_json(c) for c in self.changes],
-                "before_sensitive": False,
-                "after_sensitive": False,
+                "before_sensitive": {k: True for k in self.sensitive_keys} if self.sensitive_keys else False,
+                "after_sensitive": {k: True for k in self.sensitive_keys} if self.sensitive_keys else False,
             },
             **({"reason": self.reason} if self.reason else {}),
         }
@@ -100,6 +101,7 @@ class Plan:
     output_changes: list[OutputChange] = field(default_factory=list)
     destroy: bool = False
     targets: list[str] = field(default_factory=list)
+    sensitive_variables: list[str] = field(default_factory=list)  # never written to plan files
 
     @property
     def actionable(self) -> list[ResourceChange]:

@@ -21,12 +21,12 @@ from modelinfra.values import UNKNOWN
 KIND = "modelinfra-plan"
 
 
-def write_planfile(plan: Plan, path: Path, sensitive_vars: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def write_planfile(plan: Plan, path: Path) -> None:
     document = plan.to_json()
     document["kind"] = KIND
     document["spec_path"] = plan.spec_path
     document["spec_digest"] = plan.spec_digest
-    document["variables"] = {k: v for k, v in plan.variables.items() if k not in sensitive_vars}
+    document["variables"] = {k: v for k, v in plan.variables.items() if k not in plan.sensitive_variables}
     atomic_write_text(path, json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
 
 
@@ -61,6 +61,8 @@ def read_planfile(path: Path) -> Plan:
             changes=[change_from_json(c) for c in change.get("attribute_changes", [])],
             cloud_id=item.get("cloud_id"),
             reason=item.get("reason"),
+            sensitive_keys=sorted(change["after_sensitive"]) if isinstance(change.get("after_sensitive"), dict)
+            else [],
         ))
     drift = [DriftEntry(d["address"], d["type"], d["status"], [change_from_json(c) for c in d["changes"]])
              for d in data.get("resource_drift", [])]

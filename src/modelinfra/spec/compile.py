@@ -64,6 +64,8 @@ def compile_spec(
         environ=dict(environ),
         digest="",
     )
+    spec.sensitive_variables = {n for n, d in model.variables.items() if d.sensitive}
+    problems.extend(_mark_sensitive(doc, spec))
     evaluator = Evaluator(spec)
     spec.providers = _providers(doc, model, evaluator, resources, problems)
     for address in graph.topological_order():
@@ -221,6 +223,32 @@ def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator
         if path.split(".", 1)[0].split("[", 1)[0] not in fields:
             problems.append(doc.problem(("resources", resource.address, "lifecycle", "ignore_changes", index),
                                         f"{path!r} is not a property of {resource.type}"))
+    return problems
+
+
+def _mark_sensitive(doc: Document, spec: Spec) -> list[Problem]:
+    """Mark each property fed by a sensitive variable or attribute (transitively, in dependency
+    order) and require ``sensitive: true`` on outputs that show one."""
+
+    def secret(ref: Reference) -> bool:
+        if ref.kind == "var":
+            return ref.name in spec.sensitive_variables
+        if ref.kind != "resource" or ref.name not in spec.resources:
+            return False
+        target = spec.resources[ref.name]
+        return ref.attr[0] in target.sensitive_properties or ref.attr[0] in handler_for(target.type).sensitive
+
+    for address in spec.graph.topological_order():
+        resource = spec.resources[address]
+        for name, value in resource.properties.items():
+            if any(isinstance(ref, Reference) and secret(ref) for _, ref in find_references(value)):
+                resource.sensitive_properties.add(name)
+    problems = []
+    for name, output in spec.outputs.items():
+        if not output.sensitive and any(isinstance(ref, Reference) and secret(ref)
+                                        for _, ref in find_references(output.value)):
+            problems.append(doc.problem(("outputs", name, "value"),
+                                        "shows a sensitive value; mark the output `sensitive: true`"))
     return problems
 
 

@@ -24,6 +24,9 @@ class Resource:
     lifecycle: Lifecycle
     dependencies: set[str] = field(default_factory=set)
     line: int = 1
+    sensitive_properties: set[str] = field(default_factory=set)
+    """Top-level properties whose value comes from a sensitive variable or attribute: redacted in
+    plans, state and drift reports."""
 
     @property
     def cloud(self) -> str:
@@ -42,6 +45,7 @@ class Spec:
     graph: Graph
     environ: dict[str, str]
     digest: str
+    sensitive_variables: set[str] = field(default_factory=set)
 
     @property
     def path(self) -> Path:

@@ -14,7 +14,7 @@ from rich.text import Text
 from modelinfra.plans.action import Action
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.plans.plan import DriftEntry, Plan, ResourceChange
-from modelinfra.values import UNKNOWN
+from modelinfra.values import UNKNOWN, is_redacted
 
 _STYLE = {
     Action.CREATE: "green",
@@ -29,6 +29,8 @@ _STYLE = {
 def render_value(value: Any) -> str:
     if value is UNKNOWN:
         return "(known after apply)"
+    if is_redacted(value):
+        return "(sensitive value)"
     if isinstance(value, str):
         return json.dumps(value)
     if value is None:
