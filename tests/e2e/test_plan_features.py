@@ -249,3 +249,21 @@ def test_drift_the_spec_adopts_stops_being_drift_after_apply(stack):
     accepted = cli("apply", "spec.yaml", "--auto-approve")
     assert accepted.code == 0 and "No changes" in accepted.stdout
     assert cli("drift", "spec.yaml").code == 0
+
+
+def test_replacing_a_bucket_with_its_object_deletes_the_object_first(stack):
+    write, cli, name = stack
+    path = write()
+    without_force = "      name: second-${var.suffix}\n      force_destroy: true\n"
+    assert without_force in path.read_text()
+    path.write_text(path.read_text().replace(without_force, "      name: second-${var.suffix}\n"))
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    path.write_text(path.read_text().replace("name: second-", "name: moved-"))
+    plan = cli("plan", "spec.yaml")
+    assert '-/+ resource "aws.s3_bucket" "second"' in plan.stdout and '-/+ resource "aws.s3_object" "model"' in plan.stdout
+    applied = cli("apply", "spec.yaml", "--auto-approve")
+    assert applied.code == 0, applied.output
+    s3 = boto3.client("s3")
+    assert s3.get_object(Bucket=f"moved-{name}", Key="model.bin")["Body"].read() == b"model"
+    assert f"second-{name}" not in buckets()
+    assert cli("plan", "spec.yaml", "--detailed-exitcode").code == 0

@@ -44,56 +44,63 @@ class Executor:
         """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
         self._record_no_ops()
         changes = {c.address: c for c in self.plan.actionable}
-        graph = Graph(self._ordering(changes))
-        result = graph.walk(lambda address: self._execute(changes[address]), self.run.settings.parallelism)
+        steps = _steps(changes)
+        graph = Graph(self._ordering(changes, steps))
+        result = graph.walk(lambda step: self._execute(steps[step], changes), self.run.settings.parallelism)
         with self._lock:
             self._record_outputs()
             self.state = self.manager.persist(self.state, force=bool(changes))
         if result.interrupted:
             raise AbortedError("interrupted: finished the actions under way and saved state; run plan to continue")
         if result.failed:
-            raise ApplyError({a: _message(e) for a, e in result.failed.items()})
+            raise ApplyError({steps[s][1]: _message(e) for s, e in result.failed.items()})
         return self.state
 
     # -- ordering ----------------------------------------------------------------------------------
-    def _ordering(self, changes: dict[str, ResourceChange]) -> dict[str, set[str]]:
-        """Creates/updates wait for their dependencies; deletes wait for their dependents' deletes."""
-        deps: dict[str, set[str]] = {}
+    def _ordering(self, changes: dict[str, ResourceChange], steps: dict[str, tuple[str, str]]) -> dict[str, set[str]]:
+        """A change is one or two steps: ``+addr`` (create/update) and ``-addr`` (delete); a
+        replacement has both, in its order. Creates wait for their dependencies' creates; deletes
+        wait for the deletes of what depends on them, and a plain delete also for the updates of
+        resources that used to depend on it."""
+        deps: dict[str, set[str]] = {step: set() for step in steps}
         for address, change in changes.items():
-            if change.action is Action.DELETE:
-                deps[address] = {
-                    other for other, entry in self.state.resources.items()
-                    if address.split(DEPOSED)[0] in entry.dependencies and other in changes
-                    and changes[other].action.deletes
-                }
-            else:
+            if f"+{address}" in steps:
                 resource = self.run.spec.resources[address]
-                deps[address] = {d for d in resource.dependencies
-                                 if d in changes and changes[d].action is not Action.DELETE}
+                deps[f"+{address}"] |= {f"+{d}" for d in resource.dependencies if f"+{d}" in steps}
+            if f"-{address}" in steps:
+                for other, entry in self.state.resources.items():
+                    dependent = other.split(DEPOSED)[0]
+                    if address in entry.dependencies and dependent != address:
+                        if f"-{dependent}" in steps:
+                            deps[f"-{address}"].add(f"-{dependent}")
+                        if change.action is Action.DELETE and f"+{dependent}" in steps:
+                            deps[f"-{address}"].add(f"+{dependent}")
+            if change.action is Action.DELETE_THEN_CREATE:
+                deps[f"+{address}"].add(f"-{address}")
+            elif change.action is Action.CREATE_THEN_DELETE:
+                deps[f"-{address}"].add(f"+{address}")
         return deps
 
     # -- actions -----------------------------------------------------------------------------------
-    def _execute(self, change: ResourceChange) -> None:
+    def _execute(self, step: tuple[str, str], changes: dict[str, ResourceChange]) -> None:
+        phase, address = step
+        change = changes[address]
+        verb = change.action.value if not change.action.is_replace else ("delete" if phase == "-" else "create")
         reporter = _SafeReporter(self.run.reporter)
-        reporter.action_started(change.address, change.action.value)
+        reporter.action_started(address, verb)
         try:
-            if change.action is Action.DELETE:
-                self._delete(change.address)
-            elif change.action is Action.CREATE:
-                self._create(change.address)
+            if phase == "-":
+                self._delete(address + DEPOSED if change.action is Action.CREATE_THEN_DELETE else address)
             elif change.action is Action.UPDATE:
                 self._update(change)
-            elif change.action is Action.DELETE_THEN_CREATE:
-                self._delete(change.address)
-                self._create(change.address)
-            elif change.action is Action.CREATE_THEN_DELETE:
-                deposed = self._depose(change.address)
-                self._create(change.address)
-                self._delete(deposed)
+            else:
+                if change.action is Action.CREATE_THEN_DELETE:
+                    self._depose(address)
+                self._create(address)
         except BaseException as exc:
-            reporter.action_done(change.address, change.action.value, _message(exc))
+            reporter.action_done(address, verb, _message(exc))
             raise
-        reporter.action_done(change.address, change.action.value)
+        reporter.action_done(address, verb)
 
     def _create(self, address: str) -> None:
         resource = self.run.spec.resources[address]
@@ -235,6 +242,17 @@ class _SafeReporter:
                 pass
 
         return call
+
+
+def _steps(changes: dict[str, ResourceChange]) -> dict[str, tuple[str, str]]:
+    """Graph node name -> (phase, address): ``+`` creates or updates, ``-`` deletes."""
+    steps: dict[str, tuple[str, str]] = {}
+    for address, change in changes.items():
+        if change.action is not Action.DELETE:
+            steps[f"+{address}"] = ("+", address)
+        if change.action.deletes:
+            steps[f"-{address}"] = ("-", address)
+    return steps
 
 
 def _message(error: BaseException) -> str:
