@@ -120,3 +120,14 @@ def test_validate_and_help_import_no_cloud_sdk(tmp_path: Path):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "LOADED [] 0" in out, out
+
+
+def test_broken_references_and_names_hide_no_other_problem(tmp_path: Path):
+    text = (GOOD.replace("name: demo", "name: Bad Name")
+            .replace("name: models-${var.env}", "name: models-${var.nope}\n      versoning: true")
+            .replace("${bucket.name}", "${buckt.name}")
+            .replace("source: ./model.bin", "source: ./model.bin\n      colour: red"))
+    lines = check(tmp_path, text)
+    paths = [line.split(": ")[1] for line in lines]
+    assert paths == ["name", "resources.bucket.properties.name", "resources.bucket.properties.versoning",
+                     "resources.model.properties.bucket", "resources.model.properties.colour"], lines

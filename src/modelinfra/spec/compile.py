@@ -1,9 +1,11 @@
 """From a spec file to a validated ``Spec``: every problem found, positioned, before any cloud call.
 
-``compile_spec(path, cli_vars, environ)`` runs, collecting problems instead of stopping at the first:
-document shape → variables → references (targets, attributes, env) → graph cycles → providers →
-resource properties against each handler's ``spec_model`` (fields whose value is only known after
-apply are skipped) → lifecycle paths → outputs. Any problem raises ``SpecError`` with all of them.
+``compile_spec(path, cli_vars, environ)`` returns a ``Spec`` only when the whole file is valid;
+otherwise it raises ``SpecError`` with every problem it can find in one pass. One problem hides
+others only where checking them is impossible: a malformed document structure (beyond ``version``,
+``name`` and ``state``) stops everything; a dependency cycle stops property checks; a resource whose
+reference is broken is still checked, with that value treated as unknown. Fields whose value is
+only known after apply (or unknowable) are never judged.
 No cloud SDK is imported; handlers are looked up only for their models.
 """
 
@@ -37,11 +39,8 @@ def compile_spec(
     path = Path(path)
     environ = os.environ if environ is None else environ
     doc = load_document(path)
-    try:
-        model = SpecDocument.model_validate(doc.data)
-    except ValidationError as exc:
-        raise SpecError(problems_from_validation(doc, exc)) from None
     problems: list[Problem] = []
+    model = _document_model(doc, problems)
     variables = _resolve_variables(doc, model, dict(cli_vars or {}), environ, problems)
     resources = _resources(doc, model, problems)
     _check_references(doc, model, resources, variables, environ, problems)
@@ -49,8 +48,8 @@ def compile_spec(
     cycle = graph.find_cycle()
     if cycle:
         problems.append(doc.problem(("resources", cycle[0]), "dependency cycle: " + " -> ".join(cycle)))
-    if problems:
         raise SpecError(problems)
+    sound = {a for a, r in resources.items() if r.type in HANDLERS}
 
     spec = Spec(
         document=doc,
@@ -66,11 +65,15 @@ def compile_spec(
     )
     spec.sensitive_variables = {n for n, d in model.variables.items() if d.sensitive}
     problems.extend(_mark_sensitive(doc, spec))
-    evaluator = Evaluator(spec)
-    spec.providers = _providers(doc, model, evaluator, resources, problems)
+    evaluator = Evaluator(spec, lenient=bool(problems))  # broken references evaluate to UNKNOWN
+    if not any(p.path.startswith("providers") for p in problems):
+        spec.providers = _providers(doc, model, evaluator, resources, problems)
     for address in graph.topological_order():
-        problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
-    problems.extend(_cross_resource_problems(doc, spec, evaluator))
+        if address in sound:
+            problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
+    problems.extend(_cross_resource_problems(doc, spec, evaluator, sound))
+    if problems:
+        raise SpecError(problems)
     for name, output in model.outputs.items():
         try:
             evaluator.evaluate(output.value)
@@ -80,6 +83,24 @@ def compile_spec(
         raise SpecError(problems)
     spec.digest = _digest(doc, variables, environ, model)
     return spec
+
+
+_PLACEHOLDERS = {"version": 1, "name": "invalid-name", "state": {}}
+
+
+def _document_model(doc: Document, problems: list[Problem]) -> SpecDocument:
+    """The document's model. Errors in ``version``, ``name`` or ``state`` are recorded and the
+    checking goes on with a placeholder, so they never hide the problems of the resources."""
+    data = dict(doc.data)
+    try:
+        return SpecDocument.model_validate(data)
+    except ValidationError as exc:
+        found = problems_from_validation(doc, exc)
+        tops = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        if not tops or not tops <= _PLACEHOLDERS.keys():
+            raise SpecError(found) from None
+        problems.extend(found)
+        return SpecDocument.model_validate({**data, **{k: _PLACEHOLDERS[k] for k in tops}})
 
 
 def _resolve_variables(
@@ -236,7 +257,9 @@ def _mark_sensitive(doc: Document, spec: Spec) -> list[Problem]:
         if ref.kind != "resource" or ref.name not in spec.resources:
             return False
         target = spec.resources[ref.name]
-        return ref.attr[0] in target.sensitive_properties or ref.attr[0] in handler_for(target.type).sensitive
+        if ref.attr[0] in target.sensitive_properties:
+            return True
+        return target.type in HANDLERS and ref.attr[0] in handler_for(target.type).sensitive
 
     for address in spec.graph.topological_order():
         resource = spec.resources[address]
@@ -252,11 +275,11 @@ def _mark_sensitive(doc: Document, spec: Spec) -> list[Problem]:
     return problems
 
 
-def _cross_resource_problems(doc: Document, spec: Spec, evaluator: Evaluator) -> list[Problem]:
+def _cross_resource_problems(doc: Document, spec: Spec, evaluator: Evaluator, sound: set[str]) -> list[Problem]:
     """Each handler type present checks the rules that span resources (``spec_problems``)."""
-    typed = {a: (r.type, evaluator.properties(a)) for a, r in spec.resources.items()}
+    typed = {a: (r.type, evaluator.properties(a)) for a, r in spec.resources.items() if a in sound}
     problems = []
-    for type_name in sorted({r.type for r in spec.resources.values()}):
+    for type_name in sorted({t for t, _ in typed.values()}):
         for address, prop, message in handler_for(type_name).spec_problems(typed):
             problems.append(doc.problem(("resources", address, "properties", prop), message))
     return problems

@@ -27,8 +27,12 @@ class Evaluator:
         spec: Spec,
         known: Mapping[str, Mapping[str, Any]] | None = None,
         pending: set[str] | frozenset[str] = frozenset(),
+        lenient: bool = False,
     ):
+        """``lenient``: a reference to something missing (variable, environment value, resource)
+        is UNKNOWN instead of a KeyError — for validating a spec already known to be broken."""
         self.spec = spec
+        self.lenient = lenient
         self.known = dict(known or {})
         self.pending = set(pending)
         self._cache: dict[str, dict[str, Any]] = {}
@@ -45,6 +49,14 @@ class Evaluator:
         return self._cache[address]
 
     def lookup(self, ref: Reference) -> Any:
+        try:
+            return self._lookup(ref)
+        except KeyError:
+            if self.lenient:
+                return UNKNOWN
+            raise
+
+    def _lookup(self, ref: Reference) -> Any:
         if ref.kind == "var":
             return self.spec.variables[ref.name]
         if ref.kind == "env":
