@@ -48,7 +48,7 @@ def test_an_output_showing_a_secret_must_be_sensitive(tmp_path: Path, unique_nam
 
 
 def test_a_sensitive_variable_never_leaks(tmp_path: Path, aws_env: dict[str, str], unique_name: str):
-    spec = write(tmp_path, unique_name)
+    write(tmp_path, unique_name)
     env = {**aws_env, "MODELINFRA_VAR_token": SECRET}
     seen: list[str] = []
 
