@@ -40,3 +40,11 @@ def test_output_changes_show_before_and_after_and_hide_sensitive_values():
                          OutputChange("secret", Action.CREATE, "(sensitive)", "(sensitive)", True)])
     assert '~ v = null -> "new"' in text
     assert "+ secret = (sensitive value)" in text
+
+
+def test_an_adoption_is_a_change_even_without_cloud_actions():
+    adopted = ResourceChange("rg", "azure.resource_group", Action.NOOP, {"name": "x"}, {"name": "x"},
+                             reason="adopting a resource whose create was interrupted")
+    p = Plan("s", "s.yaml", "d", None, 0, {}, [adopted])
+    assert p.has_changes
+    assert "# rg will be adopted into state (adopting a resource whose create was interrupted)" in render_plan(p).plain

@@ -121,7 +121,8 @@ def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
 def _summary(plan: Plan, state: State, verb: str) -> None:
     out = console.stdout()
     if not plan.has_changes:
-        out.print("\nNo changes. Your infrastructure matches the configuration.")
+        out.print("\nNothing to destroy." if verb == "Destroy" else
+                  "\nNo changes. Your infrastructure matches the configuration.")
         return
     add, change, destroy = plan.counts()
     if verb == "Destroy":

@@ -108,8 +108,14 @@ class Plan:
         return [c for c in self.resource_changes if c.action is not Action.NOOP]
 
     @property
+    def adoptions(self) -> list[ResourceChange]:
+        """No-op changes that still change state: a create interrupted by a crash, found in the
+        cloud, becomes managed."""
+        return [c for c in self.resource_changes if c.action is Action.NOOP and c.reason]
+
+    @property
     def has_changes(self) -> bool:
-        return bool(self.actionable) or any(o.action is not Action.NOOP for o in self.output_changes)
+        return bool(self.actionable or self.adoptions) or any(o.action is not Action.NOOP for o in self.output_changes)
 
     def counts(self) -> tuple[int, int, int]:
         """(to add, to change, to destroy) as Terraform counts them."""
@@ -163,5 +169,6 @@ def _unknown_mask(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: m for k, v in value.items() if (m := _unknown_mask(v)) not in (False, {}, [])}
     if isinstance(value, list):
-        return [_unknown_mask(v) for v in value]
+        masks = [_unknown_mask(v) for v in value]
+        return masks if any(m not in (False, {}, []) for m in masks) else False
     return False

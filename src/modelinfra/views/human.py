@@ -48,6 +48,8 @@ def render_plan(plan: Plan) -> Text:
         out.append("Your infrastructure matches the configuration.\n")
         return out
     out.append("modelinfra will perform the following actions:\n\n")
+    for change in plan.adoptions:
+        out.append(f"  # {change.address} will be adopted into state ({change.reason})\n\n", style="bold")
     for change in plan.actionable:
         out.append_text(render_change(change))
         out.append("\n")
