@@ -107,7 +107,7 @@ def test_restore_by_version_id(ctx: ResourceContext, histories: tuple[str, dict]
     bucket, all_versions = histories
     versions = all_versions["by-id"]
     oldest = versions[2]["version_id"]
-    want = S3ObjectSpec(bucket=bucket, key="by-id", version_id=oldest)
+    want = S3ObjectSpec(bucket=bucket, key="by-id", restore_version_id=oldest)
     observed = HANDLER.read(ctx, f"{bucket}/by-id")
     HANDLER.update(ctx, want, observed, diff_attributes(HANDLER.desired(ctx, want), observed))
     assert current_bytes(ctx, bucket, "by-id") == b"weights v1"
@@ -119,7 +119,7 @@ def test_restore_recreates_a_deleted_object(ctx: ResourceContext, histories: tup
     versions = all_versions["deleted"]
     HANDLER.delete(ctx, f"{bucket}/deleted", {})
     assert HANDLER.read(ctx, f"{bucket}/deleted") is None
-    attrs = HANDLER.create(ctx, S3ObjectSpec(bucket=bucket, key="deleted", version_id=versions[0]["version_id"]))
+    attrs = HANDLER.create(ctx, S3ObjectSpec(bucket=bucket, key="deleted", restore_version_id=versions[0]["version_id"]))
     assert attrs["sha256"] == sha(b"weights v3")
     assert current_bytes(ctx, bucket, "deleted") == b"weights v3"
 
@@ -133,4 +133,4 @@ def test_restore_before_the_first_version_is_an_error(ctx: ResourceContext, hist
     with pytest.raises(TerminalError, match="is in the future"):
         HANDLER.desired(ctx, S3ObjectSpec(bucket=bucket, key="errors", restore_at=datetime.now(UTC) + timedelta(hours=1)))
     with pytest.raises(TerminalError, match="has no version nope"):
-        HANDLER.desired(ctx, S3ObjectSpec(bucket=bucket, key="errors", version_id="nope"))
+        HANDLER.desired(ctx, S3ObjectSpec(bucket=bucket, key="errors", restore_version_id="nope"))

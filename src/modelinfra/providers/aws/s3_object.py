@@ -6,11 +6,11 @@ local file's digest is streamed, stored in the object's metadata ``modelinfra-sh
 compared as the ``sha256`` attribute. An object overwritten outside modelinfra carries a
 different or no ``modelinfra-sha256`` and so shows as a difference.
 
-Point-in-time restore (``restore_at`` / ``version_id``) is expressed through attributes so the
+Point-in-time restore (``restore_at`` / ``restore_version_id``) is expressed through attributes so the
 generic plan diff shows it: desired carries ``restored_from: "<version> (as of <T>)"`` and the
 chosen version's ``sha256``; observed reads ``restored_from`` from ``modelinfra-restored-from``.
 Applying copies that version back as the current one (a new version with the old bytes), after
-which a new plan is a no-op. ``restore_at``/``version_id`` themselves are write-only: the
+which a new plan is a no-op. ``restore_at``/``restore_version_id`` themselves are write-only: the
 ``version_id`` attribute read back is the current version's id (computed).
 
 Observed ``metadata`` never contains the ``modelinfra-*`` keys.
@@ -54,7 +54,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
     spec_model = S3ObjectSpec
     computed: ClassVar[tuple[str, ...]] = ("version_id", "etag", "size", "url", "https_url")
     force_new: ClassVar[tuple[str, ...]] = ("bucket", "key")
-    write_only: ClassVar[tuple[str, ...]] = ("source", "restore_at", "version_id")
+    write_only: ClassVar[tuple[str, ...]] = ("source", "restore_at", "restore_version_id")
     derived: ClassVar[tuple[str, ...]] = ("sha256", "restored_from")
 
     def identify(self, ctx: ResourceContext, spec: S3ObjectSpec) -> str:
@@ -169,7 +169,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
 
     def _restore_target(self, ctx: ResourceContext, spec: S3ObjectSpec) -> RestoreTarget:
         return restore_target(ctx.session.client("s3"), spec.bucket, spec.key, at=spec.restore_at,
-                              version_id=spec.version_id)
+                              version_id=spec.restore_version_id)
 
     def _extra_args(self, spec: S3ObjectSpec, recorded: dict[str, str]) -> dict[str, Any]:
         return {

@@ -31,7 +31,7 @@ def guess_content_type(name: str) -> str:
 
 class S3ObjectSpec(SpecModel):
     """One object (a model artifact). Exactly one origin: ``source`` (a local file, relative to the
-    spec) or a point-in-time restore (``restore_at`` or ``version_id``: an older version of this
+    spec) or a point-in-time restore (``restore_at`` or ``restore_version_id``: an older version of this
     same object becomes the current one again)."""
 
     bucket: str
@@ -41,7 +41,7 @@ class S3ObjectSpec(SpecModel):
     metadata: dict[str, str] = Field(default_factory=dict)
     storage_class: StorageClass = "STANDARD"
     restore_at: AwareDatetime | None = None
-    version_id: str | None = Field(default=None, min_length=1)
+    restore_version_id: str | None = Field(default=None, min_length=1)
 
     @field_validator("bucket")
     @classmethod
@@ -80,14 +80,14 @@ class S3ObjectSpec(SpecModel):
 
     @model_validator(mode="after")
     def _one_origin(self) -> S3ObjectSpec:
-        if self.restore_at is not None and self.version_id is not None:
-            raise ValueError("restore_at and version_id are mutually exclusive")
+        if self.restore_at is not None and self.restore_version_id is not None:
+            raise ValueError("restore_at and restore_version_id are mutually exclusive")
         if self.source is None and not self.restoring:
-            raise ValueError("source is required (unless restoring with restore_at or version_id)")
+            raise ValueError("source is required (unless restoring with restore_at or restore_version_id)")
         if self.content_type is None:
             self.content_type = guess_content_type(self.source or self.key)
         return self
 
     @property
     def restoring(self) -> bool:
-        return self.restore_at is not None or self.version_id is not None
+        return self.restore_at is not None or self.restore_version_id is not None
