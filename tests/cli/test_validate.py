@@ -131,3 +131,10 @@ def test_broken_references_and_names_hide_no_other_problem(tmp_path: Path):
     paths = [line.split(": ")[1] for line in lines]
     assert paths == ["name", "resources.bucket.properties.name", "resources.bucket.properties.versoning",
                      "resources.model.properties.bucket", "resources.model.properties.colour"], lines
+
+
+def test_no_color_is_accepted_after_the_subcommand(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(GOOD)
+    result = run_cli("validate", spec, "--no-color")
+    assert result.code == 0 and "\x1b[" not in result.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import lock_timeout_option, parse_vars, var_option
+from modelinfra.cli.options import lock_timeout_option, no_color_option, parse_vars, var_option
 from modelinfra.engine import workflow
 from modelinfra.errors import PlanError, SpecError
 from modelinfra.spec.compile import compile_spec
@@ -17,6 +17,7 @@ SPEC = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.command("validate")
+@no_color_option
 @click.argument("specs", type=SPEC, nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 @var_option
@@ -50,6 +51,7 @@ def schema_command() -> int:
 
 
 @click.command("output")
+@no_color_option
 @click.argument("spec", type=SPEC)
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print outputs as JSON.")

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import lock_timeout_option, parallelism_option, parse_vars, settings, var_option
+from modelinfra.cli.options import (
+    lock_timeout_option,
+    no_color_option,
+    parallelism_option,
+    parse_vars,
+    settings,
+    var_option,
+)
 from modelinfra.engine import workflow
 from modelinfra.errors import AbortedError
 from modelinfra.plans.plan import Plan
@@ -23,6 +30,7 @@ SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("plan")
+@no_color_option
 @click.argument("spec", type=SPEC)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1.0).")
@@ -51,6 +59,7 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, detailed_exitcode:
 
 
 @click.command("apply")
+@no_color_option
 @click.argument("target", type=SPEC, metavar="SPEC|PLANFILE")
 @click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
 @var_option
@@ -75,6 +84,7 @@ def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], 
 
 
 @click.command("destroy")
+@no_color_option
 @click.argument("spec", type=SPEC)
 @click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Destroy only ADDR and its dependents.")
@@ -92,6 +102,7 @@ def destroy_command(spec: Path, auto_approve: bool, targets: tuple[str, ...], va
 
 
 @click.command("show")
+@no_color_option
 @click.argument("planfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def show_command(planfile: Path, as_json: bool) -> int:

@@ -35,5 +35,18 @@ def lock_timeout_option(f: Callable[..., Any]) -> Callable[..., Any]:
                         help="Wait this long for the state lock instead of failing at once.")(f)
 
 
+def no_color_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--no-color`` after the subcommand too (``modelinfra plan --no-color``), as Terraform allows."""
+
+    def disable(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            from modelinfra.views import console
+
+            console.disable_color()
+
+    return click.option("--no-color", is_flag=True, expose_value=False, is_eager=True, callback=disable,
+                        help="Never colour output (also: NO_COLOR).")(f)
+
+
 def settings(parallelism: int | None) -> Settings:
     return Settings.from_env(parallelism=parallelism)
