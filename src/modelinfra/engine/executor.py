@@ -166,7 +166,7 @@ class Executor:
                     continue
                 handler = self.run.handler(entry.type)
                 kept = {k: entry.attributes[k] for k in handler.write_only
-                        if k in entry.attributes and k not in handler.computed}
+                        if k in entry.attributes}
                 attributes = {**self._public(change.address, handler, change.before), **kept}
                 self.state.resources[change.address] = ResourceState(
                     entry.type, entry.id, attributes, entry.dependencies, "ready")
@@ -204,7 +204,7 @@ class Executor:
         public = {k: v for k, v in (attributes or {}).items() if k not in handler.sensitive}
         if model is not None:
             spec_values = model.model_dump(mode="json")
-            public.update({k: spec_values.get(k) for k in handler.write_only if k not in handler.computed})
+            public.update({k: spec_values.get(k) for k in handler.write_only})
         resource = self.run.spec.resources.get(address)
         return redact_keys(public, resource.sensitive_properties if resource else set()) or {}
 

@@ -142,7 +142,7 @@ def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignor
     return [
         AttributeChange(name, recorded.get(name), values.get(name), path_in(name, handler.force_new))
         for name in handler.write_only
-        if name in recorded and name not in handler.computed and recorded.get(name) != values.get(name)
+        if name in recorded and recorded.get(name) != values.get(name)
         and not path_in(name, ignore)
     ]
 

@@ -1,4 +1,4 @@
-"""Point-in-time restore of ``aws.s3_object`` (``restore_at`` / ``version_id``) on moto over HTTP."""
+"""Point-in-time restore of ``aws.s3_object`` (``restore_at`` / ``restore_version_id``) on moto over HTTP."""
 
 from __future__ import annotations
 
