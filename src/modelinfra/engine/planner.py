@@ -24,7 +24,7 @@ from modelinfra.engine.refresh import refresh
 from modelinfra.errors import PlanError, PreventDestroyError
 from modelinfra.graph.dag import Graph
 from modelinfra.plans.action import Action
-from modelinfra.plans.diff import AttributeChange, diff_attributes, path_matches
+from modelinfra.plans.diff import AttributeChange, diff_attributes, matches_any
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.model import State
@@ -140,15 +140,11 @@ def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignor
         return []
     values = model.model_dump(mode="json")
     return [
-        AttributeChange(name, recorded.get(name), values.get(name), path_in(name, handler.force_new))
+        AttributeChange(name, recorded.get(name), values.get(name), matches_any(name, handler.force_new))
         for name in handler.write_only
         if name in recorded and recorded.get(name) != values.get(name)
-        and not path_in(name, ignore)
+        and not matches_any(name, ignore)
     ]
-
-
-def path_in(path: str, patterns: Iterable[str]) -> bool:
-    return any(path_matches(path, p) for p in patterns)
 
 
 def _redacted(run: RunContext, change: ResourceChange) -> ResourceChange:
@@ -159,7 +155,7 @@ def _redacted(run: RunContext, change: ResourceChange) -> ResourceChange:
         return change
     hidden = [
         AttributeChange(c.path, redact(c.before), redact(c.after), c.forces_replacement)
-        if any(path_matches(c.path, k) for k in keys) else c
+        if matches_any(c.path, keys) else c
         for c in change.changes
     ]
     return replace(change, before=redact_keys(change.before, keys), after=redact_keys(change.after, keys),

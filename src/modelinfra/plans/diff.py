@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from modelinfra.values import UNKNOWN
+from modelinfra.values import UNKNOWN, contains_unknown
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,11 @@ def path_matches(path: str, pattern: str) -> bool:
     return path == pattern or path.startswith(pattern + ".") or path.startswith(pattern + "[")
 
 
+def matches_any(path: str, patterns: Iterable[str]) -> bool:
+    """True when ``path`` equals or lies beneath one of ``patterns``."""
+    return any(path_matches(path, p) for p in patterns)
+
+
 def diff_attributes(
     desired: dict[str, Any],
     observed: dict[str, Any] | None,
@@ -72,7 +77,7 @@ def diff_attributes(
         have = observed.get(key)
         if want is None and (none_is_unmanaged or have is None):
             continue
-        if want is UNKNOWN or _has_unknown(want):
+        if contains_unknown(want):
             if want is UNKNOWN or want != have:
                 changes.append(AttributeChange(key, have, want))
             continue
@@ -86,10 +91,10 @@ def diff_attributes(
                 before = None if _absent(item.t1) else item.t1
                 after = None if _absent(item.t2) else item.t2
                 changes.append(AttributeChange(format_path(parts), before, after))
-    kept = [c for c in changes if not any(path_matches(c.path, p) for p in ignore)]
+    kept = [c for c in changes if not matches_any(c.path, ignore)]
     return sorted(
         (
-            AttributeChange(c.path, c.before, c.after, any(path_matches(c.path, p) for p in force_new))
+            AttributeChange(c.path, c.before, c.after, matches_any(c.path, force_new))
             for c in kept
         ),
         key=lambda c: c.path,
@@ -98,9 +103,3 @@ def diff_attributes(
 
 def _absent(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
-
-
-def _has_unknown(value: Any) -> bool:
-    from modelinfra.values import contains_unknown
-
-    return contains_unknown(value)
