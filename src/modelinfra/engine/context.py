@@ -43,4 +43,5 @@ class RunContext:
             session=self.session(handler.cloud),
             reporter=self.reporter,
             hard_delete=bool(declared and declared.lifecycle.hard_delete),
+            retain_versions=bool(declared and declared.lifecycle.retain_versions),
         )

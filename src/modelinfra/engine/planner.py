@@ -109,6 +109,9 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
         if replace:
             action = Action.CREATE_THEN_DELETE if resource.lifecycle.create_before_destroy else Action.DELETE_THEN_CREATE
             new_id = handler.identify(ctx, model) if model else None
+            blocked = handler.replacement_problem(ctx, entry.attributes, model) if model else None
+            if blocked:
+                raise PlanError(f"{address}: this replacement cannot be carried out: {blocked}")
             if action is Action.CREATE_THEN_DELETE and new_id == entry.id:
                 raise PlanError(f"{address}: create_before_destroy needs the replacement to have a different name "
                                 f"(both would be {entry.id})")

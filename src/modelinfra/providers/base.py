@@ -27,6 +27,11 @@ Contract (every handler passes ``tests/providers/conformance.py``)
     read_sensitive(ctx, cloud_id) -> dict      the ``sensitive`` attributes, fetched on demand
                                                (``output --show-sensitive``); never persisted.
     import_(ctx, cloud_id) -> attributes|None  defaults to ``read``.
+    replacement_problem(ctx, recorded, spec) -> str | None
+                                               optional, pure: why replacing the resource state
+                                               recorded (``recorded`` attributes) by ``spec``
+                                               cannot succeed; the plan then fails, changing
+                                               nothing. Default None (it can).
     spec_problems(resources) -> [(addr, property, message)]
                                                optional, pure: rules spanning several resources
                                                (a queue feature its namespace's SKU forbids);
@@ -65,7 +70,8 @@ class ResourceContext:
     ``session`` is the provider session of the handler's cloud (``AwsSession`` or
     ``AzureSession``); ``spec_dir`` is the directory relative paths (``source``) resolve against;
     ``hard_delete`` is the resource's ``lifecycle.hard_delete`` (delete for real where the
-    handler's default is to archive, e.g. Azure ML model versions).
+    handler's default is to archive, e.g. Azure ML model versions); ``retain_versions`` its
+    ``lifecycle.retain_versions`` (a delete keeps the noncurrent versions of a versioned artifact).
     """
 
     stack: str
@@ -74,6 +80,7 @@ class ResourceContext:
     session: Any
     reporter: Reporter = field(default=NULL_REPORTER)
     hard_delete: bool = False
+    retain_versions: bool = False
 
     @property
     def managed_tags(self) -> dict[str, str]:
@@ -140,6 +147,14 @@ class ResourceHandler(ABC, Generic[SpecT]):
 
     def import_(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         return self.read(ctx, cloud_id)
+
+    def replacement_problem(self, ctx: ResourceContext, recorded: dict[str, Any], spec: SpecT) -> str | None:
+        """Why a planned replacement of the resource recorded with ``recorded`` (its attributes in
+        state) by ``spec`` cannot be carried out — e.g. an immutable ML model version re-created
+        under the same number while its delete only archives it — with the remedies; None when it
+        can. Pure: no cloud call. The planner calls it for every replacement and fails the plan
+        (exit 1, nothing touched) on a non-None answer."""
+        return None
 
     def spec_problems(
         self, resources: Mapping[str, tuple[str, Mapping[str, Any]]]

@@ -32,6 +32,9 @@ class Lifecycle(SpecModel):
     """Replacement creates the new resource first (it needs a different cloud id)."""
     hard_delete: bool = False
     """Delete for real where the default is to archive (Azure ML model versions)."""
+    retain_versions: bool = False
+    """Deleting a versioned artifact (``aws.s3_object``, ``azure.blob``) keeps its noncurrent
+    versions, so restores stay possible; by default every version the key holds is deleted."""
 
 
 class ResourceDecl(SpecModel):
