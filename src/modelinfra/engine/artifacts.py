@@ -20,6 +20,6 @@ def artifact_versions(stack: Stack, address: str) -> list[dict[str, Any]]:
 
     state = stack.snapshot()
     known = {a: e.attributes for a, e in state.resources.items() if e.status == "ready"}
-    props = Evaluator(stack.spec, known).properties(address)
+    props = Evaluator(stack.spec, known, handlers=stack.run.handler).properties(address)
     ctx = stack.run.resource_context(address, resource.type)
     return list_versions(ctx, props["bucket"], props["key"])

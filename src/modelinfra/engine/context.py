@@ -1,11 +1,18 @@
-"""Per-run wiring between the engine and the handlers: provider sessions (opened lazily, once
-per cloud) and the ``ResourceContext`` each handler call receives."""
+"""Per-run wiring between the engine and the handlers: the handlers themselves (the registry by
+default, or a mapping a test supplies), provider sessions (opened lazily, once per cloud) and the
+``ResourceContext`` each handler call receives.
+
+Every handler lookup of a run goes through ``RunContext.handler``; nothing in the engine calls
+the registry directly, so a run can be pointed at an in-memory fake provider.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from modelinfra.engine import retry
 from modelinfra.providers.base import ResourceContext, ResourceHandler
 from modelinfra.providers.registry import handler_for
 from modelinfra.providers.sessions import open_session
@@ -15,13 +22,22 @@ from modelinfra.spec.spec import Spec
 
 
 class RunContext:
-    """Everything one plan/apply/drift run shares. Thread-safe."""
+    """Everything one plan/apply/drift run shares. Thread-safe.
 
-    def __init__(self, spec: Spec, settings: Settings, reporter: Reporter = NULL_REPORTER):
+    ``handlers`` (type name -> handler) replaces the registry for this run when given: only those
+    types exist. ``sessions`` (cloud -> session) are used as they are instead of being opened from
+    the spec's providers (a fake cloud supplies its own). ``sleep`` is how a retry waits (tests
+    pass one that returns at once)."""
+
+    def __init__(self, spec: Spec, settings: Settings, reporter: Reporter = NULL_REPORTER,
+                 handlers: Mapping[str, ResourceHandler] | None = None,
+                 sessions: Mapping[str, Any] | None = None, sleep: Callable[[float], None] = retry.sleep):
         self.spec = spec
         self.settings = settings
         self.reporter = reporter
-        self._sessions: dict[str, Any] = {}
+        self._handlers = dict(handlers) if handlers is not None else None
+        self._sessions: dict[str, Any] = dict(sessions or {})
+        self.sleep = sleep
         self._lock = threading.Lock()
 
     def session(self, cloud: str) -> Any:
@@ -31,10 +47,17 @@ class RunContext:
             return self._sessions[cloud]
 
     def handler(self, type_name: str) -> ResourceHandler:
+        """The handler for ``type_name``. KeyError if this run knows no such type."""
+        if self._handlers is not None:
+            return self._handlers[type_name]
         return handler_for(type_name)
 
+    def call(self, address: str, fn: Callable[[], Any]) -> Any:
+        """``fn()`` (one handler call for ``address``), retried on ``RetryableError`` (engine/retry.py)."""
+        return retry.call(self, address, fn)
+
     def resource_context(self, address: str, type_name: str) -> ResourceContext:
-        handler = handler_for(type_name)
+        handler = self.handler(type_name)
         declared = self.spec.resources.get(address)
         return ResourceContext(
             stack=self.spec.name,

@@ -15,6 +15,7 @@ Invariants (crash safety, DESIGN.md §3):
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from modelinfra.engine.context import RunContext
@@ -38,6 +39,7 @@ class Executor:
         self.manager = manager
         self.state = state
         self._lock = threading.Lock()
+        self._evaluator = Evaluator(run.spec, _Ready(self), handlers=run.handler)
 
     # -- public ------------------------------------------------------------------------------------
     def apply(self) -> State:
@@ -59,22 +61,26 @@ class Executor:
     # -- ordering ----------------------------------------------------------------------------------
     def _ordering(self, changes: dict[str, ResourceChange], steps: dict[str, tuple[str, str]]) -> dict[str, set[str]]:
         """A change is one or two steps: ``+addr`` (create/update) and ``-addr`` (delete); a
-        replacement has both, in its order. Creates wait for their dependencies' creates; deletes
-        wait for the deletes of what depends on them, and a plain delete also for the updates of
-        resources that used to depend on it."""
+        replacement has both, in its order. Creates and updates wait for their dependencies'
+        creates/updates (so a dependent is evaluated against the replaced resource); deletes wait
+        for the deletes of what depends on them. A plain delete, and the delete of the deposed
+        half of a ``create_before_destroy`` replacement, also wait for the creates/updates of every
+        resource that depended on it: nothing is left pointing at a deleted resource."""
         deps: dict[str, set[str]] = {step: set() for step in steps}
+        dependents: dict[str, set[str]] = {}
+        for other, entry in self.state.resources.items():
+            for target in entry.dependencies:
+                dependents.setdefault(target, set()).add(other.split(DEPOSED)[0])
         for address, change in changes.items():
             if f"+{address}" in steps:
                 resource = self.run.spec.resources[address]
                 deps[f"+{address}"] |= {f"+{d}" for d in resource.dependencies if f"+{d}" in steps}
             if f"-{address}" in steps:
-                for other, entry in self.state.resources.items():
-                    dependent = other.split(DEPOSED)[0]
-                    if address in entry.dependencies and dependent != address:
-                        if f"-{dependent}" in steps:
-                            deps[f"-{address}"].add(f"-{dependent}")
-                        if change.action is Action.DELETE and f"+{dependent}" in steps:
-                            deps[f"-{address}"].add(f"+{dependent}")
+                for dependent in dependents.get(address, set()) - {address}:
+                    if f"-{dependent}" in steps:
+                        deps[f"-{address}"].add(f"-{dependent}")
+                    if change.action in (Action.DELETE, Action.CREATE_THEN_DELETE) and f"+{dependent}" in steps:
+                        deps[f"-{address}"].add(f"+{dependent}")
             if change.action is Action.DELETE_THEN_CREATE:
                 deps[f"+{address}"].add(f"-{address}")
             elif change.action is Action.CREATE_THEN_DELETE:
@@ -110,10 +116,11 @@ class Executor:
         self._check_planned(address, handler, handler.desired(ctx, model))
         cloud_id = handler.identify(ctx, model)
         dependencies = sorted(resource.dependencies)
-        with self._lock:
-            self.state.resources[address] = ResourceState(resource.type, cloud_id, {}, dependencies, "create_pending")
+        with self._lock:  # the write-only values the create is called with: adoption records them
+            self.state.resources[address] = ResourceState(resource.type, cloud_id, self._public(address, handler, {}, model),
+                                                          dependencies, "create_pending")
             self._persist()
-        attributes = handler.create(ctx, model)
+        attributes = self.run.call(address, lambda: handler.create(ctx, model))
         self._record(address, ResourceState(resource.type, cloud_id, self._public(address, handler, attributes, model),
                                             dependencies, "ready"))
 
@@ -128,7 +135,8 @@ class Executor:
         changes = diff_attributes(desired, before,
                                   ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
         entry = self.state.resources[change.address]
-        attributes = handler.update(ctx, model, before, changes) if changes else before
+        attributes = self.run.call(change.address, lambda: handler.update(ctx, model, before, changes)) \
+            if changes else before
         self._record(change.address, ResourceState(resource.type, entry.id,
                                                    self._public(change.address, handler, attributes, model),
                                                    sorted(resource.dependencies), "ready"))
@@ -139,7 +147,7 @@ class Executor:
             return
         handler = self.run.handler(entry.type)
         ctx = self.run.resource_context(address.split(DEPOSED)[0], entry.type)
-        handler.delete(ctx, entry.id, entry.attributes)
+        self.run.call(address, lambda: handler.delete(ctx, entry.id, entry.attributes))
         with self._lock:
             self.state.resources.pop(address, None)
             self._persist()
@@ -183,9 +191,10 @@ class Executor:
                                      f"{desired.get(name)!r} (a source file changed?); run plan again")
 
     def _properties(self, address: str) -> dict[str, Any]:
-        with self._lock:
-            known = {a: dict(e.attributes) for a, e in self.state.resources.items() if e.status == "ready"}
-        props = Evaluator(self.run.spec, known).properties(address)
+        """The resource's properties against what is applied so far. One evaluator for the run,
+        over a live view of state, memoised per address: O(size of the resource), not O(stack).
+        Sound because a step runs only after every step of what it references."""
+        props = self._evaluator.properties(address)
         if contains_unknown(props):
             raise TerminalError(f"{address}: some properties are still unknown after their dependencies were applied")
         return props
@@ -213,8 +222,7 @@ class Executor:
         if self.plan.destroy:
             self.state.outputs = {}
             return
-        known = {a: e.attributes for a, e in self.state.resources.items() if e.status == "ready"}
-        evaluator = Evaluator(spec, known)
+        evaluator = Evaluator(spec, _Ready(self), handlers=self.run.handler)
         outputs: dict[str, Any] = {}
         for name, decl in spec.outputs.items():
             if decl.sensitive:
@@ -224,6 +232,25 @@ class Executor:
             if not contains_unknown(value):
                 outputs[name] = {"value": value, "sensitive": False}
         self.state.outputs = outputs
+
+
+class _Ready(Mapping[str, Mapping[str, Any]]):
+    """Live read-only view: address -> attributes of the executor's ``ready`` resources."""
+
+    def __init__(self, executor: Executor):
+        self._executor = executor
+
+    def __getitem__(self, address: str) -> Mapping[str, Any]:
+        entry = self._executor.state.resources.get(address)
+        if entry is None or entry.status != "ready":
+            raise KeyError(address)
+        return entry.attributes
+
+    def __iter__(self) -> Iterator[str]:
+        return (a for a, e in list(self._executor.state.resources.items()) if e.status == "ready")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class _SafeReporter:

@@ -51,7 +51,8 @@ def read_outputs(stack: Stack, show_sensitive: bool = False) -> dict[str, Output
             handler = stack.run.handler(entry.type)
             if ref.attr[0] in handler.sensitive:
                 ctx = stack.run.resource_context(ref.name, entry.type)
-                known.setdefault(ref.name, {}).update(handler.read_sensitive(ctx, entry.id))
-        value = Evaluator(stack.spec, known).evaluate(decl.value)
+                known.setdefault(ref.name, {}).update(
+                    stack.run.call(ref.name, lambda: handler.read_sensitive(ctx, entry.id)))  # noqa: B023
+        value = Evaluator(stack.spec, known, handlers=stack.run.handler).evaluate(decl.value)
         out[name] = OutputValue(UNKNOWN if contains_unknown(value) else value, True)
     return out

@@ -82,7 +82,7 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
     spec = run.spec
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     pending: set[str] = set()
-    evaluator = Evaluator(spec, known, pending)
+    evaluator = Evaluator(spec, known, pending, handlers=run.handler)  # sees ``pending`` grow, live
     changes: list[ResourceChange] = []
     for address in spec.graph.topological_order():
         resource = spec.resources[address]
@@ -101,8 +101,9 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
             continue
         compared = {k: redact(v) if is_redacted(before.get(k)) else v for k, v in desired.items()}
         diff = diff_attributes(compared, before, ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
-        diff += write_only_changes(handler, model, entry.attributes, resource.lifecycle.ignore_changes)
-        reason = "adopting a resource whose create was interrupted" if entry.status == "create_pending" else None
+        adopting = entry.status == "create_pending"
+        diff += write_only_changes(handler, model, entry.attributes, resource.lifecycle.ignore_changes, adopting)
+        reason = "adopting a resource whose create was interrupted" if adopting else None
         replace = entry.status == "tainted" or entry.type != resource.type or any(c.forces_replacement for c in diff)
         if entry.status == "tainted":
             reason = "tainted by a failed apply"
@@ -136,17 +137,21 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
     return changes
 
 
-def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignore: list[str]) -> list:
+def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignore: list[str],
+                       adopting: bool = False) -> list:
     """Write-only properties (``force_destroy``, ``source``...) cannot be read back, so they are
-    compared with the values state recorded at the last apply; a difference is an in-place update."""
+    compared with the values state recorded at the last apply; a difference is an in-place update.
+    ``adopting`` (a ``create_pending`` entry): state recorded the values the interrupted create was
+    called with; one it lacks (a state written before that was recorded) differs too, so the
+    adopted resource ends up recorded exactly as if its create had finished."""
     if model is None:
         return []
     values = model.model_dump(mode="json")
     return [
         AttributeChange(name, recorded.get(name), values.get(name), matches_any(name, handler.force_new))
         for name in handler.write_only
-        if name in recorded and recorded.get(name) != values.get(name)
-        and not matches_any(name, ignore)
+        if (name in recorded or (adopting and values.get(name) is not None))
+        and recorded.get(name) != values.get(name) and not matches_any(name, ignore)
     ]
 
 
@@ -200,7 +205,7 @@ def _output_changes(run: RunContext, state: State, observed: dict[str, dict[str,
                     changes: list[ResourceChange], destroy: bool) -> list[OutputChange]:
     pending = {c.address for c in changes if c.action.creates}
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
-    evaluator = Evaluator(run.spec, known, pending)
+    evaluator = Evaluator(run.spec, known, pending, handlers=run.handler)
     out: list[OutputChange] = []
     names = set(state.outputs) | (set() if destroy else set(run.spec.outputs))
     for name in sorted(names):

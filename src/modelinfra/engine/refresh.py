@@ -25,7 +25,7 @@ def refresh(run: RunContext, state: State, addresses: list[str] | None = None) -
         run.reporter.refresh_started(address)
         ctx = run.resource_context(address, entry.type)
         try:
-            observed = run.handler(entry.type).read(ctx, entry.id)
+            observed = run.call(address, lambda: run.handler(entry.type).read(ctx, entry.id))
         except ModelinfraError:
             raise
         except Exception as exc:  # an SDK error the handler did not map: still an error, with context

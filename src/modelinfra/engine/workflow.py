@@ -114,7 +114,7 @@ def import_resource(stack: Stack, address: str, cloud_id: str, lock_timeout: flo
                             f"`modelinfra state rm {stack.spec.path} {address}` first to re-import")
         handler = stack.run.handler(resource.type)
         ctx = stack.run.resource_context(address, resource.type)
-        attributes = handler.import_(ctx, cloud_id)
+        attributes = stack.run.call(address, lambda: handler.import_(ctx, cloud_id))
         if attributes is None:
             raise PlanError(f"{address}: no {resource.type} found with id {cloud_id}")
         public = {k: v for k, v in attributes.items() if k not in handler.sensitive}

@@ -125,7 +125,11 @@ class Plan:
         return add, change, destroy
 
     def change_for(self, address: str) -> ResourceChange | None:
-        return next((c for c in self.resource_changes if c.address == address), None)
+        """The change planned for ``address`` (O(1); ``resource_changes`` is not edited after planning)."""
+        index = self.__dict__.get("_index")
+        if index is None or len(index) != len(self.resource_changes):
+            index = self.__dict__["_index"] = {c.address: c for c in self.resource_changes}
+        return index.get(address)
 
     def to_json(self) -> dict[str, Any]:
         return {

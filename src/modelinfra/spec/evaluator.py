@@ -3,14 +3,16 @@ attributes of resources that already exist.
 
 ``known[address]`` holds a resource's attributes (from state, refresh or apply). Addresses in
 ``pending`` are being created or replaced, so their computed attributes are UNKNOWN even if an
-old value is known. A reference to a property the spec sets resolves to the spec's (evaluated)
+old value is known. Both are held by reference, not copied: a planner that adds to ``pending``
+while it walks the graph (or an executor whose state grows) is seen live. Only ``properties`` is
+memoised, per address: evaluate a resource after everything it references was decided. A reference to a property the spec sets resolves to the spec's (evaluated)
 value; to an unset property, to the known value or the model's default; to a computed attribute,
 to the known value or UNKNOWN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from modelinfra.providers.registry import handler_for
@@ -18,6 +20,7 @@ from modelinfra.spec.expressions import Reference, dig, evaluate
 from modelinfra.values import UNKNOWN
 
 if TYPE_CHECKING:
+    from modelinfra.providers.base import ResourceHandler
     from modelinfra.spec.spec import Spec
 
 
@@ -28,13 +31,16 @@ class Evaluator:
         known: Mapping[str, Mapping[str, Any]] | None = None,
         pending: set[str] | frozenset[str] = frozenset(),
         lenient: bool = False,
+        handlers: Callable[[str], ResourceHandler] = handler_for,
     ):
         """``lenient``: a reference to something missing (variable, environment value, resource)
-        is UNKNOWN instead of a KeyError — for validating a spec already known to be broken."""
+        is UNKNOWN instead of a KeyError — for validating a spec already known to be broken.
+        ``handlers``: type name -> handler (a run's ``RunContext.handler``; the registry by default)."""
         self.spec = spec
         self.lenient = lenient
-        self.known = dict(known or {})
-        self.pending = set(pending)
+        self.known: Mapping[str, Mapping[str, Any]] = known if known is not None else {}
+        self.pending = pending
+        self.handlers = handlers
         self._cache: dict[str, dict[str, Any]] = {}
 
     def evaluate(self, value: Any) -> Any:
@@ -62,7 +68,7 @@ class Evaluator:
         if ref.kind == "env":
             return self.spec.environ[ref.name]
         resource = self.spec.resources[ref.name]
-        handler = handler_for(resource.type)
+        handler = self.handlers(resource.type)
         attr, rest = ref.attr[0], ref.attr[1:]
         known = self.known.get(ref.name) if ref.name not in self.pending else None
         if attr in resource.properties:
