@@ -4,7 +4,8 @@ registry's types, so the fake types never reach it).
 ``fake_stack(tmp_path, resources)`` returns a ``workflow.Stack`` whose run context has the fake
 handlers and the fake cloud's session, and whose state lives in a real ``LocalBackend`` under
 ``tmp_path``. ``resources`` is the spec's ``resources:`` mapping (``{"type": "fake.node",
-"properties": {...}, "lifecycle": {...}, "depends_on": [...]}``; ``type`` defaults to fake.node).
+"properties": {...}, "lifecycle": {...}, "depends_on": [...]}``; ``type`` defaults to fake.node;
+an extra ``"sensitive": [property...]`` marks properties as fed by a secret).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ SETTINGS = Settings(parallelism=4, engine_retries=5, engine_retry_base=0.0)
 
 def fake_spec(directory: Path, resources: dict[str, dict[str, Any]], outputs: dict[str, Any] | None = None,
               name: str = "fake") -> Spec:
+    sensitive = {a: set(r.get("sensitive", ())) for a, r in resources.items()}
     data = {"version": 1, "name": name,
-            "resources": {a: {"type": "fake.node", **r} for a, r in resources.items()},
+            "resources": {a: {"type": "fake.node", **{k: v for k, v in r.items() if k != "sensitive"}}
+                          for a, r in resources.items()},
             "outputs": outputs or {}}
     model = SpecDocument.model_validate(data)
     text = json.dumps(data, sort_keys=True)
@@ -41,7 +44,7 @@ def fake_spec(directory: Path, resources: dict[str, dict[str, Any]], outputs: di
         refs = {ref.name for _, ref in find_references(decl.properties)
                 if isinstance(ref, Reference) and ref.kind == "resource"}
         built[address] = Resource(address, decl.type, decl.properties, list(decl.depends_on), decl.lifecycle,
-                                  refs | set(decl.depends_on))
+                                  refs | set(decl.depends_on), sensitive_properties=sensitive[address])
     return Spec(
         document=Document(directory / "spec.yaml", text, data),
         name=name,

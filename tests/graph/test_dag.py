@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 
@@ -24,17 +23,21 @@ def test_unknown_dependency_is_rejected():
 
 
 def test_walk_respects_dependencies_and_the_parallelism_bound():
+    """Three independent nodes are all running at once (each waits on a barrier only three can
+    pass together), a fourth never joins them, and ``last`` runs after all eight."""
     order: list[str] = []
     running = 0
     peak = 0
     lock = threading.Lock()
+    barrier = threading.Barrier(3, timeout=30)  # broken (and the test failed) unless 3 run together
 
     def visit(node: str) -> None:
         nonlocal running, peak
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.02)
+        if node in ("n0", "n1", "n2"):  # the first batch: sorted, so these three start first
+            barrier.wait()
         with lock:
             running -= 1
             order.append(node)
@@ -42,7 +45,8 @@ def test_walk_respects_dependencies_and_the_parallelism_bound():
     nodes = {f"n{i}": set() for i in range(8)}
     nodes["last"] = set(nodes)
     result = Graph(nodes).walk(visit, parallelism=3)
-    assert result.ok and order[-1] == "last"
+    assert result.ok, result.failed
+    assert order[-1] == "last" and len(order) == 9
     assert peak == 3
 
 
