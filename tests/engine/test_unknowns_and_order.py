@@ -121,3 +121,15 @@ def test_create_before_destroy_keeps_the_old_resource_while_a_dependent_still_po
     assert cloud.objects["t"]["tags"] == {"a": "fake:node/a1"}
     converges(tmp_path, cloud, renamed)
     assert set(cloud.objects) == {"a2", "t"} and cloud.objects["t"]["tags"] == {"a": "fake:node/a2"}
+
+
+def test_a_dependency_of_a_create_before_destroy_replacement_inherits_it(tmp_path: Path):
+    cloud = FakeCloud()
+    base = {"p": {"properties": {"name": "p1"}},
+            "c": {"properties": {"name": "c1", "parent": "${p.name}"}, "lifecycle": {"create_before_destroy": True}}}
+    converges(tmp_path, cloud, base)
+    renamed = {"p": {"properties": {"name": "p2"}},
+               "c": {"properties": {"name": "c2", "parent": "${p.name}"}, "lifecycle": {"create_before_destroy": True}}}
+    plan = converges(tmp_path, cloud, renamed)
+    assert actions(plan) == {"p": Action.CREATE_THEN_DELETE, "c": Action.CREATE_THEN_DELETE}
+    assert set(cloud.objects) == {"p2", "c2"}

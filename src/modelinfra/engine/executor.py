@@ -19,7 +19,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from modelinfra.engine.context import RunContext
-from modelinfra.errors import AbortedError, ApplyError, ModelinfraError, StalePlanError, TerminalError
+from modelinfra.errors import (
+    AbortedError,
+    ApplyError,
+    ModelinfraError,
+    PlanError,
+    StalePlanError,
+    TerminalError,
+)
 from modelinfra.graph.dag import Graph
 from modelinfra.plans.action import Action
 from modelinfra.plans.diff import diff_attributes
@@ -44,10 +51,13 @@ class Executor:
     # -- public ------------------------------------------------------------------------------------
     def apply(self) -> State:
         """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
-        self._record_no_ops()
         changes = {c.address: c for c in self.plan.actionable}
         steps = _steps(changes)
         graph = Graph(self._ordering(changes, steps))
+        cycle = graph.find_cycle()
+        if cycle:  # a plan the engine cannot order: refuse before touching anything
+            raise PlanError("cannot order the plan's actions (" + " -> ".join(cycle) + "); nothing was changed")
+        self._record_no_ops()
         result = graph.walk(lambda step: self._execute(steps[step], changes), self.run.settings.parallelism)
         with self._lock:
             self._record_outputs()

@@ -123,6 +123,7 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
             new_id, after = entry.id, {**before, **desired}
         changes.append(ResourceChange(address, resource.type, action, before, after, diff,
                                       cloud_id=new_id or entry.id, reason=reason))
+    changes = _inherit_create_before_destroy(spec, state, changes)
     for address, entry in state.resources.items():
         if address not in spec.resources:
             before = observed.get(address)
@@ -135,6 +136,34 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
                 changes.append(ResourceChange(address, entry.type, Action.DELETE, {}, None, cloud_id=entry.id,
                                               reason="already gone; forgetting it"))
     return changes
+
+
+def _inherit_create_before_destroy(spec: Any, state: State, changes: list[ResourceChange]) -> list[ResourceChange]:
+    """As in Terraform, ``create_before_destroy`` is inherited by what a create-before-destroy
+    replacement depends on: a dependency replaced delete-first would have to be deleted before
+    its dependent's old half (which still uses it) and created before its new half, which cannot
+    both hold. Such a dependency is replaced create-first too; when it cannot be (its new cloud id
+    equals the old one) the plan fails, naming both."""
+    by_address = {c.address: c for c in changes}
+    cbd = [c.address for c in changes if c.action is Action.CREATE_THEN_DELETE]
+    seen: set[str] = set()
+    while cbd:
+        address = cbd.pop()
+        for dep in sorted(spec.resources[address].dependencies):
+            change = by_address.get(dep)
+            if change is None or dep in seen:
+                continue
+            seen.add(dep)
+            if change.action is Action.DELETE_THEN_CREATE:
+                old = state.resources[dep].id
+                if change.cloud_id is not None and change.cloud_id == old:
+                    raise PlanError(f"{address} is replaced create_before_destroy, so {dep}, which it depends on, "
+                                    f"must be too, but its replacement keeps the same name ({old}); "
+                                    f"give {dep} a new name or drop create_before_destroy from {address}")
+                by_address[dep] = change = replace(change, action=Action.CREATE_THEN_DELETE)
+            if change.action is Action.CREATE_THEN_DELETE:
+                cbd.append(dep)
+    return [by_address[c.address] for c in changes]
 
 
 def write_only_changes(handler: Any, model: Any, recorded: dict[str, Any], ignore: list[str],
