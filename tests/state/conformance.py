@@ -213,7 +213,7 @@ class BackendConformance:
             started = time.monotonic()
             with pytest.raises(LockHeldError) as caught:
                 other.lock("destroy", 0)
-            assert time.monotonic() - started < 1.0
+            assert time.monotonic() - started < 2.0  # the contract: a second run fails in < 2 s
             message = str(caught.value)
             for part in (f"pid {info.pid}", f"{info.user}@{info.host}", "'apply'", info.created,
                          "--lock-timeout", "modelinfra state unlock"):
@@ -335,7 +335,10 @@ class BackendConformance:
         assert stored is not None and stored.serial == 2 and stored.outputs["who"]["value"] == winner
 
     # -- locks across processes -------------------------------------------------------------------------
-    def test_fifty_racing_processes_leave_exactly_one_holder(self, open_backend: OpenBackend):
+    def test_fifty_racing_processes_leave_exactly_one_holder(self, open_backend: OpenBackend,
+                                                             monkeypatch: pytest.MonkeyPatch):
+        monkeypatch.setenv("MODELINFRA_LOCK_TTL", "120")  # a slow machine must not see the lock expire
+        open_backend().read()  # load the client libraries once, before forking
         context = multiprocessing.get_context("fork")
         start, done = context.Event(), context.Event()
         results = context.Queue()
@@ -352,7 +355,9 @@ class BackendConformance:
         assert outcomes.count("held") == 1, outcomes
         assert outcomes.count("refused") == len(racers) - 1
 
-    def test_a_killed_holder_does_not_block_the_next_locker_for_long(self, open_backend: OpenBackend):
+    def test_a_killed_holder_does_not_block_the_next_locker_for_long(self, open_backend: OpenBackend,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+        monkeypatch.setenv("MODELINFRA_LOCK_TTL", "2")  # locks that expire: 2 s after the last heartbeat
         context = multiprocessing.get_context("fork")
         locked, never = context.Event(), context.Event()
         holder = context.Process(target=_hold_lock, args=(open_backend, locked, never))

@@ -10,6 +10,9 @@
   bucket requests naming ``bucket`` answer ``503 SlowDown`` before moto sees them (evenly spaced, as
   ``sandbox.arm.faults``: request n fails when ``floor(n*r) > floor((n-1)*r)``). Other buckets are
   untouched, so tests sharing the emulator do not disturb each other.
+- A store that ignores conditions (as some S3-compatible stores do): object requests naming a
+  bucket in ``IGNORE_CONDITIONS`` lose their ``If-Match`` / ``If-None-Match`` headers, so every
+  conditional write is accepted. Clients must detect that and refuse to lock.
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ class BucketFaults:
 
 FAULTS = BucketFaults()
 
+IGNORE_CONDITIONS: set[str] = set()
+"""Buckets that behave like a store ignoring conditional headers."""
+
 
 class ConditionalS3Mixin:
     """Mixed into the project's ``S3Response``: faults first, then conditional writes under the lock."""
@@ -69,6 +75,14 @@ class ConditionalS3Mixin:
     def _key_response(self, request: Any, full_url: str) -> Any:
         if FAULTS.should_fail(self.bucket_name):  # type: ignore[attr-defined]
             return 503, {"Content-Type": "application/xml", "Retry-After": "0"}, SLOW_DOWN
+        if self.bucket_name in IGNORE_CONDITIONS:  # type: ignore[attr-defined]
+            from werkzeug.datastructures import Headers
+
+            headers = Headers(self.headers)  # type: ignore[has-type]
+            for name in ("If-Match", "If-None-Match"):
+                headers.remove(name)
+            self.headers = headers
+            return super()._key_response(request, full_url)  # type: ignore[misc]
         conditional = request.method in ("PUT", "DELETE") and (
             "If-Match" in request.headers or "If-None-Match" in request.headers)
         if not conditional:

@@ -68,15 +68,15 @@ class S3Backend:
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
             from botocore.config import Config
 
-            session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
             settings = Settings.from_env()
-            self._client = session.client(
-                "s3", endpoint_url=self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
-                config=Config(retries={"mode": "standard", "max_attempts": settings.max_attempts},
-                              connect_timeout=5, read_timeout=30))
+            with _SESSIONS_LOCK:  # boto3 sessions are not thread-safe; clients are
+                session = _session(self.profile, self.region)
+                self._client = session.client(
+                    "s3", endpoint_url=self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+                    config=Config(retries={"mode": "standard", "max_attempts": settings.max_attempts},
+                                  connect_timeout=5, read_timeout=30))
         return self._client
 
     # -- StateReader ----------------------------------------------------------------------------------
@@ -315,6 +315,21 @@ class S3Backend:
             self.reporter.warning(f"S3 bucket {self.bucket} has versioning off, so earlier states of {self.path} "
                                   f"are not kept; turn it on (aws s3api put-bucket-versioning --bucket "
                                   f"{self.bucket} --versioning-configuration Status=Enabled)")
+
+
+_SESSIONS: dict[tuple[str | None, str | None], Any] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _session(profile: str | None, region: str | None) -> Any:
+    """One boto3 session per (profile, region) and process: its loaded service models are reused by
+    every client made from it (call under ``_SESSIONS_LOCK``)."""
+    import boto3
+
+    key = (profile, region)
+    if key not in _SESSIONS:
+        _SESSIONS[key] = boto3.session.Session(profile_name=profile, region_name=region)
+    return _SESSIONS[key]
 
 
 class _Refused(Exception):
