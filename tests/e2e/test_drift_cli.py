@@ -140,13 +140,16 @@ def test_drift_takes_no_lock_and_leaves_state_byte_identical(aws_stack: Path, aw
     stat = path.stat()
     s3().put_bucket_versioning(Bucket=f"drift-cli-{unique_name}", VersioningConfiguration={"Status": "Enabled"})
     stack = workflow.open_stack(aws_stack)
-    with stack.manager.lock("apply"):  # an apply holds the lock meanwhile
+    with stack.manager.lock("apply") as mine:  # an apply holds the lock meanwhile
         held = run_cli("apply", aws_stack, "--auto-approve", env=aws_env)
         assert held.code == 1 and "lock" in held.output.lower()  # the lock is really held
+        files_before = sorted(p.name for p in path.parent.iterdir())
         result = run_cli("drift", aws_stack, "--unmanaged", env=aws_env)
+        files_during = sorted(p.name for p in path.parent.iterdir())
+        holder = stack.manager.backend.lock_info()  # type: ignore[attr-defined]
     assert result.code == 2, result.output
     assert "versioning: false -> true" in result.stdout
     assert path.read_bytes() == before
     assert path.stat().st_mtime_ns == stat.st_mtime_ns
-    assert sorted(p.name for p in path.parent.iterdir()) == sorted(
-        p.name for p in path.parent.iterdir() if not p.name.endswith(".lock"))
+    assert files_during == files_before  # drift made no lock or temp file and removed none
+    assert holder is not None and holder.id == mine.id  # ... and left our lock alone

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Discriminator, Field, StringConstraints, Tag
 
 from modelinfra.spec.fields import SpecModel
 
@@ -50,9 +50,60 @@ class OutputDecl(SpecModel):
     sensitive: bool = False
 
 
-class StateConfig(SpecModel):
+class LocalStateConfig(SpecModel):
+    """State in a JSON file beside the spec (the default)."""
+
     backend: Literal["local"] = "local"
     path: str | None = None
+    """Relative to the spec; default ``.modelinfra/<name>.state.json``."""
+
+
+class S3StateConfig(SpecModel):
+    """State in one S3 object, written compare-and-swap, locked by ``<key>.lock``."""
+
+    backend: Literal["s3"]
+    bucket: str = Field(min_length=3, max_length=63)
+    key: str = Field(min_length=1, max_length=1024)
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    """Default ``providers.aws.region``."""
+    profile: str | None = None
+    """Default ``providers.aws.profile``."""
+    endpoint_url: str | None = None
+    """Default ``providers.aws.endpoint_url`` (or ``AWS_ENDPOINT_URL``)."""
+    kms_key_id: str | None = None
+    """Encrypt with SSE-KMS under this key; otherwise the bucket's default encryption (SSE-S3)."""
+
+
+class AzureBlobStateConfig(SpecModel):
+    """State in one block blob, written with the lease and ``If-Match``, locked by a blob lease."""
+
+    backend: Literal["azure_blob"]
+    account: str = Field(pattern=r"^[a-z0-9]{3,24}$")
+    container: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+    blob: str = Field(min_length=1, max_length=1024)
+    resource_group: str | None = None
+    """Fetch an account key (ARM listKeys) from this group where Azure AD data access is not granted."""
+    endpoint: str | None = None
+    """Blob endpoint override; default ``https://<account>.blob.<cloud suffix>``."""
+
+
+STATE_BACKENDS = ("local", "s3", "azure_blob")
+
+
+def _state_backend(value: Any) -> str | None:
+    """The union tag of a ``state:`` block; ``backend`` defaults to local. Tags are written
+    ``backend(x)`` so error locations drop them (``clean_loc``)."""
+    backend = value.get("backend", "local") if isinstance(value, dict) else getattr(value, "backend", "local")
+    return f"backend({backend})" if backend in STATE_BACKENDS else None
+
+
+StateConfig = Annotated[
+    Annotated[LocalStateConfig, Tag("backend(local)")] | Annotated[S3StateConfig, Tag("backend(s3)")]
+    | Annotated[AzureBlobStateConfig, Tag("backend(azure_blob)")],
+    Discriminator(_state_backend, custom_error_type="state_backend",
+                  custom_error_message="state.backend must be one of local, s3, azure_blob"),
+]
+"""The spec's ``state:`` block: one of the backends, chosen by ``backend``."""
 
 
 class SpecDocument(SpecModel):
@@ -62,7 +113,7 @@ class SpecDocument(SpecModel):
         default_factory=dict
     )
     providers: dict[Literal["aws", "azure"], dict[str, Any]] = Field(default_factory=dict)
-    state: StateConfig = Field(default_factory=StateConfig)
+    state: StateConfig = Field(default_factory=LocalStateConfig)
     resources: dict[Address, ResourceDecl] = Field(default_factory=dict)
     outputs: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], OutputDecl] = Field(
         default_factory=dict

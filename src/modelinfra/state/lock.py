@@ -25,13 +25,12 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 import time
 from pathlib import Path
 
 from modelinfra.errors import StateError
 from modelinfra.reporting import NULL_REPORTER, Reporter
-from modelinfra.state.backends.base import LockInfo, lock_held_error
+from modelinfra.state.backends.base import LockInfo, host_name, lock_held_error
 
 _CHANGED_HANDS = Exception("the lock changed hands while we looked; attempt again at once")
 POLL_INTERVAL = 0.05
@@ -157,7 +156,7 @@ class FileLock:
             info = _parse(existing)
             if info is None:
                 return lock_held_error(None, str(self.path))
-            if info.host != socket.gethostname():
+            if info.host != host_name():
                 return lock_held_error(info, str(self.path), "It was taken on another host, so this "
                                        "process cannot tell whether it is stale.")
             if _pid_alive(info.pid):

@@ -44,9 +44,9 @@ class StateManager:
         finally:
             self.backend.unlock()
 
-    def force_unlock(self) -> bool:
-        """Remove a stale lock left by someone else. True when there was one."""
-        return self.backend.force_unlock()
+    def force_unlock(self, lock_id: str | None = None) -> bool:
+        """Remove a stale lock left by someone else (only lock ``lock_id`` when given). True when there was one."""
+        return self.backend.force_unlock(lock_id)
 
     # -- reading --------------------------------------------------------------------------------------
     def read(self) -> State | None:

@@ -30,6 +30,8 @@ from moto.s3.exceptions import InvalidArgumentError, MalformedXML
 from moto.s3.models import LifecycleRule
 from moto.s3.responses import S3Response
 
+from modelinfra.sandbox.aws.s3_conditional import ConditionalS3Mixin
+
 MIN_NEWER_NONCURRENT_VERSIONS = 1
 MAX_NEWER_NONCURRENT_VERSIONS = 100
 GET_LIFECYCLE_ACTION = "GetBucketLifecycleConfiguration"
@@ -78,8 +80,9 @@ def newer_noncurrent_versions(body: bytes | str) -> list[int | None]:
     return values
 
 
-class ExtendedS3Response(S3Response):
-    """moto's ``S3Response`` that keeps ``NewerNoncurrentVersions`` (see the module docstring)."""
+class ExtendedS3Response(ConditionalS3Mixin, S3Response):
+    """moto's ``S3Response`` that keeps ``NewerNoncurrentVersions`` (see the module docstring), with
+    atomic conditional writes and per-bucket fault injection (``s3_conditional``)."""
 
     def _bucket_response_put(self, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
         if "lifecycle" not in querystring:

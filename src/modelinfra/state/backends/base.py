@@ -22,8 +22,8 @@ import json
 import os
 import socket
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from modelinfra.errors import LockHeldError, StateError
@@ -33,8 +33,12 @@ from modelinfra.state.model import State
 @dataclass(frozen=True)
 class LockInfo:
     """Who holds a state lock: a random ``id``, the holder's ``pid``, ``host`` and ``user``, the
-    ``operation`` (apply, destroy, import...), ``created`` (ISO 8601, UTC) and the lock's ``path``
-    (a file path or URL)."""
+    ``operation`` (apply, destroy, import...), ``created`` (ISO 8601, UTC), the lock's ``path``
+    (a file path or URL) and, for locks that expire (remote backends), ``expires`` (ISO 8601, UTC;
+    moved forward by the live holder's heartbeat; empty for a lock held as long as its process).
+
+    ``host`` is ``MODELINFRA_HOSTNAME`` when set (CI runners and containers whose host names are
+    meaningless), else the host name."""
 
     id: str
     pid: int
@@ -43,18 +47,35 @@ class LockInfo:
     operation: str
     created: str
     path: str
+    expires: str = ""
 
     @classmethod
-    def for_this_process(cls, operation: str, path: str) -> LockInfo:
+    def for_this_process(cls, operation: str, path: str, ttl: float | None = None) -> LockInfo:
+        """A new lock document for this process; ``ttl`` seconds set ``expires``."""
+        now = datetime.now(UTC)
         return cls(
             id=str(uuid.uuid4()),
             pid=os.getpid(),
-            host=socket.gethostname(),
+            host=host_name(),
             user=_current_user(),
             operation=operation,
-            created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            created=iso_time(now),
             path=path,
+            expires=iso_time(now + timedelta(seconds=ttl)) if ttl is not None else "",
         )
+
+    def renewed(self, ttl: float) -> LockInfo:
+        """This lock with ``expires`` moved to ``ttl`` seconds from now."""
+        return replace(self, expires=iso_time(datetime.now(UTC) + timedelta(seconds=ttl)))
+
+    def expired(self, now: datetime) -> bool:
+        """Whether ``expires`` is set and ``now`` (aware) is past it."""
+        if not self.expires:
+            return False
+        try:
+            return now >= datetime.fromisoformat(self.expires.replace("Z", "+00:00"))
+        except ValueError:
+            return False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,6 +87,7 @@ class LockInfo:
             return cls(
                 id=str(data["id"]), pid=int(data["pid"]), host=str(data["host"]), user=str(data["user"]),
                 operation=str(data["operation"]), created=str(data["created"]), path=str(data["path"]),
+                expires=str(data.get("expires") or ""),
             )
         except (TypeError, KeyError, ValueError) as exc:
             raise StateError(f"not a lock document ({exc!r})") from None
@@ -74,8 +96,9 @@ class LockInfo:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
 
     def holder(self) -> str:
-        """``pid 123 (alice@build-7) for 'apply' since 2025-01-01T10:00:00Z``."""
-        return f"pid {self.pid} ({self.user}@{self.host}) for {self.operation!r} since {self.created}"
+        """``pid 123 (alice@build-7) for 'apply' since 2025-01-01T10:00:00Z[, expires ...]``."""
+        expiry = f", expires {self.expires}" if self.expires else ""
+        return f"pid {self.pid} ({self.user}@{self.host}) for {self.operation!r} since {self.created}{expiry}"
 
 
 def lock_held_error(info: LockInfo | None, path: str, why: str = "") -> LockHeldError:
@@ -87,6 +110,28 @@ def lock_held_error(info: LockInfo | None, path: str, why: str = "") -> LockHeld
         f"state is locked {who}: {path}.{reason} Wait for it with --lock-timeout SECONDS; if that process "
         f"is gone, release the lock with `modelinfra state unlock SPEC`."
     )
+
+
+def host_name() -> str:
+    """``MODELINFRA_HOSTNAME`` when set, else this machine's host name."""
+    return os.environ.get("MODELINFRA_HOSTNAME") or socket.gethostname()
+
+
+def iso_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+DEFAULT_LOCK_TTL = 60.0
+
+
+def lock_ttl() -> float:
+    """Seconds a remote lock outlives its holder's last heartbeat: ``MODELINFRA_LOCK_TTL`` (default
+    60, at least 1). The holder renews every third of it."""
+    raw = os.environ.get("MODELINFRA_LOCK_TTL")
+    try:
+        return max(float(raw), 1.0) if raw else DEFAULT_LOCK_TTL
+    except ValueError:
+        raise StateError(f"MODELINFRA_LOCK_TTL must be a number of seconds, got {raw!r}") from None
 
 
 @runtime_checkable
@@ -105,7 +150,7 @@ class StateLocker(Protocol):
 
     def unlock(self) -> None: ...
 
-    def force_unlock(self) -> bool: ...
+    def force_unlock(self, lock_id: str | None = None) -> bool: ...
 
 
 @runtime_checkable

@@ -6,12 +6,18 @@
   whatever the umask, and a missing parent directory is created 0700.
 - ``read`` of a missing file is ``None``; of a corrupt one, a ``StateError`` naming the file and
   pointing at the backup. Reads take no lock: the atomic rename makes every read consistent.
+- ``write`` is compare-and-swap, like the remote backends: it replaces the file only if it is still
+  the file this handle last read or wrote (same inode, or still absent), checked and replaced under
+  an ``flock`` of the directory; otherwise "state changed by another run (serial N → M)" and nothing
+  is written. (Every write makes a new inode, so a changed inode is a changed state.)
 - Locking is ``modelinfra.state.lock.FileLock`` on ``<path>.lock``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 from pathlib import Path
 
 from modelinfra.errors import StateError
@@ -31,6 +37,8 @@ class LocalBackend:
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self._lock = FileLock(self.lock_path, reporter)
+        self._seen: tuple[int, int] | None = None  # (dev, inode) last read or written; None: absent
+        self._serial: int | None = None
 
     def __repr__(self) -> str:
         return f"LocalBackend({str(self.path)!r})"
@@ -38,13 +46,21 @@ class LocalBackend:
     # -- StateReader ----------------------------------------------------------------------------------
     def read(self) -> State | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open(self.path, "rb") as handle:
+                seen = _identity(os.fstat(handle.fileno()))
+                text = handle.read().decode("utf-8")
         except FileNotFoundError:
+            self._seen = self._serial = None
             return None
         except OSError as exc:
             raise StateError(f"cannot read state file {self.path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise StateError(f"state file {self.path} is corrupt: {exc}. {self._backup_hint()}") from None
+        self._seen = seen
         try:
-            return State.from_json(json.loads(text))
+            state = State.from_json(json.loads(text))
+            self._serial = state.serial
+            return state
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
             raise StateError(f"state file {self.path} is corrupt: {exc}. {self._backup_hint()}") from None
         except StateError as exc:
@@ -55,8 +71,16 @@ class LocalBackend:
     def write(self, state: State) -> None:
         text = json.dumps(state.to_json(), indent=2, sort_keys=True, default=str) + "\n"
         try:
-            self._back_up_current()
-            atomic_write_text(self.path, text, mode=0o600)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            directory = os.open(self.path.parent, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                fcntl.flock(directory, fcntl.LOCK_EX)
+                self._check_unchanged()
+                self._back_up_current()
+                atomic_write_text(self.path, text, mode=0o600)
+                self._seen, self._serial = _identity(os.stat(self.path)), state.serial
+            finally:
+                os.close(directory)
         except OSError as exc:
             raise StateError(f"cannot write state file {self.path}: {exc.strerror or exc}") from None
 
@@ -67,7 +91,13 @@ class LocalBackend:
     def unlock(self) -> None:
         self._lock.release()
 
-    def force_unlock(self) -> bool:
+    def force_unlock(self, lock_id: str | None = None) -> bool:
+        """Remove the lock file; with ``lock_id``, only if it is that lock (else ``StateError``)."""
+        if lock_id is not None and self.path.with_name(self.lock_path.name).exists():
+            holder = self._lock.read_info()
+            if holder is None or holder.id != lock_id:
+                found = holder.id if holder else "unreadable"
+                raise StateError(f"the lock {self.lock_path} has id {found}, not {lock_id}; nothing was released")
         return self._lock.force_release()
 
     def lock_info(self) -> LockInfo | None:
@@ -75,6 +105,21 @@ class LocalBackend:
         return self._lock.read_info()
 
     # -- internals ------------------------------------------------------------------------------------
+    def _check_unchanged(self) -> None:
+        try:
+            current: tuple[int, int] | None = _identity(os.stat(self.path))
+        except FileNotFoundError:
+            current = None
+        if current == self._seen:
+            return
+        try:
+            now: object = State.from_json(json.loads(self.path.read_text(encoding="utf-8"))).serial
+        except (OSError, ValueError, StateError):
+            now = "unreadable" if current else "none"
+        was = self._serial if self._serial is not None else "none"
+        raise StateError(f"state changed by another run (serial {was} → {now}) in {self.path}; nothing was "
+                         f"written. Run again to work from the current state.")
+
     def _back_up_current(self) -> None:
         """Copy the current document to the backup, unless it is missing or not even JSON (a
         corrupt file must not overwrite the last good backup)."""
@@ -94,3 +139,7 @@ class LocalBackend:
             return (f"The previous state is in {self.backup_path}; inspect it and copy it over "
                     f"{self.path.name} to restore")
         return f"No backup ({self.backup_path.name}) exists to restore from"
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
