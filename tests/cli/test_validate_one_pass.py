@@ -77,3 +77,22 @@ def test_a_bad_enum_lists_the_allowed_values(tmp_path: Path):
                in line for line in lines), lines
     assert any("public_access_block.block_public_acl: unknown field (did you mean block_public_acls?)" in line
                for line in lines), lines
+
+
+def test_var_files_sit_between_the_environment_and_var(tmp_path: Path):
+    text = GOOD.replace("  env:\n    default: dev\n", "  env:\n    default: dev\n  ver:\n    default: true\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text.replace("versioning: true", "versioning: ${var.ver}"))
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    bad, good = tmp_path / "bad.yaml", tmp_path / "good.yaml"
+    bad.write_text("ver: maybe\n")
+    good.write_text("ver: false\nenv: prod\n")
+    result = run_cli("validate", spec, "--var-file", bad)
+    assert result.code == 1 and f"(from --var-file {bad})" in result.stderr, result.stderr
+    assert run_cli("validate", spec, "--var-file", bad, "--var", "ver=true").code == 0
+    assert run_cli("validate", spec, "--var-file", bad, "--var-file", good).code == 0
+    assert run_cli("validate", spec, "--var-file", good, env={"MODELINFRA_VAR_ver": "maybe"}).code == 0
+    (tmp_path / "list.yaml").write_text("- a\n")
+    listed = run_cli("validate", spec, "--var-file", tmp_path / "list.yaml")
+    assert listed.code == 1 and "must be a mapping of variable names" in listed.stderr
+    assert "Traceback" not in listed.output and "Internal error" not in listed.output
