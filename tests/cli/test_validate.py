@@ -38,21 +38,28 @@ DEAD_ENDPOINT = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": 
 
 
 def check(tmp_path: Path, text: str, *commands: str) -> list[str]:
+    """The problem lines (without the file name) every one of ``commands`` prints for the spec;
+    each command must print the same ones."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(text)
-    lines: list[str] = []
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    seen: list[list[str]] = []
     for command in commands or ("validate",):
         result = run_cli(command, spec, env=DEAD_ENDPOINT, cwd=tmp_path)
         assert result.code == 1, result.output
         assert "Traceback" not in result.output
+        assert "Internal error" not in result.output
         assert not (tmp_path / ".modelinfra").exists(), "no state may be written for an invalid spec"
-        lines = [line for line in result.stderr.splitlines() if line.startswith(str(spec))]
-    return [line.removeprefix(str(spec) + ":") for line in lines]
+        seen.append([line.removeprefix(str(spec) + ":") for line in result.stderr.splitlines()
+                     if line.startswith(str(spec))])
+    assert all(lines == seen[0] for lines in seen), seen
+    return seen[0]
 
 
 def test_a_good_spec_is_valid(tmp_path: Path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(GOOD)
+    (tmp_path / "model.bin").write_bytes(b"weights")
     result = run_cli("validate", spec)
     assert result.code == 0, result.output
 
@@ -62,14 +69,22 @@ def test_a_good_spec_is_valid(tmp_path: Path):
     [
         (("      versioning: true\n", "      versioning: true\n      colour: red\n"),
          "15:7: resources.bucket.properties.colour: unknown field"),
-        (("versioning: true", "versioning: [1]"), "14:7: resources.bucket.properties.versioning: must be a valid boolean"),
+        (("versioning: true", "versioning: [1]"), "14:7: resources.bucket.properties.versioning: must be true or false"),
+        (("versioning: true", "versioning: 1"), "14:7: resources.bucket.properties.versioning: must be true or false (got 1)"),
+        (("versioning: true", "versoning: true"),
+         "14:7: resources.bucket.properties.versoning: unknown field (did you mean versioning?)"),
         (("name: models-${var.env}", "name: Models_${var.env}"), "13:7: resources.bucket.properties.name:"),
         (("${bucket.name}", "${bucket.nam}"), "18:7: resources.model.properties.bucket: ${bucket.nam}: aws.s3_bucket has no attribute 'nam'"),
-        (("${bucket.name}", "${buckt.name}"), "18:7: resources.model.properties.bucket: ${buckt.name}: no resource 'buckt' in this spec"),
+        (("${bucket.name}", "${buckt.name}"), "18:7: resources.model.properties.bucket: ${buckt.name}: no resource 'buckt' in this spec (did you mean bucket?)"),
+        (("${bucket.name}", "${bucket.nme}"), "18:7: resources.model.properties.bucket: ${bucket.nme}: aws.s3_bucket has no attribute 'nme' (did you mean name?)"),
+        (("models-${var.env}", "models-${var.evn}"), "13:7: resources.bucket.properties.name: ${var.evn}: no variable 'evn' is declared (did you mean env?)"),
+        (("type: aws.s3_object", "type: aws.s3_objekt"), "16:5: resources.model.type: unknown resource type 'aws.s3_objekt' (did you mean aws.s3_object?)"),
+        (("source: ./model.bin", "source: ./missing.bin"), "20:7: resources.model.properties.source: source file ./missing.bin does not exist"),
+        (("      key: model.bin\n", ""), "17:5: resources.model.properties.key: required field is missing; add `key: ...`"),
         (("models-${var.env}", "models-${env.MODELINFRA_SURELY_UNSET}"), "13:7: resources.bucket.properties.name: ${env.MODELINFRA_SURELY_UNSET}: environment variable MODELINFRA_SURELY_UNSET is not set"),
         (("name: demo", "name: Demo!"), "2:1: name: invalid value"),
         (("type: aws.s3_object", "type: aws.s3_thing"), "16:5: resources.model.type: unknown resource type 'aws.s3_thing'"),
-        (("version: 1", "version: 2"), "1:1: version: must be 1"),
+        (("version: 1", "version: 2"), "1:1: version: must be one of: 1"),
     ],
 )
 def test_each_problem_is_one_positioned_line(tmp_path: Path, edit: tuple[str, str], expected: str):
@@ -110,6 +125,7 @@ def test_oversized_spec_is_rejected(tmp_path: Path):
 def test_validate_and_help_import_no_cloud_sdk(tmp_path: Path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(GOOD)
+    (tmp_path / "model.bin").write_bytes(b"weights")
     probe = (
         "import sys\n"
         "from modelinfra.cli.main import main\n"
@@ -136,5 +152,6 @@ def test_broken_references_and_names_hide_no_other_problem(tmp_path: Path):
 def test_no_color_is_accepted_after_the_subcommand(tmp_path: Path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(GOOD)
+    (tmp_path / "model.bin").write_bytes(b"weights")
     result = run_cli("validate", spec, "--no-color")
     assert result.code == 0 and "\x1b[" not in result.output

@@ -135,7 +135,7 @@ def test_partial_failure_keeps_what_succeeded_and_names_the_root_cause(stack, tm
     write()
     saved = tmp_path / "all.plan"
     assert cli("plan", "spec.yaml", "--out", str(saved)).code == 0
-    (tmp_path / "model.bin").unlink()  # the object's upload will fail; the buckets will not
+    (tmp_path / "model.bin").write_bytes(b"changed")  # the object's action fails (stale); the buckets' do not
     failed = run_cli("apply", saved, cwd=tmp_path)
     assert failed.code == 1
     assert "model:" in failed.stderr and "Traceback" not in failed.output

@@ -38,6 +38,7 @@ outputs:
 def compile_text(tmp_path: Path, text: str = SPEC, **kwargs):
     path = tmp_path / "s.yaml"
     path.write_text(text)
+    (tmp_path / "m.bin").write_bytes(b"weights")
     return compile_spec(path, **kwargs)
 
 

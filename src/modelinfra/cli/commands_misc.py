@@ -11,6 +11,7 @@ from modelinfra.cli.options import lock_timeout_option, no_color_option, parse_v
 from modelinfra.engine import workflow
 from modelinfra.errors import PlanError, SpecError
 from modelinfra.spec.compile import compile_spec
+from modelinfra.spec.suggest import did_you_mean
 from modelinfra.views import console
 
 SPEC = click.Path(dir_okay=False, path_type=Path)
@@ -78,15 +79,40 @@ def output_command(spec: Path, name: str | None, as_json: bool, show_sensitive: 
     return 0
 
 
-@click.command("import")
+class _ImportCommand(click.Command):
+    """``import``, whose help ends with the CLOUD_ID form of every type (computed only when shown)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        from modelinfra.providers.registry import HANDLERS, handler_for
+
+        with formatter.section("CLOUD_ID by type"):
+            formatter.write_dl([(name, handler_for(name).cloud_id_form) for name in sorted(HANDLERS)])
+
+
+@click.command("import", cls=_ImportCommand, epilog="""\b
+Examples:
+  modelinfra import spec.yaml bucket arn:aws:s3:::ml-models
+  modelinfra import spec.yaml rg /subscriptions/SUB/resourceGroups/ml-rg""")
 @click.argument("spec", type=SPEC)
 @click.argument("address")
 @click.argument("cloud_id")
 @var_option
 @lock_timeout_option
 def import_command(spec: Path, address: str, cloud_id: str, variables: tuple[str, ...], lock_timeout: float) -> int:
-    """Bring an existing cloud resource under management as ADDRESS."""
+    """Bring an existing cloud resource under management as ADDRESS (declared in SPEC). CLOUD_ID
+    takes the form its type names below."""
+    from modelinfra.providers.registry import handler_for
+
     stack = workflow.open_stack(spec, parse_vars(variables))
+    resource = stack.spec.resources.get(address)
+    if resource is None:
+        raise PlanError(f"{address}: declare the resource in the spec before importing it"
+                        + did_you_mean(address, stack.spec.resources))
+    try:
+        cloud_id = handler_for(resource.type).parse_cloud_id(cloud_id)
+    except ValueError as exc:
+        raise PlanError(f"{address} ({resource.type}): {exc}") from None
     workflow.import_resource(stack, address, cloud_id, lock_timeout)
     console.stdout().print(f"{address}: imported {cloud_id}. Run plan to see how it differs from the spec.")
     return 0

@@ -21,6 +21,7 @@ from modelinfra.errors import AbortedError
 from modelinfra.plans.plan import Plan
 from modelinfra.plans.planfile import is_planfile, read_planfile, write_planfile
 from modelinfra.reporting import NULL_REPORTER
+from modelinfra.spec.variables import Assigned
 from modelinfra.state import State
 from modelinfra.views import console
 from modelinfra.views.human import render_plan
@@ -74,7 +75,8 @@ def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], 
     if is_planfile(target):
         saved = read_planfile(target)
         spec_path = Path(saved.spec_path)
-        cli_vars = {**{k: v for k, v in saved.variables.items()}, **cli_vars}
+        cli_vars = Assigned({**saved.variables, **cli_vars},
+                            {**dict.fromkeys(saved.variables, f"the saved plan {target}"), **cli_vars.origins})
     reporter = ConsoleReporter(show_refresh=saved is None)
     stack = workflow.open_stack(spec_path, cli_vars, settings(parallelism), reporter)
     confirm = _confirmer(auto_approve or saved is not None, "apply")

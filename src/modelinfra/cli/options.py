@@ -3,24 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from modelinfra.settings import Settings
+from modelinfra.spec.variables import Assigned
 
 
-def parse_vars(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def parse_vars(values: tuple[str, ...]) -> Assigned:
+    """The ``--var-file`` values (in the order given), then the ``--var`` ones over them, each
+    with where it came from (see ``modelinfra.spec.variables`` for the whole precedence)."""
+    out = Assigned()
+    ctx = click.get_current_context(silent=True)
+    for path in (ctx.meta.get(_VAR_FILES, ()) if ctx else ()):
+        for name, value in _read_var_file(path).items():
+            out[name] = value
+            out.origins[name] = f"--var-file {path}"
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--var")
         out[name] = value
+        out.origins[name] = "--var"
     return out
 
 
+_VAR_FILES = "modelinfra.var_files"
+
+
+def _read_var_file(path: Path) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.BadParameter(f"{path}: cannot read it ({exc.strerror})", param_hint="--var-file") from None
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise click.BadParameter(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})",
+                                 param_hint="--var-file") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise click.BadParameter(f"{path}: must be a mapping of variable names to values (`env: prod`)",
+                                 param_hint="--var-file")
+    return data
+
+
 def var_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--var NAME=VALUE`` and ``--var-file FILE.yaml`` (both repeatable)."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:
+        ctx.meta[_VAR_FILES] = value
+
+    f = click.option("--var-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+                     expose_value=False, callback=remember, metavar="FILE.yaml",
+                     help="Set variables from a YAML mapping (repeatable; later files win, --var wins over "
+                          "them; MODELINFRA_VAR_<NAME> and defaults lose to both).")(f)
     return click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
                         help="Set a variable (repeatable). Also MODELINFRA_VAR_<NAME>.")(f)
 

@@ -113,6 +113,10 @@ class ResourceHandler(ABC, Generic[SpecT]):
     """Attributes ``desired`` derives from the spec (``sha256`` of ``source``): diffed, watched for
     drift, and referencable as ``${address.name}`` although not properties."""
     taggable: ClassVar[bool] = False
+    cloud_id_form: ClassVar[str] = ""
+    """The CLOUD_ID ``import`` takes, one line for ``import --help`` and the reference. An ARM id
+    template (``/subscriptions/SUB/.../NAME``: upper-case segments are placeholders) is enforced
+    by the default ``parse_cloud_id``, case-insensitively."""
 
     @abstractmethod
     def identify(self, ctx: ResourceContext, spec: SpecT) -> str: ...
@@ -148,6 +152,13 @@ class ResourceHandler(ABC, Generic[SpecT]):
     def import_(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         return self.read(ctx, cloud_id)
 
+    def parse_cloud_id(self, cloud_id: str) -> str:
+        """The id ``import`` records for a CLOUD_ID a user gave (an ARN made a name, an ARM id's
+        keywords spelt canonically...). Pure; ``ValueError`` (user-facing) when it is not of this
+        type's ``cloud_id_form``."""
+        return match_template(cloud_id.strip(), self.cloud_id_form) if self.cloud_id_form.startswith("/") \
+            else cloud_id.strip()
+
     def replacement_problem(self, ctx: ResourceContext, recorded: dict[str, Any], spec: SpecT) -> str | None:
         """Why a planned replacement of the resource recorded with ``recorded`` (its attributes in
         state) by ``spec`` cannot be carried out — e.g. an immutable ML model version re-created
@@ -163,3 +174,22 @@ class ResourceHandler(ABC, Generic[SpecT]):
         (type, evaluated properties, UNKNOWN where only known after apply). Returns (address of a
         resource of this type, property, message). Pure; the default finds none."""
         return []
+
+
+def match_template(cloud_id: str, template: str) -> str:
+    """``cloud_id`` with the template's literal segments spelt as in the template, when it matches
+    the ARM id ``template`` case-insensitively (a trailing placeholder takes the rest, e.g. a blob
+    name with ``/``); else ``ValueError`` naming the expected form."""
+    given = cloud_id.strip("/").split("/")
+    wanted = template.strip("/").split("/")
+    if len(given) > len(wanted) and wanted[-1].isupper():
+        given = [*given[: len(wanted) - 1], "/".join(given[len(wanted) - 1:])]
+    out = []
+    for part, want in zip(given, wanted, strict=False):
+        placeholder = want.replace("_", "").isupper()
+        if not part or (not placeholder and part.lower() != want.lower()):
+            break
+        out.append(part if placeholder else want)
+    if len(given) != len(wanted) or len(out) != len(wanted):
+        raise ValueError(f"{cloud_id!r} is not an id of this type; expected {template}")
+    return "/" + "/".join(out)

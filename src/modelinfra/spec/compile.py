@@ -3,9 +3,11 @@
 ``compile_spec(path, cli_vars, environ)`` returns a ``Spec`` only when the whole file is valid;
 otherwise it raises ``SpecError`` with every problem it can find in one pass. One problem hides
 others only where checking them is impossible: a malformed document structure (beyond ``version``,
-``name`` and ``state``) stops everything; a dependency cycle stops property checks; a resource whose
-reference is broken is still checked, with that value treated as unknown. Fields whose value is
-only known after apply (or unknowable) are never judged.
+``name`` and ``state``) stops everything. A dependency cycle is reported with the rest: references
+into the cycle are treated as unknown while the properties are checked. A resource whose reference
+is broken is still checked, with that value treated as unknown. Fields whose value is only known
+after apply (or unknowable) are never judged. A property fed by a bad variable value is reported
+once per variable, naming it and where its value came from.
 No cloud SDK is imported; handlers are looked up only for their models.
 """
 
@@ -23,6 +25,7 @@ from pydantic import ValidationError
 from modelinfra.errors import Problem, SpecError
 from modelinfra.graph.dag import Graph
 from modelinfra.providers.registry import HANDLERS, handler_for
+from modelinfra.spec.checks import CycleSafeEvaluator, blame_variables, cycles, source_problems
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.spec.expressions import ExpressionError, Reference, find_references
 from modelinfra.spec.loader import Document, load_document
@@ -30,6 +33,8 @@ from modelinfra.spec.model import SpecDocument
 from modelinfra.spec.providers import ProvidersConfig
 from modelinfra.spec.pydantic_problems import problems_from_validation
 from modelinfra.spec.spec import Resource, Spec
+from modelinfra.spec.suggest import did_you_mean
+from modelinfra.spec.variables import resolve
 from modelinfra.values import UNKNOWN, contains_unknown
 
 
@@ -41,15 +46,13 @@ def compile_spec(
     doc = load_document(path)
     problems: list[Problem] = []
     model = _document_model(doc, problems)
-    variables = _resolve_variables(doc, model, dict(cli_vars or {}), environ, problems)
+    variables, origins = resolve(doc, model, cli_vars or {}, environ, problems)
     resources = _resources(doc, model, problems)
     _check_references(doc, model, resources, variables, environ, problems)
     graph = Graph({a: r.dependencies & resources.keys() for a, r in resources.items()})
-    cycle = graph.find_cycle()
-    if cycle:
-        problems.append(doc.problem(("resources", cycle[0]), "dependency cycle: " + " -> ".join(cycle)))
-        raise SpecError(problems)
+    cyclic = cycles(doc, graph, problems)
     sound = {a for a, r in resources.items() if r.type in HANDLERS}
+    order = sorted(resources) if cyclic else graph.topological_order()
 
     spec = Spec(
         document=doc,
@@ -64,13 +67,16 @@ def compile_spec(
         digest="",
     )
     spec.sensitive_variables = {n for n, d in model.variables.items() if d.sensitive}
-    problems.extend(_mark_sensitive(doc, spec))
-    evaluator = Evaluator(spec, lenient=bool(problems))  # broken references evaluate to UNKNOWN
+    problems.extend(_mark_sensitive(doc, spec, order))
+    evaluator = CycleSafeEvaluator(spec, cyclic, lenient=bool(problems))  # broken references are UNKNOWN
     if not any(p.path.startswith("providers") for p in problems):
         spec.providers = _providers(doc, model, evaluator, resources, problems)
-    for address in graph.topological_order():
+    property_problems: list[Problem] = []
+    for address in order:
         if address in sound:
-            problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
+            property_problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
+            property_problems.extend(source_problems(doc, spec, address, evaluator))
+    problems.extend(blame_variables(doc, spec, property_problems, origins))
     problems.extend(_cross_resource_problems(doc, spec, evaluator, sound))
     if problems:
         raise SpecError(problems)
@@ -95,7 +101,7 @@ def _document_model(doc: Document, problems: list[Problem]) -> SpecDocument:
     try:
         return SpecDocument.model_validate(data)
     except ValidationError as exc:
-        found = problems_from_validation(doc, exc)
+        found = problems_from_validation(doc, exc, model=SpecDocument)
         tops = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
         if not tops or not tops <= _PLACEHOLDERS.keys():
             raise SpecError(found) from None
@@ -103,42 +109,14 @@ def _document_model(doc: Document, problems: list[Problem]) -> SpecDocument:
         return SpecDocument.model_validate({**data, **{k: _PLACEHOLDERS[k] for k in tops}})
 
 
-def _resolve_variables(
-    doc: Document, model: SpecDocument, cli_vars: dict[str, str], environ: Mapping[str, str], problems: list[Problem]
-) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in cli_vars:
-        if name not in model.variables:
-            problems.append(doc.problem(("variables",), f"--var {name}: no such variable is declared"))
-    for name, decl in model.variables.items():
-        raw = cli_vars.get(name, environ.get(f"MODELINFRA_VAR_{name}"))
-        if raw is not None:
-            values[name] = _coerce(raw, decl.default)
-        elif "default" in decl.model_fields_set:  # an explicit `default: null` is a valid (unset) value
-            values[name] = decl.default
-        else:
-            problems.append(doc.problem(("variables", name), f"variable {name} has no value; pass --var {name}=VALUE "
-                                        f"or set MODELINFRA_VAR_{name}"))
-    return values
-
-
-def _coerce(raw: Any, default: Any) -> Any:
-    """A ``--var`` string, typed like the variable's default (number/bool/list/map)."""
-    if not isinstance(raw, str) or isinstance(default, str) or default is None:
-        return raw
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
 def _resources(doc: Document, model: SpecDocument, problems: list[Problem]) -> dict[str, Resource]:
     resources: dict[str, Resource] = {}
     for address, decl in model.resources.items():
         where = ("resources", address)
         if decl.type not in HANDLERS:
-            problems.append(doc.problem((*where, "type"), f"unknown resource type {decl.type!r}; known types: "
-                                        + ", ".join(sorted(HANDLERS))))
+            hint = did_you_mean(decl.type, HANDLERS)
+            problems.append(doc.problem((*where, "type"), f"unknown resource type {decl.type!r}" + (
+                hint if hint else "; known types: " + ", ".join(sorted(HANDLERS)))))
         deps = {ref.name for _, ref in find_references(decl.properties) if isinstance(ref, Reference)
                 and ref.kind == "resource"}
         resources[address] = Resource(
@@ -167,7 +145,8 @@ def _check_references(
         for index, dep in enumerate(resource.depends_on):
             if dep not in resources:
                 problems.append(doc.problem(("resources", address, "depends_on", index),
-                                            f"depends_on names {dep!r}, which is not a resource in this spec"))
+                                            f"depends_on names {dep!r}, which is not a resource in this spec"
+                                            + did_you_mean(dep, resources)))
             elif dep == address:
                 problems.append(doc.problem(("resources", address, "depends_on", index),
                                             "a resource cannot depend on itself"))
@@ -179,7 +158,8 @@ def _check_references(
             if isinstance(ref, ExpressionError):
                 problems.append(doc.problem(where, str(ref)))
             elif ref.kind == "var" and ref.name not in model.variables:
-                problems.append(doc.problem(where, f"{ref}: no variable {ref.name!r} is declared"))
+                problems.append(doc.problem(where, f"{ref}: no variable {ref.name!r} is declared"
+                                            + did_you_mean(ref.name, model.variables)))
             elif ref.kind == "env" and ref.name not in environ:
                 problems.append(doc.problem(where, f"{ref}: environment variable {ref.name} is not set"))
             elif ref.kind == "resource":
@@ -191,7 +171,7 @@ def _check_references(
 def _resource_reference_problem(ref: Reference, resources: dict[str, Resource], prefix: tuple[Any, ...]) -> str | None:
     target = resources.get(ref.name)
     if target is None:
-        return f"{ref}: no resource {ref.name!r} in this spec"
+        return f"{ref}: no resource {ref.name!r} in this spec" + did_you_mean(ref.name, resources)
     if prefix[:1] == ("providers",):
         return f"{ref}: providers cannot reference resources"
     if target.type not in HANDLERS:
@@ -201,7 +181,8 @@ def _resource_reference_problem(ref: Reference, resources: dict[str, Resource], 
     if attr in handler.spec_model.model_fields or attr in handler.computed or attr in handler.derived:
         return None
     known = sorted({*handler.spec_model.model_fields, *handler.computed, *handler.derived})
-    return f"{ref}: {target.type} has no attribute {attr!r} (known: {', '.join(known)})"
+    hint = did_you_mean(attr, known)
+    return f"{ref}: {target.type} has no attribute {attr!r}" + (hint or f" (known: {', '.join(known)})")
 
 
 def _providers(
@@ -214,7 +195,7 @@ def _providers(
     try:
         return ProvidersConfig.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(problems_from_validation(doc, exc, ("providers",)))
+        problems.extend(problems_from_validation(doc, exc, ("providers",), model=ProvidersConfig))
         return ProvidersConfig()
 
 
@@ -237,7 +218,7 @@ def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator
     try:
         handler.spec_model.model_validate(values)
     except ValidationError as exc:
-        return problems_from_validation(doc, exc, prefix, keep=known)
+        return problems_from_validation(doc, exc, prefix, keep=known, model=handler.spec_model)
     problems = []
     fields = handler.spec_model.model_fields
     for index, path in enumerate(resource.lifecycle.ignore_changes):
@@ -247,7 +228,7 @@ def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator
     return problems
 
 
-def _mark_sensitive(doc: Document, spec: Spec) -> list[Problem]:
+def _mark_sensitive(doc: Document, spec: Spec, order: list[str]) -> list[Problem]:
     """Mark each property fed by a sensitive variable or attribute (transitively, in dependency
     order) and require ``sensitive: true`` on outputs that show one."""
 
@@ -261,7 +242,7 @@ def _mark_sensitive(doc: Document, spec: Spec) -> list[Problem]:
             return True
         return target.type in HANDLERS and ref.attr[0] in handler_for(target.type).sensitive
 
-    for address in spec.graph.topological_order():
+    for address in order:
         resource = spec.resources[address]
         for name, value in resource.properties.items():
             if any(isinstance(ref, Reference) and secret(ref) for _, ref in find_references(value)):

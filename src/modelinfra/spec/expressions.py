@@ -112,3 +112,16 @@ def dig(value: Any, path: tuple[str, ...]) -> Any:
         else:
             raise KeyError(part)
     return value
+
+
+def whole_reference(value: Any) -> Reference | None:
+    """The reference a string is exactly (``"${var.x}"``), else None (also for malformed ones)."""
+    if not isinstance(value, str):
+        return None
+    whole = _EXPR.fullmatch(value)
+    if not whole:
+        return None
+    try:
+        return parse_reference(whole.group(1))
+    except ExpressionError:
+        return None

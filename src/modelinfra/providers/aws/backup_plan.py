@@ -196,6 +196,7 @@ def rule_attributes(rule: dict[str, Any]) -> dict[str, Any]:
 
 class BackupPlanHandler(ResourceHandler[BackupPlanSpec]):
     type_name: ClassVar[str] = "aws.backup_plan"
+    cloud_id_form: ClassVar[str] = "the backup plan's name"
     cloud: ClassVar[str] = "aws"
     spec_model = BackupPlanSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "arn", "version_id")

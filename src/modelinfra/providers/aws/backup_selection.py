@@ -72,6 +72,7 @@ def split_id(cloud_id: str) -> tuple[str, str]:
 
 class BackupSelectionHandler(ResourceHandler[BackupSelectionSpec]):
     type_name: ClassVar[str] = "aws.backup_selection"
+    cloud_id_form: ClassVar[str] = "PLAN_NAME/SELECTION_NAME (the backup plan's name, then the selection's)"
     cloud: ClassVar[str] = "aws"
     spec_model = BackupSelectionSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

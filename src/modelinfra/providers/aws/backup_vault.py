@@ -54,6 +54,7 @@ class BackupVaultSpec(SpecModel):
 
 class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
     type_name: ClassVar[str] = "aws.backup_vault"
+    cloud_id_form: ClassVar[str] = "the vault name, or its ARN arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME"
     cloud: ClassVar[str] = "aws"
     spec_model = BackupVaultSpec
     computed: ClassVar[tuple[str, ...]] = ("arn",)
@@ -62,6 +63,15 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
 
     def identify(self, ctx: ResourceContext, spec: BackupVaultSpec) -> str:
         return spec.name
+
+    def parse_cloud_id(self, cloud_id: str) -> str:
+        text = cloud_id.strip()
+        if text.startswith("arn:"):
+            parts = text.split(":")
+            if len(parts) != 7 or parts[2] != "backup" or parts[5] != "backup-vault" or not parts[6]:
+                raise ValueError(f"{cloud_id!r} is not a backup vault ARN; expected {self.cloud_id_form}")
+            return parts[6]
+        return text
 
     def desired(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
         """Without ``kms_key_arn`` the key is AWS's choice (the account's ``aws/backup`` key): it is

@@ -24,6 +24,7 @@ from modelinfra.errors import RetryableError, TerminalError
 from modelinfra.providers.aws.errors import aws_errors, is_code, map_error
 from modelinfra.providers.aws.s3_bucket_config import READERS, WRITERS
 from modelinfra.providers.aws.s3_bucket_spec import S3BucketSpec
+from modelinfra.providers.aws.s3_names import bucket_and_key
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 
 T = TypeVar("T")
@@ -54,6 +55,7 @@ def retry_until_visible(name: str, call: Callable[[], T], delays: tuple[float, .
 
 class S3BucketHandler(ResourceHandler[S3BucketSpec]):
     type_name: ClassVar[str] = "aws.s3_bucket"
+    cloud_id_form: ClassVar[str] = "the bucket name, or its ARN arn:aws:s3:::BUCKET (s3://BUCKET also works)"
     cloud: ClassVar[str] = "aws"
     spec_model = S3BucketSpec
     computed: ClassVar[tuple[str, ...]] = ("arn", "region")
@@ -63,6 +65,9 @@ class S3BucketHandler(ResourceHandler[S3BucketSpec]):
 
     def identify(self, ctx: ResourceContext, spec: S3BucketSpec) -> str:
         return spec.name
+
+    def parse_cloud_id(self, cloud_id: str) -> str:
+        return bucket_and_key(cloud_id, want_key=False, form=self.cloud_id_form)[0]
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
         rules = attributes.get("lifecycle_rules")

@@ -48,3 +48,23 @@ def check_bucket_name(name: str) -> str:
     if problems:
         raise ValueError(f"invalid S3 bucket name {name!r}: " + "; ".join(problems))
     return name
+
+
+def bucket_and_key(cloud_id: str, *, want_key: bool, form: str) -> tuple[str, str]:
+    """``(bucket, key)`` from ``NAME[/KEY]``, ``arn:aws:s3:::NAME[/KEY]`` or ``s3://NAME[/KEY]``
+    (the forms ``import`` accepts); ``ValueError`` naming ``form`` when it is none of them."""
+    text = cloud_id.strip()
+    for prefix in ("arn:aws:s3:::", "arn:aws-cn:s3:::", "arn:aws-us-gov:s3:::", "s3://"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    else:
+        if text.startswith("arn:"):
+            raise ValueError(f"{cloud_id!r} is not an S3 ARN; expected {form}")
+    bucket, _, key = text.partition("/")
+    if want_key != bool(key):
+        raise ValueError(f"{cloud_id!r}: expected {form}")
+    problems = bucket_name_problems(bucket)
+    if problems:
+        raise ValueError(f"{cloud_id!r}: bucket name {bucket!r} {problems[0]}; expected {form}")
+    return bucket, key

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.errors import is_code, map_error
+from modelinfra.providers.aws.s3_names import bucket_and_key
 from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
 from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
 from modelinfra.providers.aws.s3_versions import (
@@ -50,6 +51,7 @@ def split_id(cloud_id: str) -> tuple[str, str]:
 
 class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
     type_name: ClassVar[str] = "aws.s3_object"
+    cloud_id_form: ClassVar[str] = "BUCKET/KEY, or the object's ARN arn:aws:s3:::BUCKET/KEY (s3://BUCKET/KEY also works)"
     cloud: ClassVar[str] = "aws"
     spec_model = S3ObjectSpec
     computed: ClassVar[tuple[str, ...]] = ("version_id", "etag", "size", "url", "https_url")
@@ -59,6 +61,9 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
 
     def identify(self, ctx: ResourceContext, spec: S3ObjectSpec) -> str:
         return f"{spec.bucket}/{spec.key}"
+
+    def parse_cloud_id(self, cloud_id: str) -> str:
+        return "/".join(bucket_and_key(cloud_id, want_key=True, form=self.cloud_id_form))
 
     def desired(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
         """The spec's properties plus ``sha256`` (of the local file, or of the version a restore

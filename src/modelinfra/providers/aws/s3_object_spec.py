@@ -68,16 +68,6 @@ class S3ObjectSpec(SpecModel):
                 raise ValueError(f"metadata {key!r}: the value must be ASCII")
         return metadata
 
-    @model_validator(mode="before")
-    @classmethod
-    def _request_timezone(cls, data: object) -> object:
-        """A naive ``restore_at`` gets a clear message instead of pydantic's generic one."""
-        if isinstance(data, dict) and isinstance(data.get("restore_at"), str):
-            text = data["restore_at"].strip()
-            if not re.search(r"(Z|z|[+-]\d\d:?\d\d)$", text):
-                raise ValueError(f"restore_at {text!r} needs a timezone (RFC 3339, e.g. 2026-01-31T12:00:00Z)")
-        return data
-
     @model_validator(mode="after")
     def _one_origin(self) -> S3ObjectSpec:
         if self.restore_at is not None and self.restore_version_id is not None:

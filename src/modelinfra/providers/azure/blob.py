@@ -89,6 +89,7 @@ def parse_blob_id(cloud_id: str) -> tuple[str | None, str, str, str]:
 
 class BlobHandler(ResourceHandler[BlobSpec]):
     type_name: ClassVar[str] = "azure.blob"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Storage/storageAccounts/ACCOUNT/blobServices/default/containers/CONTAINER/blobs/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = BlobSpec
     computed: ClassVar[tuple[str, ...]] = ("url", "sha256", "size", "etag")

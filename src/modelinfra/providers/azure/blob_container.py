@@ -37,6 +37,7 @@ class BlobContainerSpec(SpecModel):
 
 class BlobContainerHandler(ResourceHandler[BlobContainerSpec]):
     type_name: ClassVar[str] = "azure.blob_container"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Storage/storageAccounts/ACCOUNT/blobServices/default/containers/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = BlobContainerSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "url")

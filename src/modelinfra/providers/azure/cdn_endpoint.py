@@ -69,6 +69,7 @@ class CdnEndpointSpec(SpecModel):
 
 class CdnEndpointHandler(ResourceHandler[CdnEndpointSpec]):
     type_name: ClassVar[str] = "azure.cdn_endpoint"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Cdn/profiles/PROFILE/endpoints/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = CdnEndpointSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "host_name", "url", "origin_host")

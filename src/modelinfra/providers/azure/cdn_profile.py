@@ -56,6 +56,7 @@ class CdnProfileSpec(SpecModel):
 
 class CdnProfileHandler(ResourceHandler[CdnProfileSpec]):
     type_name: ClassVar[str] = "azure.cdn_profile"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Cdn/profiles/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = CdnProfileSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

@@ -48,6 +48,7 @@ class DiskSnapshotSpec(SpecModel):
 
 class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
     type_name: ClassVar[str] = "azure.disk_snapshot"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Compute/snapshots/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = DiskSnapshotSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "time_created")

@@ -71,6 +71,7 @@ class ManagedDiskSpec(SpecModel):
 
 class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
     type_name: ClassVar[str] = "azure.managed_disk"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Compute/disks/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = ManagedDiskSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

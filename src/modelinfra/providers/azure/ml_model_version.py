@@ -67,6 +67,7 @@ class MlModelVersionSpec(SpecModel):
 
 class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
     type_name: ClassVar[str] = "azure.ml_model_version"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearningServices/workspaces/WORKSPACE/models/MODEL/versions/VERSION"
     cloud: ClassVar[str] = "azure"
     spec_model = MlModelVersionSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

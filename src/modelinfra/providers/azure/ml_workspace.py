@@ -71,6 +71,7 @@ class MlWorkspaceSpec(SpecModel):
 
 class MlWorkspaceHandler(ResourceHandler[MlWorkspaceSpec]):
     type_name: ClassVar[str] = "azure.ml_workspace"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.MachineLearningServices/workspaces/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = MlWorkspaceSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

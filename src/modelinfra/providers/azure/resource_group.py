@@ -33,6 +33,7 @@ class ResourceGroupSpec(SpecModel):
 
 class ResourceGroupHandler(ResourceHandler[ResourceGroupSpec]):
     type_name: ClassVar[str] = "azure.resource_group"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = ResourceGroupSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

@@ -60,6 +60,7 @@ class ServiceBusNamespaceSpec(SpecModel):
 
 class ServiceBusNamespaceHandler(ResourceHandler[ServiceBusNamespaceSpec]):
     type_name: ClassVar[str] = "azure.servicebus_namespace"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ServiceBus/namespaces/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = ServiceBusNamespaceSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "endpoint", "primary_connection_string")

@@ -195,6 +195,7 @@ class ServiceBusQueueSpec(SpecModel):
 
 class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
     type_name: ClassVar[str] = "azure.servicebus_queue"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ServiceBus/namespaces/NAMESPACE/queues/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = ServiceBusQueueSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)

@@ -89,6 +89,7 @@ class StorageAccountSpec(SpecModel):
 
 class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
     type_name: ClassVar[str] = "azure.storage_account"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Storage/storageAccounts/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = StorageAccountSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "primary_blob_endpoint")
