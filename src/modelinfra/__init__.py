@@ -6,7 +6,7 @@ internal. Importing ``modelinfra`` imports no cloud SDK.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from modelinfra.errors import (
     AbortedError,
@@ -23,17 +23,45 @@ from modelinfra.errors import (
     StateError,
     TerminalError,
 )
-from modelinfra.plans.action import Action
-from modelinfra.plans.plan import Plan, ResourceChange
-from modelinfra.providers.base import ResourceContext, ResourceHandler
-from modelinfra.reporting import Reporter
-from modelinfra.settings import Settings
-from modelinfra.spec.compile import compile_spec
 
-try:
-    __version__ = version("modelinfra")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from modelinfra.plans.action import Action
+    from modelinfra.plans.plan import Plan, ResourceChange
+    from modelinfra.providers.base import ResourceContext, ResourceHandler
+    from modelinfra.reporting import Reporter
+    from modelinfra.settings import Settings
+    from modelinfra.spec.compile import compile_spec
+
+# Imported on first attribute access (PEP 562), so `import modelinfra` -- and so `modelinfra --help` --
+# pulls in neither pydantic nor the engine.
+_LAZY = {
+    "Action": "modelinfra.plans.action",
+    "Plan": "modelinfra.plans.plan",
+    "ResourceChange": "modelinfra.plans.plan",
+    "ResourceContext": "modelinfra.providers.base",
+    "ResourceHandler": "modelinfra.providers.base",
+    "Reporter": "modelinfra.reporting",
+    "Settings": "modelinfra.settings",
+    "compile_spec": "modelinfra.spec.compile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("modelinfra")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+            return "0+unknown"
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'modelinfra' has no attribute {name!r}")
+
 
 __all__ = [
     "AbortedError",

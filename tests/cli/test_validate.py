@@ -95,13 +95,23 @@ def test_each_problem_is_one_positioned_line(tmp_path: Path, edit: tuple[str, st
 def test_duplicate_addresses_are_rejected(tmp_path: Path):
     text = GOOD + "  bucket:\n    type: aws.s3_bucket\n    properties: {name: other-bucket}\n"
     [line] = check(tmp_path, text)
-    assert line.startswith("21:3: invalid YAML") and "duplicate key" in line
+    assert line == "21:3: duplicate key 'bucket' (first at line 10): remove one of them"
 
 
 def test_anchors_are_rejected(tmp_path: Path):
     text = GOOD.replace("      versioning: true\n", "      versioning: &v true\n      force_destroy: *v\n")
     lines = check(tmp_path, text)
-    assert lines == ["14:19: YAML anchors and aliases are not allowed", "15:22: YAML anchors and aliases are not allowed"]
+    assert [line.partition(":  ")[0].split(": YAML")[0] for line in lines] == ["14:19", "15:22"], lines
+    assert all("YAML anchors and aliases are not allowed" in line for line in lines)
+
+
+def test_duplicate_keys_and_anchors_hide_no_other_problem(tmp_path: Path):
+    text = (GOOD.replace("      versioning: true\n", "      versioning: &v true\n      versoning: true\n")
+            + "  bucket:\n    type: aws.s3_bucket\n    properties: {name: other-bucket}\n")
+    lines = check(tmp_path, text)
+    assert any("duplicate key 'bucket'" in line for line in lines), lines
+    assert any("YAML anchors and aliases are not allowed" in line for line in lines), lines
+    assert any("resources.bucket.properties.versoning" in line for line in lines), lines
 
 
 def test_a_dependency_cycle_is_named(tmp_path: Path):

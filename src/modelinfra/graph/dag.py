@@ -10,6 +10,7 @@ waits for running ones, and returns with ``interrupted`` set (the caller decides
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -20,7 +21,7 @@ class Graph:
     def __init__(self, deps: Mapping[str, Iterable[str]]):
         self.deps: dict[str, set[str]] = {n: set(d) for n, d in deps.items()}
         for node, targets in self.deps.items():
-            missing = targets - self.deps.keys()
+            missing = targets.difference(self.deps)  # not `- keys()`: that copies the keys (O(n) each)
             if missing:
                 raise KeyError(f"{node} depends on unknown node(s) {sorted(missing)}")
 
@@ -70,16 +71,15 @@ class Graph:
         """Dependencies first; ties broken by name. Raises ValueError on a cycle."""
         remaining = {n: set(d) for n, d in self.deps.items()}
         dependents = self.dependents()
-        ready = sorted(n for n, d in remaining.items() if not d)
+        ready = sorted(n for n, d in remaining.items() if not d)  # a heap: smallest name first
         order: list[str] = []
         while ready:
-            node = ready.pop(0)
+            node = heapq.heappop(ready)
             order.append(node)
-            for dependent in sorted(dependents[node]):
+            for dependent in dependents[node]:
                 remaining[dependent].discard(node)
                 if not remaining[dependent]:
-                    ready.append(dependent)
-            ready.sort()
+                    heapq.heappush(ready, dependent)
         if len(order) != len(remaining):
             raise ValueError(f"cycle: {' -> '.join(self.find_cycle() or [])}")
         return order

@@ -28,7 +28,7 @@ from modelinfra.providers.registry import HANDLERS, handler_for
 from modelinfra.spec.checks import CycleSafeEvaluator, blame_variables, cycles, source_problems
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.spec.expressions import ExpressionError, Reference, find_references
-from modelinfra.spec.loader import Document, load_document
+from modelinfra.spec.loader import Document, read_document
 from modelinfra.spec.model import SpecDocument
 from modelinfra.spec.providers import ProvidersConfig
 from modelinfra.spec.pydantic_problems import problems_from_validation
@@ -43,8 +43,8 @@ def compile_spec(
 ) -> Spec:
     path = Path(path)
     environ = os.environ if environ is None else environ
-    doc = load_document(path)
-    problems: list[Problem] = []
+    doc = read_document(path)
+    problems: list[Problem] = list(doc.problems)  # duplicate keys, anchors: reported with the rest
     model = _document_model(doc, problems)
     variables, origins = resolve(doc, model, cli_vars or {}, environ, problems)
     resources = _resources(doc, model, problems)
@@ -104,7 +104,7 @@ def _document_model(doc: Document, problems: list[Problem]) -> SpecDocument:
         found = problems_from_validation(doc, exc, model=SpecDocument)
         tops = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
         if not tops or not tops <= _PLACEHOLDERS.keys():
-            raise SpecError(found) from None
+            raise SpecError([*problems, *found]) from None
         problems.extend(found)
         return SpecDocument.model_validate({**data, **{k: _PLACEHOLDERS[k] for k in tops}})
 
