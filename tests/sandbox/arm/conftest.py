@@ -30,11 +30,13 @@ class Clients:
     def emulator(self) -> Any:
         return self.svc.handle
 
-    def raw(self, method: str, path: str, api_version: str | None = RG_API, **kwargs: Any) -> requests.Response:
-        """A plain HTTP call (no SDK) to ``path`` under the subscription."""
+    def raw(self, method: str, path: str, api_version: str | None = RG_API, *, params: dict[str, str] | None = None,
+            **kwargs: Any) -> requests.Response:
+        """A plain HTTP call (no SDK) to ``path`` under the subscription, with a bearer token."""
         url = f"{self.svc.url}/subscriptions/{SUBSCRIPTION_ID}{path}"
-        params = {"api-version": api_version} if api_version else {}
-        return requests.request(method, url, params=params, timeout=10, **kwargs)
+        query = {**({"api-version": api_version} if api_version else {}), **(params or {})}
+        headers = {"Authorization": "Bearer test-token", **kwargs.pop("headers", {})}
+        return requests.request(method, url, params=query, headers=headers, timeout=10, **kwargs)
 
 
 @pytest.fixture(scope="module")
