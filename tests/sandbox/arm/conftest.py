@@ -17,6 +17,8 @@ TEST_ACCOUNT_KEY = "dGVzdC1hY2NvdW50LWtleS1mb3ItdGhlLWFybS1lbXVsYXRvcg=="
 RG_API = "2025-04-01"
 STORAGE_API = "2026-09-01"
 COMPUTE_API = "2026-03-02"
+ARM_AUTH = {"Authorization": "Bearer test-token"}
+"""What a raw HTTP call sends: the emulator answers 401 without a bearer token (any token goes)."""
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Clients:
         """A plain HTTP call (no SDK) to ``path`` under the subscription, with a bearer token."""
         url = f"{self.svc.url}/subscriptions/{SUBSCRIPTION_ID}{path}"
         query = {**({"api-version": api_version} if api_version else {}), **(params or {})}
-        headers = {"Authorization": "Bearer test-token", **kwargs.pop("headers", {})}
+        headers = {**ARM_AUTH, **kwargs.pop("headers", {})}
         return requests.request(method, url, params=query, headers=headers, timeout=10, **kwargs)
 
 
