@@ -13,7 +13,8 @@ After (a), (b) and (d) the stack is repaired (re-apply / removing the extra) and
 Out-of-band attribute changes that are impossible (the cloud has no way to change the property
 in place): ``aws.backup_vault`` (only tags are mutable), ``aws.backup_selection`` (AWS has no
 update for selections), ``azure.resource_group`` (only tags), ``azure.cdn_profile`` (the SKU is
-immutable; only tags). Those types still run (b) where taggable, (c) and (e).
+immutable; only tags), ``azure.role_assignment`` (immutable: ARM refuses any change, 400
+``RoleAssignmentUpdateNotPermitted``; not taggable). Those types still run (b) where taggable, (c) and (e).
 
 Azure changes go through azure-mgmt-resource's generic resource API (GET by id, edit, PUT by id:
 what ``az resource update`` does), or a service SDK where the property lives on a sub-resource;
@@ -393,7 +394,48 @@ AZURE_CASES = {
     ),
 }
 
-CASES: dict[str, Case] = {**AWS_CASES, **AZURE_CASES}
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+PRINCIPAL_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def _law(u: str) -> dict[str, Any]:
+    return _in_rg("azure.log_analytics_workspace", name=f"mlaw-{u}", location="westus")
+
+
+AZURE_COMPANION_CASES = {
+    "azure.key_vault": Case(
+        "azure", lambda u: {"rg": _rg(u), "target": _in_rg("azure.key_vault", name=f"mkv{u}", location="westus",
+                                                           tenant_id=TENANT_ID)},
+        change=_arm_change("target", "enableRbacAuthorization", True),
+        expected=("enable_rbac_authorization", False, True),
+        tag=_arm_tag, delete=_arm_delete,
+    ),
+    "azure.log_analytics_workspace": Case(
+        "azure", lambda u: {"rg": _rg(u), "target": _law(u)},
+        change=_arm_change("target", "retentionInDays", 60), expected=("retention_in_days", 30, 60),
+        tag=_arm_tag, delete=_arm_delete,
+    ),
+    "azure.application_insights": Case(
+        "azure", lambda u: {"rg": _rg(u), "law": _law(u), "target": _in_rg(
+            "azure.application_insights", name=f"mai-{u}", location="westus", workspace_id="${law.id}")},
+        change=_arm_change("target", "Application_Type", "other"), expected=("application_type", "web", "other"),
+        tag=_arm_tag, delete=_arm_delete,
+    ),
+    "azure.container_registry": Case(
+        "azure", lambda u: {"rg": _rg(u), "target": _in_rg("azure.container_registry", name=f"mcr{u}",
+                                                           location="westus")},
+        change=_arm_change("target", "adminUserEnabled", True), expected=("admin_enabled", False, True),
+        tag=_arm_tag, delete=_arm_delete,
+    ),
+    # immutable (every property forces replacement, the service refuses updates) and untaggable
+    "azure.role_assignment": Case(
+        "azure", lambda u: {"rg": _rg(u), "target": {"type": "azure.role_assignment", "properties": {
+            "scope": "${rg.id}", "role_definition_name": "Reader", "principal_id": PRINCIPAL_ID}}},
+        delete=_arm_delete,
+    ),
+}
+
+CASES: dict[str, Case] = {**AWS_CASES, **AZURE_CASES, **AZURE_COMPANION_CASES}
 
 
 def test_every_registered_type_has_a_case() -> None:

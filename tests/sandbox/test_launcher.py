@@ -35,7 +35,8 @@ def _gone(pid: int, timeout: float = 10.0) -> bool:
 
 def _arm_status(endpoint: str, path: str) -> int:
     try:
-        with urllib.request.urlopen(f"{endpoint}{path}", timeout=10) as response:
+        request = urllib.request.Request(f"{endpoint}{path}", headers={"Authorization": "Bearer sandbox"})
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code

@@ -30,6 +30,11 @@ HANDLERS: dict[str, str] = {
     "azure.cdn_endpoint": "modelinfra.providers.azure.cdn_endpoint:CdnEndpointHandler",
     "azure.ml_workspace": "modelinfra.providers.azure.ml_workspace:MlWorkspaceHandler",
     "azure.ml_model_version": "modelinfra.providers.azure.ml_model_version:MlModelVersionHandler",
+    "azure.key_vault": "modelinfra.providers.azure.key_vault:KeyVaultHandler",
+    "azure.log_analytics_workspace": "modelinfra.providers.azure.log_analytics:LogAnalyticsWorkspaceHandler",
+    "azure.application_insights": "modelinfra.providers.azure.app_insights:ApplicationInsightsHandler",
+    "azure.container_registry": "modelinfra.providers.azure.container_registry:ContainerRegistryHandler",
+    "azure.role_assignment": "modelinfra.providers.azure.role_assignment:RoleAssignmentHandler",
 }
 
 

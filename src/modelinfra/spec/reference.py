@@ -47,7 +47,8 @@ def _type(field: FieldInfo) -> str:
     text = str(field.annotation).replace("typing.", "").replace("NoneType", "None")
     for noise in ("<class '", "'>"):
         text = text.replace(noise, "")
-    text = re.sub(r"[\w.]+\.(\w+)", r"\1", text).replace("|", "\\|")
+    # drop module qualifiers (pkg.mod.Name -> Name) but never touch quoted literals ('1.2')
+    text = re.sub(r"('[^']*')|[\w.]+\.(\w+)", lambda m: m.group(1) or m.group(2), text).replace("|", "\\|")
     return f"`{text}`" if len(text) < 60 else "object"
 
 

@@ -15,6 +15,7 @@ from modelinfra.providers.base import ResourceContext
 from modelinfra.providers.registry import handler_for
 from tests.conftest import SUBSCRIPTION_ID
 from tests.providers.azure.conftest import make_session
+from tests.sandbox.arm.conftest import ARM_AUTH
 
 DISKS = handler_for("azure.managed_disk")
 GROUPS = handler_for("azure.resource_group")
@@ -87,10 +88,10 @@ def test_generic_list_pages_with_next_link(azure_env: dict[str, str], azure_ctx:
     base = azure_env["MODELINFRA_AZURE_ENDPOINT"]
     url = (f"{base}/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{resource_group}/resources"
            f"?api-version=2021-04-01&$top=2")
-    first = requests.get(url, timeout=10).json()
+    first = requests.get(url, headers=ARM_AUTH, timeout=10).json()
     assert [v["id"] for v in first["value"]] == ids[:2]
     assert set(first["value"][0]) == {"id", "name", "type", "location", "tags", "sku"}
-    second = requests.get(first["nextLink"], timeout=10).json()
+    second = requests.get(first["nextLink"], headers=ARM_AUTH, timeout=10).json()
     assert [v["id"] for v in second["value"]] == ids[2:]
     assert "nextLink" not in second
     # the SDK follows nextLink itself
@@ -111,14 +112,14 @@ def test_filter_by_tag_and_type(azure_env: dict[str, str], azure_ctx: ResourceCo
 
 def test_an_unsupported_filter_is_a_400(azure_env: dict[str, str]):
     url = f"{azure_env['MODELINFRA_AZURE_ENDPOINT']}/subscriptions/{SUBSCRIPTION_ID}/resources"
-    answer = requests.get(url, params={"api-version": "2021-04-01", "$filter": "startswith(name, 'x')"}, timeout=10)
+    answer = requests.get(url, params={"api-version": "2021-04-01", "$filter": "startswith(name, 'x')"}, headers=ARM_AUTH, timeout=10)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "InvalidFilterInQueryString"
 
 
 def test_listing_a_missing_group_is_resource_group_not_found(azure_env: dict[str, str], unique_name: str):
     url = f"{azure_env['MODELINFRA_AZURE_ENDPOINT']}/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/no{unique_name}/resources"
-    answer = requests.get(url, params={"api-version": "2021-04-01"}, timeout=10)
+    answer = requests.get(url, params={"api-version": "2021-04-01"}, headers=ARM_AUTH, timeout=10)
     assert (answer.status_code, answer.json()["error"]["code"]) == (404, "ResourceGroupNotFound")
 
 

@@ -17,6 +17,8 @@ TEST_ACCOUNT_KEY = "dGVzdC1hY2NvdW50LWtleS1mb3ItdGhlLWFybS1lbXVsYXRvcg=="
 RG_API = "2025-04-01"
 STORAGE_API = "2026-09-01"
 COMPUTE_API = "2026-03-02"
+ARM_AUTH = {"Authorization": "Bearer test-token"}
+"""What a raw HTTP call sends: the emulator answers 401 without a bearer token (any token goes)."""
 
 
 @dataclass
@@ -30,11 +32,13 @@ class Clients:
     def emulator(self) -> Any:
         return self.svc.handle
 
-    def raw(self, method: str, path: str, api_version: str | None = RG_API, **kwargs: Any) -> requests.Response:
-        """A plain HTTP call (no SDK) to ``path`` under the subscription."""
+    def raw(self, method: str, path: str, api_version: str | None = RG_API, *, params: dict[str, str] | None = None,
+            **kwargs: Any) -> requests.Response:
+        """A plain HTTP call (no SDK) to ``path`` under the subscription, with a bearer token."""
         url = f"{self.svc.url}/subscriptions/{SUBSCRIPTION_ID}{path}"
-        params = {"api-version": api_version} if api_version else {}
-        return requests.request(method, url, params=params, timeout=10, **kwargs)
+        query = {**({"api-version": api_version} if api_version else {}), **(params or {})}
+        headers = {**ARM_AUTH, **kwargs.pop("headers", {})}
+        return requests.request(method, url, params=query, headers=headers, timeout=10, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import requests
 
 import modelinfra.sandbox.arm as arm
 from modelinfra.sandbox.arm.faults import Faults
+from tests.sandbox.arm.conftest import ARM_AUTH
 
 
 def test_public_api_is_pinned() -> None:
@@ -26,7 +27,7 @@ def test_started_service_listens_on_loopback_and_stops() -> None:
         assert service.url.startswith("http://127.0.0.1:")
         assert isinstance(service.handle, arm.ArmEmulator)
         assert service.handle.request_count == 0
-        response = requests.get(f"{service.url}/subscriptions/s/resourcegroups/g?api-version=2025-04-01", timeout=5)
+        response = requests.get(f"{service.url}/subscriptions/s/resourcegroups/g?api-version=2025-04-01", headers=ARM_AUTH, timeout=5)
         assert response.status_code == 404
         assert service.handle.request_count == 1
     finally:

@@ -11,7 +11,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from modelinfra.sandbox.base import RunningService
 from tests.conftest import SUBSCRIPTION_ID
-from tests.sandbox.arm.conftest import Clients
+from tests.sandbox.arm.conftest import ARM_AUTH, Clients
 
 CDN_API = "2026-10-01"
 
@@ -46,8 +46,8 @@ def test_profile_put_is_an_async_lro_in_progress_then_succeeded(clients: Clients
                           json={"location": "global", "sku": {"name": "Premium_AzureFrontDoor"}})
     assert initial.status_code == 202
     assert {"Azure-AsyncOperation", "Location", "Retry-After"} <= set(initial.headers)
-    first = requests.get(initial.headers["Azure-AsyncOperation"], timeout=10).json()
-    second = requests.get(initial.headers["Azure-AsyncOperation"], timeout=10).json()
+    first = requests.get(initial.headers["Azure-AsyncOperation"], headers=ARM_AUTH, timeout=10).json()
+    second = requests.get(initial.headers["Azure-AsyncOperation"], headers=ARM_AUTH, timeout=10).json()
     assert (first["status"], second["status"]) == ("InProgress", "Succeeded")
     body = clients.raw("GET", path, api_version=CDN_API).json()
     assert (body["kind"], body["location"], body["properties"]["provisioningState"]) == (
@@ -175,8 +175,8 @@ def test_afd_deletes_are_lros_and_the_profile_takes_its_children(clients: Client
     path = f"/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/fd/originGroups/og/origins/blob"
     deleted = clients.raw("DELETE", path, api_version=CDN_API)
     assert deleted.status_code == 202 and "Azure-AsyncOperation" in deleted.headers
-    requests.get(deleted.headers["Azure-AsyncOperation"], timeout=10)
-    requests.get(deleted.headers["Azure-AsyncOperation"], timeout=10)
+    requests.get(deleted.headers["Azure-AsyncOperation"], headers=ARM_AUTH, timeout=10)
+    requests.get(deleted.headers["Azure-AsyncOperation"], headers=ARM_AUTH, timeout=10)
     assert clients.raw("DELETE", path, api_version=CDN_API).status_code == 204
     cdn.profiles.begin_delete(rg, "fd").result()
     with pytest.raises(ResourceNotFoundError):

@@ -8,7 +8,7 @@ import pytest
 import requests
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from tests.sandbox.arm.conftest import COMPUTE_API, Clients
+from tests.sandbox.arm.conftest import ARM_AUTH, COMPUTE_API, Clients
 
 
 def _empty_disk(size: int = 8, **extra: object) -> dict[str, object]:
@@ -24,8 +24,8 @@ def test_disk_put_is_an_async_lro_whose_status_is_in_progress_then_succeeded(cli
     assert {"Azure-AsyncOperation", "Location", "Retry-After"} <= set(initial.headers)
     status_url = initial.headers["Azure-AsyncOperation"]
 
-    first = requests.get(status_url, timeout=10).json()
-    second = requests.get(status_url, timeout=10).json()
+    first = requests.get(status_url, headers=ARM_AUTH, timeout=10).json()
+    second = requests.get(status_url, headers=ARM_AUTH, timeout=10).json()
 
     assert (first["status"], second["status"]) == ("InProgress", "Succeeded")
     final = clients.raw("GET", path, api_version=COMPUTE_API).json()

@@ -8,7 +8,8 @@ import pytest
 import requests
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from tests.sandbox.arm.conftest import STORAGE_API, Clients, account_body
+from tests.conftest import SUBSCRIPTION_ID
+from tests.sandbox.arm.conftest import ARM_AUTH, STORAGE_API, Clients, account_body
 
 
 def test_request_without_api_version_is_400_missing_api_version_parameter(clients: Clients) -> None:
@@ -88,7 +89,7 @@ def test_group_delete_is_a_location_lro_that_removes_everything_inside(clients: 
     assert "Location" in initial.headers and "Retry-After" in initial.headers
     assert clients.raw("GET", f"/resourcegroups/{rg}").json()["properties"]["provisioningState"] == "Deleting"
     assert clients.raw("PUT", f"/resourcegroups/{rg}", json={"location": "westus"}).status_code == 409
-    poll = requests.get(initial.headers["Location"], timeout=10)
+    poll = requests.get(initial.headers["Location"], headers=ARM_AUTH, timeout=10)
     assert poll.status_code == 202  # at least one poll sees it still running
     clients.resource.resource_groups.begin_delete(rg).result()  # joins the running delete
 
@@ -121,3 +122,14 @@ def test_storage_list_in_a_missing_group_is_resource_group_not_found(clients: Cl
                            api_version=STORAGE_API)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "ResourceGroupNotFound"
+
+
+@pytest.mark.parametrize("headers, code", [({}, "AuthenticationFailed"),
+                                           ({"Authorization": "Basic dXNlcjpwYXNz"}, "InvalidAuthenticationToken")])
+def test_a_request_without_a_bearer_token_is_401_with_a_challenge(clients: Clients, rg: str,
+                                                                  headers: dict[str, str], code: str) -> None:
+    url = f"{clients.svc.url}/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}"
+    answer = requests.get(url, params={"api-version": "2025-04-01"}, headers=headers, timeout=10)
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == code
+    assert answer.headers["WWW-Authenticate"].startswith('Bearer authorization_uri="https://login.')
+    assert requests.get(url, params={"api-version": "2025-04-01"}, headers=ARM_AUTH, timeout=10).status_code == 200

@@ -6,7 +6,7 @@ import pytest
 import requests
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from tests.sandbox.arm.conftest import STORAGE_API, TEST_ACCOUNT_KEY, Clients, account_body
+from tests.sandbox.arm.conftest import ARM_AUTH, STORAGE_API, TEST_ACCOUNT_KEY, Clients, account_body
 
 
 def _account_path(rg: str, name: str) -> str:
@@ -23,8 +23,8 @@ def test_account_create_is_a_location_lro_seen_in_progress_before_it_succeeds(cl
     location = initial.headers["Location"]
     assert clients.raw("GET", path, api_version=STORAGE_API).json()["properties"]["provisioningState"] == "Creating"
 
-    first = requests.get(location, timeout=10)
-    second = requests.get(location, timeout=10)
+    first = requests.get(location, headers=ARM_AUTH, timeout=10)
+    second = requests.get(location, headers=ARM_AUTH, timeout=10)
 
     assert first.status_code == 202
     assert second.status_code == 200
@@ -67,7 +67,7 @@ def test_list_keys_accepts_the_kerb_expand_the_sdk_sends(clients: Clients, rg: s
     clients.storage.storage_accounts.begin_create(rg, name, account_body()).result()
     response = requests.post(
         f"{clients.svc.url}/subscriptions/00000000-0000-0000-0000-000000000000{_account_path(rg, name)}/listKeys",
-        params={"api-version": STORAGE_API, "$expand": "kerb"}, timeout=10,
+        params={"api-version": STORAGE_API, "$expand": "kerb"}, headers=ARM_AUTH, timeout=10,
     )
     assert response.status_code == 200
     assert response.json()["keys"][0]["value"] == TEST_ACCOUNT_KEY
@@ -181,6 +181,6 @@ def test_a_put_during_a_running_create_supersedes_it_instead_of_failing(clients:
     first = clients.raw("PUT", path, api_version=STORAGE_API, json=account_body())
     second = clients.raw("PUT", path, api_version=STORAGE_API, json={**account_body(), "tags": {"v": "2"}})
     assert (first.status_code, second.status_code) == (202, 202)
-    assert requests.get(first.headers["Location"], timeout=10).status_code == 200  # finished by the 2nd PUT
+    assert requests.get(first.headers["Location"], headers=ARM_AUTH, timeout=10).status_code == 200  # finished by the 2nd PUT
     done = clients.storage.storage_accounts.get_properties(rg, f"again{unique_name}")
     assert done.tags == {"v": "2"}

@@ -35,6 +35,10 @@ ARM_TYPES: dict[str, str] = {
     "microsoft.cdn/profiles/endpoints": "azure.cdn_endpoint",
     "microsoft.cdn/profiles/afdendpoints": "azure.cdn_endpoint",
     "microsoft.machinelearningservices/workspaces": "azure.ml_workspace",
+    "microsoft.keyvault/vaults": "azure.key_vault",
+    "microsoft.operationalinsights/workspaces": "azure.log_analytics_workspace",
+    "microsoft.insights/components": "azure.application_insights",
+    "microsoft.containerregistry/registries": "azure.container_registry",
 }
 """ARM resource types (lower case) -> our resource types; others are reported with their ARM type."""
 

@@ -1,101 +1,16 @@
-"""A thin REST client for ``Microsoft.MachineLearningServices`` at api-version 2025-12-01.
-
-azure-mgmt-machinelearningservices only speaks 2020-08-01 (no model versions), so Azure ML calls go
-through the session's ``ARMPipelineClient`` (``AzureSession.arm_pipeline()``: same credential,
-retry policy and endpoint as the SDK clients). Contract:
-
-- ``get(path)`` -> the resource body, or ``None`` on 404 (a missing parent included);
-- ``put(path, body)`` / ``patch(path, body)`` -> the resource body once the write is done: a 202
-  is a long-running operation, polled with azure-mgmt-core's ``ARMPolling`` (Retry-After honoured,
-  the session's polling interval);
-- ``delete(path)`` -> None; 404 and 204 are success (already gone); a 202 is polled to the end.
-
-Failures raise azure-core's ``HttpResponseError`` (ARM error format, so ``error.code`` is set) for
-callers to map with ``providers.azure.errors``. ``path`` is relative to the ARM endpoint
-(``/subscriptions/...``: an ARM id); the api-version is added here. No SDK import at module level.
-"""
+"""The REST client for ``Microsoft.MachineLearningServices`` at api-version 2025-12-01 (see
+:mod:`modelinfra.providers.azure.rest_client` for the contract)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from modelinfra.providers.azure.rest_client import ArmRestClient
+
 API_VERSION = "2025-12-01"
 NAMESPACE = "Microsoft.MachineLearningServices"
 
 
-class MlClient:
+class MlClient(ArmRestClient):
     def __init__(self, session: Any, api_version: str = API_VERSION):
-        self._session = session
-        self.api_version = api_version
-
-    @property
-    def _pipeline(self) -> Any:
-        return self._session.arm_pipeline()
-
-    def get(self, path: str) -> dict[str, Any] | None:
-        response = self._send("GET", path)
-        if response.http_response.status_code == 404:
-            return None
-        self._check(response, (200,))
-        return response.http_response.json()
-
-    def put(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._write("PUT", path, body)
-
-    def patch(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._write("PATCH", path, body)
-
-    def delete(self, path: str) -> None:
-        response = self._send("DELETE", path)
-        status = response.http_response.status_code
-        if status in (404, 204):
-            return
-        self._check(response, (200, 202))
-        if status == 202:
-            self._poll(response)
-
-    # -- helpers ---------------------------------------------------------------------------------
-    def _write(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self._send(method, path, body)
-        self._check(response, (200, 201, 202))
-        if response.http_response.status_code == 202:
-            result = self._poll(response)
-            if result is None:
-                raise self._error(response, f"{method} {path}: the operation finished without a resource")
-            return result
-        return response.http_response.json()
-
-    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        from azure.core.rest import HttpRequest
-
-        pipeline = self._pipeline
-        url = pipeline.format_url(path)
-        request = HttpRequest(method, url, params={"api-version": self.api_version}, json=body)
-        return pipeline.send_request(request, _return_pipeline_response=True)
-
-    def _poll(self, initial: Any) -> dict[str, Any] | None:
-        from azure.core.polling import LROPoller
-        from azure.mgmt.core.polling.arm_polling import ARMPolling
-
-        def deserialize(pipeline_response: Any) -> dict[str, Any] | None:
-            response = pipeline_response.http_response
-            if response.status_code == 204 or not response.text():
-                return None
-            return response.json()
-
-        interval = self._session.client_kwargs().get("polling_interval", 30)
-        poller = LROPoller(self._pipeline, initial, deserialize, ARMPolling(interval))
-        return poller.result()
-
-    def _check(self, response: Any, ok: tuple[int, ...]) -> None:
-        if response.http_response.status_code not in ok:
-            raise self._error(response)
-
-    @staticmethod
-    def _error(response: Any, message: str | None = None) -> Exception:
-        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-        from azure.mgmt.core.exceptions import ARMErrorFormat
-
-        http = response.http_response
-        cls = ResourceNotFoundError if http.status_code == 404 else HttpResponseError
-        return cls(message=message, response=http, error_format=ARMErrorFormat)
+        super().__init__(session, api_version)

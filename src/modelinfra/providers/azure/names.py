@@ -27,6 +27,7 @@ _DISK = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TAG_FORBIDDEN = set("<>%&\\?/")
 _LOCATION = re.compile(r"^[A-Za-z0-9 ]+$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 MAX_TAGS = 50 - 2  # Azure allows 50 per resource; modelinfra adds two of its own
 RESERVED_TAG_PREFIXES = ("microsoft", "azure", "windows")
@@ -87,6 +88,13 @@ def check_disk_name(name: str) -> str:
     return name
 
 
+def check_guid(value: str) -> str:
+    """A GUID such as a tenant or principal id (``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``)."""
+    if not _GUID.match(value):
+        raise ValueError(f"{value!r} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+    return value
+
+
 def check_location(location: str) -> str:
     if not location or not _LOCATION.match(location):
         raise ValueError(f"location {location!r} must be an Azure region name such as 'westus' or 'West US'")
@@ -138,5 +146,6 @@ ContainerName = Annotated[str, AfterValidator(check_container_name)]
 BlobName = Annotated[str, AfterValidator(check_blob_name)]
 DiskName = Annotated[str, AfterValidator(check_disk_name)]
 Location = Annotated[str, AfterValidator(check_location)]
+Guid = Annotated[str, AfterValidator(check_guid)]
 AzureTags = Annotated[dict[str, str], Field(default_factory=dict), AfterValidator(check_tags)]
 Metadata = Annotated[dict[str, str], Field(default_factory=dict), AfterValidator(check_metadata)]

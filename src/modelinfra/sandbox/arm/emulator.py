@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any
 
 from modelinfra.sandbox.arm.engine import Engine, Request, Response
-from modelinfra.sandbox.arm.errors import ArmError
+from modelinfra.sandbox.arm.errors import ArmError, unauthenticated
 from modelinfra.sandbox.arm.faults import Faults
 from modelinfra.sandbox.arm.lro import Operations
 from modelinfra.sandbox.arm.resource_type import EmulatorConfig, Family
@@ -16,6 +17,8 @@ from modelinfra.sandbox.arm.server import error_response, sleep
 from modelinfra.sandbox.arm.store import Store
 
 log = logging.getLogger(__name__)
+
+_BEARER = re.compile(r"^Bearer\s+\S+", re.IGNORECASE)
 
 
 class ArmEmulator:
@@ -42,9 +45,12 @@ class ArmEmulator:
         self.request_count = 0
 
     def serve(self, request: Request) -> Response:
-        """Answer one ARM request: count it, inject faults, then run the engine atomically."""
+        """Answer one ARM request: count it, refuse it without a bearer token (401, as ARM does;
+        any token is accepted), inject faults, then run the engine atomically."""
         with self._count_lock:
             self.request_count += 1
+        if not _BEARER.match(request.authorization):
+            return error_response(unauthenticated(request.authorization))
         sleep(self.faults.config.latency)
         verdict = self.faults.decide()
         if verdict == "throttle":

@@ -59,6 +59,8 @@ class Request:
     query: dict[str, str]
     body: bytes
     base_url: str
+    authorization: str = ""
+    """The ``Authorization`` header as sent ("" when absent)."""
 
 
 @dataclass

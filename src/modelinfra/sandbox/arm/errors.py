@@ -67,3 +67,17 @@ def unknown_route(method: str, path: str) -> ArmError:
         "NoRegisteredProviderFound",
         f"The ARM emulator has no resource type or action for {method} '{path}'.",
     )
+
+
+def unauthenticated(authorization: str) -> ArmError:
+    """401 as ARM answers a request without a usable bearer token: ``AuthenticationFailed`` (or
+    ``InvalidAuthenticationToken`` for a malformed header) plus the ``WWW-Authenticate`` challenge."""
+    if not authorization:
+        code, message = "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."
+        why = "missing 'Authorization' header"
+    else:
+        code, message = "InvalidAuthenticationToken", "The access token is invalid: a bearer token is required."
+        why = "invalid 'Authorization' header"
+    challenge = (f'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", '
+                 f'error_description="The authentication failed because of {why}."')
+    return ArmError(401, code, message, {"WWW-Authenticate": challenge})

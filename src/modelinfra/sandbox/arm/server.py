@@ -61,7 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         emulator = self.server.emulator
         query = {k.lower(): v for k, v in parse_qsl(split.query, keep_blank_values=True)}
-        request = Request(self.command, split.path, query, raw, emulator.url)
+        request = Request(self.command, split.path, query, raw, emulator.url,
+                          self.headers.get("Authorization") or "")
         self._send(emulator.serve(request))
 
     def _control(self, path: str, raw: bytes) -> Response:

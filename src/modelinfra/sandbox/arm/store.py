@@ -61,6 +61,12 @@ class Store:
         lowered = type_name.lower()
         return (r for r in self.all() if r.rtype.type.lower() == lowered)
 
+    def name_taken(self, type_name: str, body: dict[str, Any]) -> bool:
+        """Whether another resource of ``type_name`` (anywhere: the name is global, as for vaults,
+        registries and namespaces) already has ``body``'s name, compared case-insensitively."""
+        name, key = str(body["name"]).lower(), str(body["id"]).lower()
+        return any(r.body.get("name", "").lower() == name and r.key != key for r in self.of_type(type_name))
+
     def children(self, parent_id: str, type_name: str) -> list[Record]:
         """Records of ``type_name`` directly or indirectly under ``parent_id`` (sorted by id)."""
         prefix = parent_id.lower().rstrip("/") + "/"

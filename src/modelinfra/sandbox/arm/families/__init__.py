@@ -15,7 +15,18 @@ append it to ``FAMILIES`` below. Nothing registers itself on import.
 
 from __future__ import annotations
 
-from modelinfra.sandbox.arm.families import cdn, compute, ml, resources, servicebus, storage
+from modelinfra.sandbox.arm.families import (
+    authorization,
+    cdn,
+    compute,
+    containerregistry,
+    keyvault,
+    ml,
+    monitor,
+    resources,
+    servicebus,
+    storage,
+)
 from modelinfra.sandbox.arm.resource_type import Family
 
 FAMILIES: tuple[Family, ...] = (
@@ -25,4 +36,8 @@ FAMILIES: tuple[Family, ...] = (
     cdn.FAMILY,
     servicebus.FAMILY,
     ml.FAMILY,
+    keyvault.FAMILY,
+    monitor.FAMILY,
+    containerregistry.FAMILY,
+    authorization.FAMILY,
 )

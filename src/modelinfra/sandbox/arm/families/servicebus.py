@@ -55,9 +55,8 @@ def _validate_namespace(ctx: RequestContext, body: dict[str, Any], existing: dic
         raise bad_request("InvalidNamespaceName",
                           f"The specified namespace name '{name}' is invalid: 6-50 letters, digits and hyphens, "
                           "starting with a letter and ending with a letter or digit (not -sb or -mgmt).")
-    for record in ctx.store.of_type(NAMESPACE_TYPE):
-        if record.body.get("name", "").lower() == name.lower() and record.key != body["id"].lower():
-            raise conflict("NamespaceNameNotAvailable", f"The namespace name '{name}' is already in use.")
+    if ctx.store.name_taken(NAMESPACE_TYPE, body):
+        raise conflict("NamespaceNameNotAvailable", f"The namespace name '{name}' is already in use.")
     sku = get_path(body, "sku.name")
     if sku not in SKUS:
         raise bad_request("InvalidSku", f"The sku '{sku}' is not valid; use one of {', '.join(SKUS)}.")

@@ -1,0 +1,124 @@
+"""``azure.key_vault``: a Key Vault (``Microsoft.KeyVault/vaults``, api-version 2023-07-01, through
+:class:`~modelinfra.providers.azure.rest_client.ArmRestClient`). Cloud id: its ARM id.
+
+Invariants
+- create and update are a PUT of the whole vault (the service replaces); adopting an existing vault
+  converges it. name, resource_group and location force replacement.
+- ``purge_protection_enabled`` is written only when true: the service rejects ``false`` and cannot
+  turn purge protection off again (it refuses the update; the error reaches the user).
+- ``access policies`` are left empty: a vault made here is meant for RBAC
+  (``enable_rbac_authorization``) or for Azure ML, which adds its own policy.
+- ``network_acls`` of ``None`` means "no rules" (the service's default: allow all).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, Field
+
+from modelinfra.providers.azure.names import AzureTags, Guid, Location, ResourceGroupName
+from modelinfra.providers.azure.tracked import TrackedArmHandler
+from modelinfra.providers.base import ResourceContext
+from modelinfra.spec.fields import SpecModel
+
+API_VERSION = "2023-07-01"
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]$")
+
+
+def check_vault_name(name: str) -> str:
+    """3-24 letters, digits and hyphens; starts with a letter, ends with a letter or digit, no ``--``."""
+    if not 3 <= len(name) <= 24:
+        raise ValueError(f"key vault name {name!r} must be 3 to 24 characters long (got {len(name)})")
+    if not _NAME.match(name) or "--" in name:
+        raise ValueError(f"key vault name {name!r} may contain only letters, digits and single hyphens, must start "
+                         "with a letter and end with a letter or digit")
+    return name
+
+
+VaultName = Annotated[str, AfterValidator(check_vault_name)]
+
+
+class NetworkAcls(SpecModel):
+    """Which networks may reach the vault's data plane."""
+
+    default_action: Literal["Allow", "Deny"] = Field(
+        "Allow", description="What happens to traffic no rule matches.")
+    bypass: Literal["AzureServices", "None"] = Field(
+        "AzureServices", description="Whether trusted Azure services bypass the rules.")
+    ip_rules: list[str] = Field(default_factory=list, description="Allowed IPv4 addresses or CIDR ranges.")
+    virtual_network_subnet_ids: list[str] = Field(
+        default_factory=list, description="ARM ids of the subnets allowed to reach the vault.")
+
+
+class KeyVaultSpec(SpecModel):
+    name: VaultName
+    resource_group: ResourceGroupName
+    location: Location
+    tenant_id: Guid = Field(description="The Microsoft Entra tenant that authenticates requests to the vault.")
+    sku: Literal["standard", "premium"] = Field("standard", description="premium adds HSM-protected keys.")
+    soft_delete_retention_days: int = Field(
+        90, ge=7, le=90, description="Days a deleted vault and its objects can be recovered (7 to 90).")
+    purge_protection_enabled: bool = Field(
+        False, description="Forbid purging deleted vaults and objects during the retention period "
+                           "(irreversible once enabled).")
+    enable_rbac_authorization: bool = Field(
+        False, description="Authorize data actions with Azure RBAC instead of access policies.")
+    network_acls: NetworkAcls | None = Field(None, description="Network rules; none means allow all networks.")
+    tags: AzureTags
+
+
+class KeyVaultHandler(TrackedArmHandler[KeyVaultSpec]):
+    type_name: ClassVar[str] = "azure.key_vault"
+    spec_model = KeyVaultSpec
+    computed: ClassVar[tuple[str, ...]] = ("id", "vault_uri")
+    force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location")
+    namespace: ClassVar[str] = "Microsoft.KeyVault"
+    arm_type: ClassVar[str] = "vaults"
+    api_version: ClassVar[str] = API_VERSION
+    label: ClassVar[str] = "key vault"
+
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        out = super().normalise(attributes)
+        if isinstance(out.get("tenant_id"), str):
+            out["tenant_id"] = out["tenant_id"].lower()
+        return out
+
+    def body(self, ctx: ResourceContext, spec: KeyVaultSpec) -> dict[str, Any]:
+        properties: dict[str, Any] = {
+            "tenantId": spec.tenant_id,
+            "sku": {"family": "A", "name": spec.sku},
+            "accessPolicies": [],
+            "enableSoftDelete": True,
+            "softDeleteRetentionInDays": spec.soft_delete_retention_days,
+            "enableRbacAuthorization": spec.enable_rbac_authorization,
+        }
+        if spec.purge_protection_enabled:
+            properties["enablePurgeProtection"] = True
+        acls = spec.network_acls
+        if acls is not None:
+            properties["networkAcls"] = {
+                "defaultAction": acls.default_action, "bypass": acls.bypass,
+                "ipRules": [{"value": ip} for ip in acls.ip_rules],
+                "virtualNetworkRules": [{"id": subnet} for subnet in acls.virtual_network_subnet_ids],
+            }
+        return {"properties": properties}
+
+    def attributes(self, body: dict[str, Any]) -> dict[str, Any]:
+        props = body.get("properties") or {}
+        acls = props.get("networkAcls")
+        return {
+            "tenant_id": props.get("tenantId"),
+            "sku": (props.get("sku") or {}).get("name"),
+            "soft_delete_retention_days": props.get("softDeleteRetentionInDays", 90),
+            "purge_protection_enabled": bool(props.get("enablePurgeProtection")),
+            "enable_rbac_authorization": bool(props.get("enableRbacAuthorization")),
+            "network_acls": None if acls is None else {
+                "default_action": acls.get("defaultAction", "Allow"),
+                "bypass": acls.get("bypass", "AzureServices"),
+                "ip_rules": [rule.get("value") for rule in acls.get("ipRules") or []],
+                "virtual_network_subnet_ids": [rule.get("id") for rule in acls.get("virtualNetworkRules") or []],
+            },
+            "vault_uri": props.get("vaultUri"),
+        }

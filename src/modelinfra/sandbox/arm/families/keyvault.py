@@ -1,0 +1,93 @@
+"""``Microsoft.KeyVault/vaults`` (api-version 2023-07-01, the newest stable the specs' examples use
+for vaults; 2024-11-01 and 2022-07-01 accepted).
+
+Wire shape and codes from ``keyvault/resource-manager/Microsoft.KeyVault/stable/2023-07-01/keyvault.json``
+and its x-ms-examples (createVault.json, getVault.json, updateVault.json, deleteVault.json):
+
+- PUT 201 (create) / 200 (replace); GET 200; PATCH 200 (merge of ``properties``); DELETE 200, 204
+  when missing. ``properties.tenantId`` (a GUID) and ``properties.sku`` (``family`` A, ``name``
+  standard|premium) are required (400 ``BadRequest``); ``location`` is required.
+- names: 3-24 letters, digits and hyphens, starting with a letter, ending with a letter or digit,
+  no consecutive hyphens (400 ``VaultNameNotValid``); globally unique (409 ``VaultAlreadyExists``).
+- ``softDeleteRetentionInDays`` 7..90 (default 90); ``enableSoftDelete`` defaults to true and cannot
+  be turned off; ``enablePurgeProtection`` once true cannot be set false (400 ``BadRequest``).
+- computed: ``vaultUri`` (``https://{name}.vault.azure.net/``), ``hsmPoolResourceId``,
+  ``provisioningState`` Succeeded. ``networkAcls``: ``bypass`` AzureServices|None, ``defaultAction``
+  Allow|Deny, ``ipRules`` [{value}], ``virtualNetworkRules`` [{id}].
+- soft delete is not emulated: a deleted vault is gone at once (its name free again).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from modelinfra.sandbox.arm.bodies import get_path
+from modelinfra.sandbox.arm.errors import bad_request, conflict
+from modelinfra.sandbox.arm.resource_type import Family, RequestContext, ResourceType
+
+API_VERSIONS = ("2023-07-01", "2024-11-01", "2022-07-01")
+VAULT_TYPE = "Microsoft.KeyVault/vaults"
+_NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _validate(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    name = body["name"]
+    if not _NAME.match(name):
+        raise bad_request("VaultNameNotValid",
+                          f"The vault name '{name}' is invalid: 3-24 letters, digits and hyphens, starting with a "
+                          "letter, ending with a letter or digit, without consecutive hyphens.")
+    if ctx.store.name_taken(VAULT_TYPE, body):
+        raise conflict("VaultAlreadyExists", f"The vault name '{name}' is already in use.")
+    props = body.setdefault("properties", {})
+    if not _GUID.match(str(props.get("tenantId") or "")):
+        raise bad_request("BadRequest", "properties.tenantId is required and must be a GUID.")
+    sku = props.get("sku") or {}
+    if sku.get("name") not in ("standard", "premium") or sku.get("family", "A") != "A":
+        raise bad_request("BadRequest", f"properties.sku {sku!r} is invalid: family A, name standard or premium.")
+    days = props.get("softDeleteRetentionInDays")
+    if not isinstance(days, int) or not 7 <= days <= 90:
+        raise bad_request("BadRequest", f"softDeleteRetentionInDays {days!r} must be between 7 and 90.")
+    if props.get("enableSoftDelete") is False:
+        raise bad_request("BadRequest", "Soft delete cannot be disabled (enableSoftDelete must be true).")
+    if existing is not None and get_path(existing, "properties.enablePurgeProtection") and \
+            props.get("enablePurgeProtection") is not True:
+        raise bad_request("BadRequest", "Purge protection of a vault cannot be disabled once enabled.")
+    acls = props.get("networkAcls")
+    if acls is not None:
+        if acls.get("defaultAction", "Allow") not in ("Allow", "Deny") or \
+                acls.get("bypass", "AzureServices") not in ("AzureServices", "None"):
+            raise bad_request("BadRequest", f"networkAcls {acls!r}: defaultAction Allow|Deny, bypass AzureServices|None.")
+
+
+def _normalize(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    props = body["properties"]
+    props["sku"].setdefault("family", "A")
+    props["vaultUri"] = f"https://{body['name'].lower()}.vault.azure.net/"
+    if props.get("enablePurgeProtection") is None:
+        props.pop("enablePurgeProtection", None)  # the service leaves it out until it is set
+    acls = props.get("networkAcls")
+    if acls is not None:
+        acls.setdefault("bypass", "AzureServices")
+        acls.setdefault("defaultAction", "Allow")
+        acls.setdefault("ipRules", [])
+        acls.setdefault("virtualNetworkRules", [])
+
+
+VAULT = ResourceType(
+    type=VAULT_TYPE,
+    path="resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/vaults/{vaultName}",
+    api_versions=API_VERSIONS,
+    put_status=(201, 200),
+    delete_status=200,
+    patch_replaces=("tags", "properties.accessPolicies", "properties.networkAcls"),
+    defaults={"tags": {}, "properties": {
+        "accessPolicies": [], "enabledForDeployment": False, "enabledForDiskEncryption": False,
+        "enabledForTemplateDeployment": False, "enableSoftDelete": True, "softDeleteRetentionInDays": 90,
+        "enableRbacAuthorization": False, "publicNetworkAccess": "Enabled", "hsmPoolResourceId": None}},
+    validate=_validate,
+    normalize=_normalize,
+)
+
+FAMILY = Family(name="keyvault", types=(VAULT,))
