@@ -29,18 +29,11 @@ def banner(text: str) -> None:
 def cli(*args: str, cwd: Path, expect: tuple[int, ...] = (0,)) -> int:
     """Run `modelinfra ARGS`, streaming its output; fail the demo on an unexpected exit code."""
     print(f"$ modelinfra {' '.join(args)}", flush=True)
-    code = subprocess.call([str(BIN / "modelinfra"), *args], cwd=cwd, env={**os.environ, **demo_variables(cwd)})
+    code = subprocess.call([str(BIN / "modelinfra"), *args], cwd=cwd)
     if code not in expect:
         raise SystemExit(f"demo: `modelinfra {' '.join(args)}` exited {code}, expected {expect}")
     print(f"(exit {code})", flush=True)
     return code
-
-
-def demo_variables(workdir: Path) -> dict[str, str]:
-    """Variables the demo sets: examples that protect their buckets from deletion by default
-    (``force_destroy: ${var.force_destroy}``) get ``force_destroy=true`` so destroy can finish."""
-    text = "".join(p.read_text() for p in workdir.glob("*.yaml"))
-    return {"MODELINFRA_VAR_force_destroy": "true"} if "${var.force_destroy}" in text else {}
 
 
 def generate_model_files(spec: Path) -> None:

@@ -53,7 +53,7 @@ def versions(run: ExampleRun, *args: str) -> Result:
 
 def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
         tmp_path: Path, aws_env: dict[str, str], unique_name: str) -> None:
-    run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name, force_destroy="true")
+    run = copy_example(EXAMPLE, tmp_path, aws_env, suffix=unique_name)
     model = tmp_path / "model.bin"
     model.write_bytes(V1)
     bucket = vault = f"model-artifacts-{unique_name}"
@@ -156,7 +156,6 @@ resources:
     properties:
       name: version-output-${var.suffix}
       versioning: true
-      force_destroy: true
   model:
     type: aws.s3_object
     properties:

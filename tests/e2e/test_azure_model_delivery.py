@@ -85,8 +85,12 @@ def test_model_delivery_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
                             {"properties": {"httpsRedirect": "Disabled"}}).result()
     drift = run_cli("drift", spec, "--format", "json", env=env)
     assert drift.code == 2, drift.output
-    report = json.dumps(json.loads(drift.stdout))
-    assert "delivery" in report and "https_only" in report
+    report = json.loads(drift.stdout)
+    drifted = {r["address"]: r for r in report["resources"] if r["status"] != "in_sync"}
+    assert list(drifted) == ["delivery"], drifted
+    assert drifted["delivery"]["status"] == "modified"
+    assert [(c["path"], c["before"], c["after"]) for c in drifted["delivery"]["changes"]] == [
+        ("https_only", True, False)]
     back = run_cli("plan", spec, "--detailed-exitcode", env=env)
     assert back.code == 2 and "~ https_only = false -> true" in back.stdout, back.output
 

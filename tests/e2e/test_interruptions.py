@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,23 +74,47 @@ def slow_arm(arm_emulator):
     arm_emulator.handle.faults.reset()
 
 
-def test_kill_9_mid_create_is_recovered_by_the_next_apply(tmp_path: Path, azure_env, slow_arm, unique_name):
+@contextmanager
+def frozen_after(emulator: Any, method: str, path_part: str) -> Iterator[threading.Event]:
+    """Hold every ARM request that follows the first ``method`` request whose path contains
+    ``path_part`` until the block exits: the yielded event is set once that request was answered,
+    so whoever waits on it knows the client is mid-operation and cannot get any further."""
+    reached, release = threading.Event(), threading.Event()
+    engine = emulator.engine
+    original = engine.handle
+
+    def handle(request: Any) -> Any:
+        if reached.is_set():
+            release.wait(120)
+        response = original(request)
+        if request.method == method and path_part.lower() in request.path.lower():
+            reached.set()
+        return response
+
+    engine.handle = handle
+    try:
+        yield reached
+    finally:
+        release.set()
+        engine.handle = original
+
+
+def test_kill_9_mid_create_is_recovered_by_the_next_apply(tmp_path: Path, azure_env, arm_emulator, unique_name):
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC.format(suffix=unique_name))
-    proc = start_apply(spec, azure_env)
-    try:
-        wait_for_status(tmp_path, "account", "create_pending")
-        time.sleep(0.5)  # the PUT is under way (each ARM call takes 0.4 s)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    with frozen_after(arm_emulator.handle, "PUT", f"/storageAccounts/sa{unique_name}") as put_answered:
+        proc = start_apply(spec, azure_env)
+        try:
+            assert put_answered.wait(60), "the apply never sent the storage account's PUT"
+            proc.send_signal(signal.SIGKILL)  # the create is under way: its LRO cannot finish
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     crashed = state_of(tmp_path)
     assert crashed["resources"]["account"]["status"] == "create_pending"
     assert "container" not in crashed["resources"]
     assert (tmp_path / ".modelinfra" / "crash.state.json.lock").exists(), "kill -9 leaves the lock behind"
-    slow_arm.handle.faults.reset()
 
     plan = run_cli("plan", spec, env=azure_env)
     assert plan.code == 0, plan.output

@@ -8,7 +8,7 @@ The CLI parses arguments, asks questions and renders; everything between is here
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,22 @@ def open_stack(
 def plan(stack: Stack, *, refresh: bool = True, destroy: bool = False, targets: Iterable[str] = ()) -> Plan:
     state = stack.snapshot()
     result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets)
-    return result
+    return with_delete_notes(stack.run, result)
+
+
+def with_delete_notes(run: RunContext, the_plan: Plan) -> Plan:
+    """``the_plan`` with each delete or replace whose handler keeps something on purpose
+    (``ResourceHandler.delete_note``, e.g. retained versions) saying so in its ``reason``."""
+    changes = []
+    for change in the_plan.resource_changes:
+        note = None
+        if change.action.deletes and change.before:
+            note = run.handler(change.type).delete_note(run.resource_context(change.address, change.type),
+                                                        change.before)
+        if note:
+            change = replace(change, reason=f"{change.reason}; {note}" if change.reason else note)
+        changes.append(change)
+    return replace(the_plan, resource_changes=changes)
 
 
 def apply(
@@ -74,6 +89,7 @@ def apply(
             the_plan = saved_plan
         else:
             the_plan, _ = make_plan(stack.run, state, destroy=destroy, targets=targets)
+            the_plan = with_delete_notes(stack.run, the_plan)
         if the_plan.has_changes and not confirm(the_plan):
             raise AbortedError("apply cancelled; nothing was changed")
         final = Executor(stack.run, the_plan, stack.manager, state).apply()

@@ -32,6 +32,13 @@ Contract (every handler passes ``tests/providers/conformance.py``)
                                                recorded (``recorded`` attributes) by ``spec``
                                                cannot succeed; the plan then fails, changing
                                                nothing. Default None (it can).
+    delete_note(ctx, attributes) -> str | None
+                                               optional, pure: what a delete of the resource
+                                               deliberately leaves behind, for the plan to say
+                                               (``retain_versions``). Default None.
+    versions(ctx, cloud_id) -> [dict] | None   optional: the stored versions of a versioned
+                                               artifact, newest first (``artifacts versions``);
+                                               None for types that keep none (the default).
     spec_problems(resources) -> [(addr, property, message)]
                                                optional, pure: rules spanning several resources
                                                (a queue feature its namespace's SKU forbids);
@@ -165,6 +172,17 @@ class ResourceHandler(ABC, Generic[SpecT]):
         under the same number while its delete only archives it — with the remedies; None when it
         can. Pure: no cloud call. The planner calls it for every replacement and fails the plan
         (exit 1, nothing touched) on a non-None answer."""
+        return None
+
+    def delete_note(self, ctx: ResourceContext, attributes: dict[str, Any]) -> str | None:
+        """What deleting the resource recorded with ``attributes`` keeps on purpose (e.g. the
+        noncurrent versions of an artifact with ``lifecycle.retain_versions``), shown with the
+        plan's delete or replace; None when the delete removes everything. Pure: no cloud call."""
+        return None
+
+    def versions(self, ctx: ResourceContext, cloud_id: str) -> list[dict[str, Any]] | None:
+        """The stored versions of the artifact at ``cloud_id``, newest first, each at least
+        ``{version_id, last_modified, size, is_latest}``; None when the type keeps no versions."""
         return None
 
     def spec_problems(

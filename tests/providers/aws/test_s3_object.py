@@ -154,16 +154,61 @@ def test_metadata_change_alone_keeps_the_bytes(ctx: ResourceContext, bucket: str
     assert not diff_attributes(HANDLER.desired(ctx, target), after)
 
 
-def test_delete_leaves_older_versions_and_missing_is_success(ctx: ResourceContext, bucket: str) -> None:
+def key_history(ctx: ResourceContext, bucket: str) -> list[tuple[str, bool]]:
+    """(key, is delete marker) of every version and marker in ``bucket``, sorted."""
+    pages = ctx.session.client("s3").get_paginator("list_object_versions").paginate(Bucket=bucket)
+    return sorted([(v["Key"], False) for p in pages for v in p.get("Versions", [])]
+                  + [(m["Key"], True) for p in pages for m in p.get("DeleteMarkers", [])])
+
+
+def test_delete_removes_every_version_and_marker_of_its_key_only(ctx: ResourceContext, bucket: str) -> None:
+    source = write(ctx, "m.bin", b"v1")
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    client = ctx.session.client("s3")
+    client.delete_object(Bucket=bucket, Key="m.bin")  # a delete marker between two versions
+    write(ctx, "m.bin", b"v2")
+    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
+    client.put_object(Bucket=bucket, Key="m.bin.old", Body=b"someone else's")  # shares the prefix
+    assert key_history(ctx, bucket) == [("m.bin", False), ("m.bin", False), ("m.bin", True), ("m.bin.old", False)]
+    HANDLER.delete(ctx, f"{bucket}/m.bin", {})
+    assert key_history(ctx, bucket) == [("m.bin.old", False)]
+    HANDLER.delete(ctx, f"{bucket}/m.bin", {})  # already gone: success
+    HANDLER.delete(ctx, "mi-no-such-bucket-xyz/m.bin", {})
+
+
+def test_delete_with_retain_versions_keeps_the_older_versions(ctx: ResourceContext, bucket: str) -> None:
+    from dataclasses import replace
+
     from modelinfra.providers.aws.s3_object import list_versions
 
+    retaining = replace(ctx, retain_versions=True)
     source = write(ctx, "m.bin", b"v")
-    HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source))
-    HANDLER.delete(ctx, f"{bucket}/m.bin", {})
+    HANDLER.create(retaining, spec(bucket=bucket, key="m.bin", source=source))
+    HANDLER.delete(retaining, f"{bucket}/m.bin", {})
     assert HANDLER.read(ctx, f"{bucket}/m.bin") is None  # current version is a delete marker
     assert [v["sha256"] for v in list_versions(ctx, bucket, "m.bin")] == [sha(b"v")]
-    HANDLER.delete(ctx, f"{bucket}/m.bin", {})
-    HANDLER.delete(ctx, "mi-no-such-bucket-xyz/m.bin", {})
+    assert key_history(ctx, bucket) == [("m.bin", False), ("m.bin", True)]
+    HANDLER.delete(retaining, f"{bucket}/m.bin", {})
+    HANDLER.delete(retaining, "mi-no-such-bucket-xyz/m.bin", {})
+
+
+def test_delete_note_says_when_versions_are_retained(ctx: ResourceContext) -> None:
+    from dataclasses import replace
+
+    attrs = {"bucket": "b-b", "key": "models/m.bin"}
+    assert HANDLER.delete_note(ctx, attrs) is None
+    note = HANDLER.delete_note(replace(ctx, retain_versions=True), attrs)
+    assert note is not None and "retain_versions" in note and "s3://b-b/models/m.bin" in note
+
+
+def test_delete_of_an_unversioned_object_removes_it(ctx: ResourceContext, unique_name: str) -> None:
+    name = f"mi-plain-{unique_name}"
+    client = ctx.session.client("s3")
+    client.create_bucket(Bucket=name)
+    HANDLER.create(ctx, spec(bucket=name, key="m.bin", source=write(ctx, "m.bin", b"x")))
+    HANDLER.delete(ctx, f"{name}/m.bin", {})
+    assert key_history(ctx, name) == []
+    client.delete_bucket(Bucket=name)
 
 
 def test_missing_source_file_is_a_terminal_error(ctx: ResourceContext, bucket: str) -> None:

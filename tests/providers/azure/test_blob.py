@@ -114,6 +114,34 @@ def test_missing_container_reads_as_none_and_deletes_as_success(azure_ctx: Resou
     HANDLER.delete(azure_ctx, cloud_id, {})
 
 
+@pytest.mark.parametrize("retain", [False, True])
+def test_delete_removes_the_blob_and_only_that_blob(azure_ctx: ResourceContext, container: dict,
+                                                     retain: bool) -> None:
+    """Azurite 3.35 keeps no blob versions (see the handler's docstring), so this checks the base
+    blob goes, a blob sharing the name's prefix stays, and the versions listing copes."""
+    from dataclasses import replace
+
+    write(azure_ctx.spec_dir / "m.bin", b"v1")
+    ctx = replace(azure_ctx, retain_versions=retain)
+    base = {"account": container["account"], "container": container["name"], "source": "m.bin"}
+    mine, neighbour = Spec(name="m.bin", **base), Spec(name="m.bin.old", **base)
+    HANDLER.create(ctx, mine)
+    HANDLER.create(ctx, neighbour)
+    HANDLER.delete(ctx, HANDLER.identify(ctx, mine), {})
+    assert HANDLER.read(ctx, HANDLER.identify(ctx, mine)) is None
+    assert HANDLER.read(ctx, HANDLER.identify(ctx, neighbour)) is not None
+    HANDLER.delete(ctx, HANDLER.identify(ctx, mine), {})  # already gone: success
+
+
+def test_delete_note_says_when_versions_are_retained(azure_ctx: ResourceContext) -> None:
+    from dataclasses import replace
+
+    attrs = {"container": "models", "name": "m.bin"}
+    assert HANDLER.delete_note(azure_ctx, attrs) is None
+    note = HANDLER.delete_note(replace(azure_ctx, retain_versions=True), attrs)
+    assert note is not None and "retain_versions" in note and "models/m.bin" in note
+
+
 def _blob_client(ctx: ResourceContext, spec: object):  # noqa: ANN202 - azure-storage-blob BlobClient
     from modelinfra.providers.azure.blob_data import account_endpoint, container_client
 

@@ -80,6 +80,30 @@ def test_reusing_a_version_number_for_another_artifact_is_refused(azure_ctx: Res
         HANDLER.create(azure_ctx, version_spec(workspace, path=URI + ".other"))
 
 
+def test_a_new_path_under_the_same_version_is_refused_at_plan_time_unless_hard_delete(
+        azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    recorded = HANDLER.create(azure_ctx, version_spec(workspace))
+    moved = version_spec(workspace, path=URI + ".v2")
+    problem = HANDLER.replacement_problem(azure_ctx, recorded, moved)
+    assert problem is not None and "churn:1" in problem
+    assert "bump version" in problem and "version: 2" in problem and "lifecycle.hard_delete: true" in problem
+    assert HANDLER.replacement_problem(azure_ctx, recorded, version_spec(workspace, version=2, path=URI + ".v2")) is None
+    assert HANDLER.replacement_problem(azure_ctx, recorded, version_spec(workspace, description="d")) is None
+
+    # the refused replacement really cannot work: archive, then the same number with a new path is a 409
+    HANDLER.delete(azure_ctx, recorded["id"], recorded)
+    with pytest.raises(TerminalError, match="immutable"):
+        HANDLER.create(azure_ctx, moved)
+
+    # with hard_delete it can: delete for real, then register the same number again
+    hard = dataclasses.replace(azure_ctx, hard_delete=True)
+    assert HANDLER.replacement_problem(hard, recorded, moved) is None
+    HANDLER.delete(hard, recorded["id"], recorded)
+    replaced = HANDLER.create(hard, moved)
+    assert replaced["path"] == URI + ".v2" and replaced["id"] == recorded["id"]
+    assert HANDLER.read(hard, recorded["id"]) == replaced
+
+
 def test_missing_workspace_reads_as_none_and_delete_succeeds(azure_ctx: ResourceContext, resource_group: str) -> None:
     spec = Spec(workspace="nows", resource_group=resource_group, model_name="m", version=1, path=URI)
     cloud_id = HANDLER.identify(azure_ctx, spec)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -104,9 +102,13 @@ def test_disk_delete_is_an_lro_and_deleting_a_missing_disk_is_204(clients: Clien
 
 
 def test_an_operation_nobody_polls_still_finishes_after_max_seconds(clients: Clients, rg: str) -> None:
-    clients.emulator.operations.max_seconds = 0.2  # `clients` restores it
+    """No timing window: the operation is not due while ``max_seconds`` is an hour, and overdue
+    (``now - started >= 0``) as soon as it is 0; every request settles overdue operations."""
+    operations = clients.emulator.operations
+    operations.max_seconds = 3600  # `clients` restores it
     path = f"/resourceGroups/{rg}/providers/Microsoft.Compute/disks/unpolled"
     assert clients.raw("PUT", path, api_version=COMPUTE_API, json=_empty_disk()).status_code == 202
     assert clients.raw("GET", path, api_version=COMPUTE_API).json()["properties"]["provisioningState"] == "Creating"
-    time.sleep(0.3)
+    assert clients.raw("GET", path, api_version=COMPUTE_API).json()["properties"]["provisioningState"] == "Creating"
+    operations.max_seconds = 0
     assert clients.raw("GET", path, api_version=COMPUTE_API).json()["properties"]["provisioningState"] == "Succeeded"

@@ -13,6 +13,10 @@ Applying copies that version back as the current one (a new version with the old
 which a new plan is a no-op. ``restore_at``/``restore_version_id`` themselves are write-only: the
 ``version_id`` attribute read back is the current version's id (computed).
 
+Delete removes every version and delete marker of the key (as terraform-provider-aws does), so a
+versioned bucket holding only the stack's objects can be deleted after them; with
+``lifecycle.retain_versions`` only the current object goes (the plan says so: ``delete_note``).
+
 Observed ``metadata`` never contains the ``modelinfra-*`` keys.
 """
 
@@ -30,13 +34,14 @@ from modelinfra.providers.aws.s3_versions import (
     META_RESTORED_FROM,
     META_SHA256,
     RestoreTarget,
+    delete_all_versions,
     list_versions,
     restore_target,
 )
 from modelinfra.providers.base import ResourceContext, ResourceHandler
 from modelinfra.providers.hashing import file_sha256
 
-__all__ = ["S3ObjectHandler", "list_versions"]
+__all__ = ["S3ObjectHandler"]
 
 NOT_FOUND = ("404", "NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchVersion")
 
@@ -144,16 +149,32 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
 
     # -- delete ----------------------------------------------------------------------------------
     def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
-        """Delete the current object (a delete marker on a versioned bucket: older versions stay
-        restorable). A missing object or bucket is success."""
+        """Delete every version and delete marker of the key, so a versioned bucket the stack
+        made can be deleted after it; with ``lifecycle.retain_versions`` (``ctx.retain_versions``)
+        only the current object (a delete marker on a versioned bucket: the older versions stay
+        restorable). Other keys are never touched. A missing object or bucket is success."""
         from botocore.exceptions import ClientError
 
         bucket, key = split_id(cloud_id)
+        client = ctx.session.client("s3")
         try:
-            ctx.session.client("s3").delete_object(Bucket=bucket, Key=key)
+            if ctx.retain_versions:
+                client.delete_object(Bucket=bucket, Key=key)
+            else:
+                delete_all_versions(client, bucket, key)
         except ClientError as exc:
             if not is_code(exc, *NOT_FOUND):
                 raise map_error(exc, f"deleting s3://{bucket}/{key}") from exc
+
+    def delete_note(self, ctx: ResourceContext, attributes: dict[str, Any]) -> str | None:
+        if not ctx.retain_versions:
+            return None
+        where = f"s3://{attributes['bucket']}/{attributes['key']}" if attributes.get("key") else "the object"
+        return f"lifecycle.retain_versions: the noncurrent versions of {where} are kept"
+
+    def versions(self, ctx: ResourceContext, cloud_id: str) -> list[dict[str, Any]]:
+        """Every stored version of the object, newest first (``list_versions``)."""
+        return list_versions(ctx, *split_id(cloud_id))
 
     # -- helpers ---------------------------------------------------------------------------------
     def _upload(self, ctx: ResourceContext, spec: S3ObjectSpec) -> None:

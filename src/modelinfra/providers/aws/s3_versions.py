@@ -1,4 +1,5 @@
-"""Versions of one S3 object, and the choice of the version a point-in-time restore brings back.
+"""Versions of one S3 object: listing them, deleting them all, and the choice of the version a
+point-in-time restore brings back.
 
 Order: newest first, as S3 lists a key's versions (ties in ``LastModified`` keep S3's order).
 ``restore_target`` costs one paginated ListObjectVersions call plus one HeadObject (to learn the
@@ -16,6 +17,7 @@ from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.errors import aws_errors, is_code
 from modelinfra.providers.base import ResourceContext
 
+DELETE_BATCH = 1000  # DeleteObjects limit
 META_SHA256 = "modelinfra-sha256"
 META_RESTORED_FROM = "modelinfra-restored-from"
 
@@ -45,6 +47,24 @@ def object_history(client: Any, bucket: str, key: str) -> list[dict[str, Any]]:
         raise
     # stable sort: newest first; among equal timestamps the latest one first, else S3's order
     return sorted(entries, key=lambda e: (e["LastModified"], bool(e.get("IsLatest"))), reverse=True)
+
+
+def delete_all_versions(client: Any, bucket: str, key: str) -> int:
+    """Delete every version and delete marker of exactly ``key`` (not of other keys sharing its
+    prefix), as terraform-provider-aws deletes an ``aws_s3_object``: versions first, then the
+    markers, in DeleteObjects batches. Returns how many entries went; 0 when the bucket is gone.
+    ``TerminalError`` naming the first entry S3 refused (e.g. under object lock)."""
+    history = object_history(client, bucket, key)
+    entries = [e for e in history if not e["DeleteMarker"]] + [e for e in history if e["DeleteMarker"]]
+    for start in range(0, len(entries), DELETE_BATCH):
+        batch = [{"Key": key, "VersionId": e["VersionId"]} for e in entries[start:start + DELETE_BATCH]]
+        errors = client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True}).get("Errors", [])
+        errors = [e for e in errors if e.get("Code") not in ("NoSuchKey", "NoSuchVersion")]
+        if errors:
+            first = errors[0]
+            raise TerminalError(f"deleting s3://{bucket}/{key}: {len(errors)} version(s) could not be deleted, e.g. "
+                                f"{first.get('VersionId')} ({first.get('Code')}: {first.get('Message')})")
+    return len(entries)
 
 
 def restore_target(client: Any, bucket: str, key: str, *, at: datetime | None = None,

@@ -10,6 +10,11 @@ Invariants
   same call.
 - delete archives the version (PUT ``isArchived: true``) unless ``lifecycle.hard_delete: true``
   (``ctx.hard_delete``), which DELETEs it. Either way a missing version is success.
+- a replacement that keeps the version number but changes ``path`` cannot work with the archiving
+  delete (the archived version still holds the old ``modelUri``, which is immutable: 409), so
+  ``replacement_problem`` refuses it at plan time naming the remedies; with ``hard_delete`` the
+  version is deleted and registered again under the same number. Other force-new changes under
+  the same number (description, tags) converge: archiving then re-registering un-archives it.
 - ``read`` of an archived version is ``None``: to modelinfra an archived version is gone, so a plan
   re-creates (un-archives) it instead of treating it as present.
 """
@@ -107,6 +112,17 @@ class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
                 client.put(container_id, {"properties": {}})
             client.put(cloud_id, {"properties": self._properties(ctx, spec, archived=False)})
         return visible_after_write(self.read(ctx, cloud_id), f"model version {_label(cloud_id)}")
+
+    def replacement_problem(self, ctx: ResourceContext, recorded: dict[str, Any],
+                            spec: MlModelVersionSpec) -> str | None:
+        same_version = all(recorded.get(k) == getattr(spec, k)
+                           for k in ("workspace", "resource_group", "model_name", "version"))
+        if ctx.hard_delete or not same_version or recorded.get("path") in (None, spec.path):
+            return None
+        return (f"model version {spec.model_name}:{spec.version} is immutable and its delete only archives it, so "
+                f"version {spec.version} cannot be registered again with a new path; bump version (e.g. "
+                f"version: {spec.version + 1}) or set lifecycle.hard_delete: true to delete version "
+                f"{spec.version} for real before re-creating it")
 
     def update(
         self, ctx: ResourceContext, spec: MlModelVersionSpec, observed: dict[str, Any], changes: list[Any]

@@ -25,10 +25,9 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from modelinfra.providers.azure.servicebus_queue import format_duration, parse_duration
 from modelinfra.sandbox.arm.bodies import get_path
 from modelinfra.sandbox.arm.errors import bad_request, conflict
 from modelinfra.sandbox.arm.lro import utc_now_iso
@@ -44,8 +43,38 @@ SKUS = ("Basic", "Standard", "Premium")
 TLS_VERSIONS = ("1.0", "1.1", "1.2")
 MAX_TIMESPAN = "P10675199DT2H48M5.4775807S"  # TimeSpan.MaxValue: the service's "never"
 
+TICKS_PER_SECOND = 10_000_000  # .NET TimeSpan resolution: 100 ns
+_TIMESPAN = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 _NAMESPACE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]$")
 _NS_PATH = "resourceGroups/{resourceGroupName}/providers/Microsoft.ServiceBus/namespaces/{namespaceName}"
+
+
+# -- durations (the service's own: .NET TimeSpan ticks, answered as XmlConvert writes them) -------
+def timespan_ticks(text: str) -> int | None:
+    """``PnDTnHnMn.nS`` in 100 ns ticks; None when ``text`` is no such duration."""
+    match = _TIMESPAN.match(text)
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        return None
+    days, hours, minutes, seconds = match.groups()
+    try:
+        fraction = Decimal(seconds or 0) * TICKS_PER_SECOND
+    except InvalidOperation:
+        return None
+    whole = ((int(days or 0) * 24 + int(hours or 0)) * 60 + int(minutes or 0)) * 60 * TICKS_PER_SECOND
+    return whole + int(fraction)
+
+
+def timespan_text(ticks: int) -> str:
+    """Canonical spelling: zero units left out, up to 7 fraction digits (``PT1M``, ``P14D``, ``PT0S``)."""
+    seconds, rest = divmod(ticks, TICKS_PER_SECOND)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
+    if seconds or rest:
+        clock += f"{seconds}.{rest:07d}".rstrip("0").rstrip(".") + "S"
+    text = (f"P{days}D" if days else "P") + (f"T{clock}" if clock else "")
+    return "PT0S" if text == "P" else text
 
 
 # -- namespaces ------------------------------------------------------------------------------------
@@ -146,11 +175,12 @@ def _namespace_of(ctx: RequestContext, child_id: str) -> dict[str, Any]:
     return record.body
 
 
-def _duration(props: dict[str, Any], key: str) -> timedelta:
-    try:
-        return parse_duration(str(props.get(key)))
-    except ValueError:
-        raise bad_request("InvalidDuration", f"{key} '{props.get(key)}' is not a valid ISO 8601 duration.") from None
+def _duration(props: dict[str, Any], key: str) -> int:
+    """``props[key]`` in ticks; 400 ``InvalidDuration`` when it is not an ISO 8601 duration."""
+    ticks = timespan_ticks(str(props.get(key)))
+    if ticks is None:
+        raise bad_request("InvalidDuration", f"{key} '{props.get(key)}' is not a valid ISO 8601 duration.")
+    return ticks
 
 
 def _validate_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
@@ -158,7 +188,7 @@ def _validate_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[st
     namespace = _namespace_of(ctx, body["id"])
     sku = get_path(namespace, "sku.name")
     lock = _duration(props, "lockDuration")
-    if not timedelta(seconds=5) <= lock <= timedelta(minutes=5):
+    if not 5 * TICKS_PER_SECOND <= lock <= 300 * TICKS_PER_SECOND:
         raise bad_request("InvalidLockDuration", "lockDuration must be between PT5S and PT5M.")
     for key in ("defaultMessageTimeToLive", "autoDeleteOnIdle", "duplicateDetectionHistoryTimeWindow"):
         _duration(props, key)
@@ -183,8 +213,7 @@ def _validate_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[st
 def _normalize_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
     props = body["properties"]
     for key in ("lockDuration", "defaultMessageTimeToLive", "autoDeleteOnIdle", "duplicateDetectionHistoryTimeWindow"):
-        if props.get(key) != MAX_TIMESPAN:
-            props[key] = format_duration(parse_duration(props[key]))
+        props[key] = timespan_text(_duration(props, key))
     now = utc_now_iso()
     props.setdefault("createdAt", now)
     props["updatedAt"] = now
