@@ -1,7 +1,8 @@
 """``examples/aws-model-artifacts-backup.yaml`` end to end through the installed CLI against moto
-(plus the project's AWS Backup extensions): validate, plan, apply, no-op plan, a new rule schedule
-(an in-place update giving the backup plan a new version), new selection resources (a
-replacement), a point-in-time restore of the artifact planned and applied, and destroy, which
+(plus the project's AWS Backup extensions), with nothing made by hand: the stack creates its KMS
+key, its AWS Backup service role and a tag-based selection. validate, plan, apply, no-op plan, a
+new rule schedule (an in-place update giving the backup plan a new version), a new selection tag
+(a replacement), a point-in-time restore of the artifact planned and applied, and destroy, which
 refuses to delete a vault that still holds a recovery point.
 """
 
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLE = "aws-model-artifacts-backup.yaml"
 SCHEDULE = "schedule: cron(0 5 ? * * *)"
-SELECTED = "        - ${bucket.arn}\n"
+SELECTED = "        - {type: STRINGEQUALS, key: backup, value: daily}\n"
 KEY = "models/model.bin"
-ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
+BACKUP_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 V1, V2 = model_bytes(20_000, seed="v1"), model_bytes(30_000, seed="v2")
 
 
@@ -57,20 +58,39 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
     model = tmp_path / "model.bin"
     model.write_bytes(V1)
     bucket = vault = f"model-artifacts-{unique_name}"
-    s3, backup = boto3.client("s3"), boto3.client("backup")
+    role_name = f"model-artifacts-backup-{unique_name}"
+    role = f"arn:aws:iam::123456789012:role/service-role/{role_name}"
+    s3, backup, iam, kms = boto3.client("s3"), boto3.client("backup"), boto3.client("iam"), boto3.client("kms")
 
     validated = run.cli("validate", run.spec)
     assert validated.code == 0, validated.output
 
     first = plan_changes(run)
-    assert "Plan: 5 to add, 0 to change, 0 to destroy." in first.stdout
+    assert "Plan: 7 to add, 0 to change, 0 to destroy." in first.stdout
     apply(run)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V1
+    outputs = run.outputs()
+    assert outputs["backup_role_arn"] == role
+    trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]]
+    assert BACKUP_POLICY in attached
+    key = kms.describe_key(KeyId=f"alias/model-artifacts-{unique_name}")["KeyMetadata"]
+    assert key["Arn"] == outputs["key_arn"] and kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+    assert backup.describe_backup_vault(BackupVaultName=vault)["EncryptionKeyArn"] == key["Arn"]
+    [sse] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert sse == {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+                   "BucketKeyEnabled": True}
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+    assert tags["backup"] == "daily"
     plan_id = next(p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]
                    if p["BackupPlanName"] == f"model-artifacts-daily-{unique_name}")
     [selection] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
     chosen = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=selection["SelectionId"])["BackupSelection"]
-    assert (chosen["Resources"], chosen["IamRoleArn"]) == ([f"arn:aws:s3:::{bucket}"], ROLE)
+    assert chosen["IamRoleArn"] == role and not chosen.get("Resources")
+    assert chosen["ListOfTags"] == [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup",
+                                     "ConditionValue": "daily"}]
+    assert chosen["Conditions"]["StringEquals"] == [{"ConditionKey": "aws:ResourceTag/team", "ConditionValue": "ml"}]
     assert_no_changes(run)
 
     # a new schedule updates the rule in place, and AWS gives the plan a new version
@@ -85,9 +105,8 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
     assert described["BackupPlan"]["Rules"][0]["ScheduleExpression"] == "cron(30 2 ? * * *)"
     assert run.outputs()["backup_plan_version"] == described["VersionId"] != version_before
 
-    # selections are immutable: new resources replace the selection
-    datasets = f"arn:aws:s3:::datasets-{unique_name}"
-    run.edit(SELECTED, SELECTED + f"        - {datasets}\n")
+    # selections are immutable: a new selection tag replaces the selection
+    run.edit(SELECTED, SELECTED + "        - {type: STRINGEQUALS, key: backup, value: hourly}\n")
     reselected = plan_changes(run)
     assert '-/+ resource "aws.backup_selection" "selection"' in reselected.stdout
     assert "# forces replacement" in reselected.stdout
@@ -96,7 +115,7 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
     [replaced] = backup.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]
     chosen = backup.get_backup_selection(BackupPlanId=plan_id, SelectionId=replaced["SelectionId"])["BackupSelection"]
     assert replaced["SelectionId"] != selection["SelectionId"]
-    assert sorted(chosen["Resources"]) == sorted([f"arn:aws:s3:::{bucket}", datasets])
+    assert sorted(t["ConditionValue"] for t in chosen["ListOfTags"]) == ["daily", "hourly"]
 
     # a second artifact version, seconds after the first (S3 lists LastModified in whole seconds)
     model.write_bytes(V2)
@@ -125,12 +144,12 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
     assert_no_changes(run)
 
     # destroy never deletes a vault holding recovery points: a clear error, and the vault stays managed
-    job = backup.start_backup_job(BackupVaultName=vault, ResourceArn=f"arn:aws:s3:::{bucket}", IamRoleArn=ROLE)
+    job = backup.start_backup_job(BackupVaultName=vault, ResourceArn=f"arn:aws:s3:::{bucket}", IamRoleArn=role)
     refused = run.cli("destroy", run.spec, "--auto-approve")
     assert refused.code == 1, refused.output
     assert f"vault {vault} still holds 1 recovery points" in refused.stderr
     assert "Traceback" not in refused.output
-    assert sorted(run.state()["resources"]) == ["vault"]
+    assert sorted(run.state()["resources"]) == ["key", "vault"]  # the vault's key stays while the vault does
     assert backup.describe_backup_vault(BackupVaultName=vault)["BackupVaultName"] == vault
 
     backup.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=job["RecoveryPointArn"])
@@ -139,6 +158,8 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
     assert run.state()["resources"] == {}
     assert vault not in [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]]
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert role_name not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
 
 
 INLINE_SPEC = """\

@@ -195,6 +195,19 @@ def _plan(u: str) -> dict[str, Any]:
         "rules": [{"name": "daily", "target_vault": "${vault.name}", "schedule": "cron(0 5 ? * * *)"}]}}
 
 
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"Service": "backup.amazonaws.com"}}]}
+
+
+def _role_tag(w: World) -> None:
+    w.aws("iam").tag_role(RoleName=w.cloud_id("target"), Tags=[{"Key": PROBE_TAG[0], "Value": PROBE_TAG[1]}])
+
+
+def _key_tag(w: World) -> None:
+    w.aws("kms").tag_resource(KeyId=w.attrs("target")["key_id"], Tags=[{"TagKey": PROBE_TAG[0],
+                                                                         "TagValue": PROBE_TAG[1]}])
+
+
 AWS_CASES = {
     "aws.s3_bucket": Case(
         "aws", lambda u: {"target": _bucket(u, versioning=False, tags={"team": "ml"})},
@@ -229,6 +242,22 @@ AWS_CASES = {
                               "name": "models", "plan": "${plan.id}", "iam_role_arn": ROLE_ARN,
                               "resources": ["${bucket.arn}"]}}},
         delete=_selection_delete,
+    ),
+    "aws.iam_role": Case(
+        "aws", lambda u: {"target": {"type": "aws.iam_role", "properties": {
+            "name": f"mr-{u}", "assume_role_policy": TRUST, "description": "backup", "tags": {"team": "ml"}}}},
+        change=lambda w: w.aws("iam").update_role(RoleName=w.cloud_id("target"), Description="edited"),
+        expected=("description", "backup", "edited"),
+        tag=_role_tag,
+        delete=lambda w: w.aws("iam").delete_role(RoleName=w.cloud_id("target")),
+    ),
+    "aws.kms_key": Case(
+        "aws", lambda u: {"target": {"type": "aws.kms_key", "properties": {
+            "description": "backups", "alias": f"alias/mk-{u}", "tags": {"team": "ml"}}}},
+        change=lambda w: w.aws("kms").enable_key_rotation(KeyId=w.attrs("target")["key_id"]),
+        expected=("enable_key_rotation", False, True),
+        tag=_key_tag,
+        delete=lambda w: w.aws("kms").schedule_key_deletion(KeyId=w.attrs("target")["key_id"], PendingWindowInDays=7),
     ),
 }
 

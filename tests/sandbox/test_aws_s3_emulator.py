@@ -134,3 +134,38 @@ def test_moto_behaviour_is_kept_for_the_rest_of_lifecycle_and_s3(s3: Any, bucket
     s3.put_object(Bucket=bucket, Key="model.bin", Body=b"two")
     assert s3.get_object(Bucket=bucket, Key="model.bin")["Body"].read() == b"two"
     assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 2
+
+
+def tiering(config_id: str, days: int = 90, tier: str = "ARCHIVE_ACCESS") -> dict[str, Any]:
+    return {"Id": config_id, "Status": "Enabled", "Filter": {"Prefix": "cold/"},
+            "Tierings": [{"Days": days, "AccessTier": tier}]}
+
+
+def test_intelligent_tiering_configurations_put_get_list_delete(s3: Any, bucket: str) -> None:
+    assert "IntelligentTieringConfigurationList" not in s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)
+    s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="b", IntelligentTieringConfiguration=tiering("b"))
+    s3.put_bucket_intelligent_tiering_configuration(
+        Bucket=bucket, Id="a", IntelligentTieringConfiguration=tiering("a", 180, "DEEP_ARCHIVE_ACCESS"))
+    listed = s3.list_bucket_intelligent_tiering_configurations(Bucket=bucket)["IntelligentTieringConfigurationList"]
+    assert [c["Id"] for c in listed] == ["a", "b"]
+    got = s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="b")["IntelligentTieringConfiguration"]
+    assert got == tiering("b")
+    s3.delete_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="b")
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="b")
+    assert error_of(exc) == ("NoSuchConfiguration", 404)
+    with pytest.raises(ClientError) as exc:
+        s3.delete_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="b")
+    assert error_of(exc) == ("NoSuchConfiguration", 404)
+
+
+def test_intelligent_tiering_rejects_what_aws_rejects(s3: Any, bucket: str, unique_name: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="t", IntelligentTieringConfiguration=tiering("t", 30))
+    assert error_of(exc) == ("InvalidArgument", 400)
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_intelligent_tiering_configuration(Bucket=bucket, Id="x", IntelligentTieringConfiguration=tiering("t"))
+    assert error_of(exc) == ("InvalidArgument", 400)
+    with pytest.raises(ClientError) as exc:
+        s3.list_bucket_intelligent_tiering_configurations(Bucket=f"missing-{unique_name}")
+    assert error_of(exc) == ("NoSuchBucket", 404)

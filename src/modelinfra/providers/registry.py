@@ -18,6 +18,8 @@ HANDLERS: dict[str, str] = {
     "aws.backup_vault": "modelinfra.providers.aws.backup_vault:BackupVaultHandler",
     "aws.backup_plan": "modelinfra.providers.aws.backup_plan:BackupPlanHandler",
     "aws.backup_selection": "modelinfra.providers.aws.backup_selection:BackupSelectionHandler",
+    "aws.iam_role": "modelinfra.providers.aws.iam_role:IamRoleHandler",
+    "aws.kms_key": "modelinfra.providers.aws.kms_key:KmsKeyHandler",
     "azure.resource_group": "modelinfra.providers.azure.resource_group:ResourceGroupHandler",
     "azure.storage_account": "modelinfra.providers.azure.storage_account:StorageAccountHandler",
     "azure.blob_container": "modelinfra.providers.azure.blob_container:BlobContainerHandler",

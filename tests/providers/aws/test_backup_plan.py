@@ -44,12 +44,16 @@ def rule(vault: str = "models-vault", **props: Any) -> dict[str, Any]:
     return {"name": "daily", "target_vault": vault, **props}
 
 
+DR_VAULT = "arn:aws:backup:eu-west-1:123456789012:backup-vault:models-dr"
+
+
 def test_plan_conformance_update_rewrites_rules_and_tags(ctx: ResourceContext, vault: str, unique_name: str) -> None:
     name = f"plan-{unique_name}"
     created = spec(name=name, rules=[rule(vault)], tags={"team": "ml"})
     updated = spec(name=name, tags={"team": "ml", "env": "dev"}, rules=[
         rule(vault, schedule="cron(30 2 ? * MON-FRI *)", lifecycle={"cold_storage_after_days": 30,
-                                                                    "delete_after_days": 120}),
+                                                                    "delete_after_days": 120},
+             copy_actions=[{"destination_vault_arn": DR_VAULT, "lifecycle": {"delete_after_days": 30}}]),
         rule(vault, name="pitr", continuous_backup=True, lifecycle={"delete_after_days": 35},
              recovery_point_tags={"kind": "pitr"}),
     ])
@@ -57,7 +61,9 @@ def test_plan_conformance_update_rewrites_rules_and_tags(ctx: ResourceContext, v
     assert final["tags"] == {"team": "ml", "env": "dev"}
     assert [r["name"] for r in final["rules"]] == ["daily", "pitr"]
     assert final["rules"][0]["lifecycle"] == {"cold_storage_after_days": 30, "delete_after_days": 120}
-    assert final["rules"][1]["continuous_backup"] is True
+    assert final["rules"][0]["copy_actions"] == [{"destination_vault_arn": DR_VAULT, "lifecycle": {
+        "cold_storage_after_days": None, "delete_after_days": 30}}]
+    assert final["rules"][1]["continuous_backup"] is True and final["rules"][1]["copy_actions"] == []
     assert final["id"] and final["arn"].endswith(final["id"]) and final["version_id"]
 
 
@@ -123,7 +129,7 @@ def test_renaming_forces_replacement_and_defaults_match_aws(ctx: ResourceContext
         "name": "daily", "target_vault": "models-vault", "schedule": "cron(0 5 ? * * *)",
         "start_window_minutes": 480, "completion_window_minutes": 10080,
         "lifecycle": {"cold_storage_after_days": None, "delete_after_days": None},
-        "continuous_backup": False, "recovery_point_tags": {}}
+        "continuous_backup": False, "recovery_point_tags": {}, "copy_actions": []}
     changes = diff_attributes(desired, {**desired, "name": "old-name"}, force_new=HANDLER.force_new)
     assert [(c.path, c.forces_replacement) for c in changes] == [("name", True)]
 
@@ -132,6 +138,10 @@ def test_renaming_forces_replacement_and_defaults_match_aws(ctx: ResourceContext
     ({"lifecycle": {"cold_storage_after_days": 30, "delete_after_days": 119}},
      r"delete_after_days \(119\) must be at least cold_storage_after_days \+ 90 \(120\)"),
     ({"schedule": "rate(1 hour)"}, "must be a cron expression"),
+    ({"copy_actions": [{"destination_vault_arn": "models-dr"}]}, "not a backup vault ARN"),
+    ({"copy_actions": [{"destination_vault_arn": DR_VAULT, "lifecycle": {"cold_storage_after_days": 1,
+                                                                         "delete_after_days": 2}}]},
+     "must be at least cold_storage_after_days"),
     ({"schedule": "cron(0 5 * * *)"}, "needs 6 fields"),
     ({"schedule": "cron(0/15 * ? * * *)"}, "minutes must be a single value"),
     ({"schedule": "cron(0 25 ? * * *)"}, "hours must be 0-23"),

@@ -53,6 +53,34 @@ def test_selection_conformance(ctx: ResourceContext, plan_id: str) -> None:
     assert final["plan"] == plan_id and final["iam_role_arn"] == ROLE and final["id"]
 
 
+def test_selection_by_tags_and_conditions_conformance(ctx: ResourceContext, plan_id: str) -> None:
+    want = BackupSelectionSpec.model_validate({
+        "name": "tagged", "plan": plan_id, "iam_role_arn": ROLE,
+        "selection_tags": [{"key": "backup", "value": "daily"}, {"type": "STRINGEQUALS", "key": "tier", "value": "gold"}],
+        "conditions": {"string_equals": [{"key": "aws:ResourceTag/team", "value": "ml"}],
+                       "string_not_like": [{"key": "aws:ResourceTag/env", "value": "dev*"}]},
+        "not_resources": ["arn:aws:s3:::scratch-*"]})
+    final = check_lifecycle(HANDLER, ctx, want)
+    assert final["resources"] == []
+    assert final["selection_tags"] == [{"type": "STRINGEQUALS", "key": "backup", "value": "daily"},
+                                       {"type": "STRINGEQUALS", "key": "tier", "value": "gold"}]
+    assert final["conditions"]["string_not_like"] == [{"key": "aws:ResourceTag/env", "value": "dev*"}]
+    assert final["conditions"]["string_like"] == []
+    assert final["not_resources"] == ["arn:aws:s3:::scratch-*"]
+
+
+def test_selection_by_tags_sends_aws_list_of_tags(ctx: ResourceContext, plan_id: str) -> None:
+    want = BackupSelectionSpec.model_validate({"name": "bytag", "plan": plan_id, "iam_role_arn": ROLE,
+                                               "selection_tags": [{"key": "backup", "value": "daily"}]})
+    created = HANDLER.create(ctx, want)
+    body = ctx.session.client("backup").get_backup_selection(BackupPlanId=plan_id,
+                                                             SelectionId=created["id"])["BackupSelection"]
+    assert body["ListOfTags"] == [{"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "daily"}]
+    changes = diff_attributes(HANDLER.desired(ctx, want.model_copy(update={"not_resources": ["arn:aws:s3:::x"]})),
+                              created, force_new=HANDLER.force_new)
+    assert [(c.path, c.forces_replacement) for c in changes] == [("not_resources[0]", True)]
+
+
 def test_identity_is_plan_id_and_name_and_read_resolves_it(ctx: ResourceContext, plan_id: str) -> None:
     want = spec(plan=plan_id)
     assert HANDLER.identify(ctx, want) == f"{plan_id}/models"
@@ -79,9 +107,13 @@ def test_every_property_forces_replacement_and_update_refuses(ctx: ResourceConte
     observed = {"name": "models", "plan": plan_id, "iam_role_arn": ROLE, "resources": ["arn:aws:s3:::models-a"],
                 "id": "sel"}
     wanted = HANDLER.desired(ctx, spec(plan="other-plan", name="renamed",
-                                       iam_role_arn="arn:aws:iam::123456789012:role/other"))
+                                       iam_role_arn="arn:aws:iam::123456789012:role/other",
+                                       selection_tags=[{"key": "backup", "value": "daily"}],
+                                       conditions={"string_like": [{"key": "aws:ResourceTag/team", "value": "ml*"}]},
+                                       not_resources=["arn:aws:s3:::scratch"]))
     changes = diff_attributes(wanted, observed, force_new=HANDLER.force_new)
-    assert {c.path.split("[")[0] for c in changes} == {"name", "plan", "iam_role_arn", "resources"}
+    assert {c.path.split("[")[0].split(".")[0] for c in changes} == {
+        "name", "plan", "iam_role_arn", "resources", "selection_tags", "conditions", "not_resources"}
     assert all(c.forces_replacement for c in changes)
     with pytest.raises(TerminalError, match="cannot change in place"):
         HANDLER.update(ctx, spec(plan=plan_id), observed, changes)
@@ -91,7 +123,10 @@ def test_every_property_forces_replacement_and_update_refuses(ctx: ResourceConte
     ({"iam_role_arn": "arn:aws:iam::123456789012:user/alice"}, "not an IAM role ARN"),
     ({"iam_role_arn": "backup-role"}, "not an IAM role ARN"),
     ({"iam_role_arn": "arn:aws:iam::1234:role/x"}, "not an IAM role ARN"),
-    ({"resources": []}, "at least 1 item"),
+    ({"resources": []}, "needs resources or selection_tags"),
+    ({"resources": [], "selection_tags": [{"type": "STRINGLIKE", "key": "a", "value": "b"}]}, "STRINGEQUALS"),
+    ({"conditions": {"string_matches": []}}, "Extra inputs"),
+    ({"not_resources": ["bucket"]}, "not_resources entry 'bucket' is not an ARN"),
     ({"resources": ["models-bucket"]}, "resource 'models-bucket' is not an ARN"),
     ({"resources": ["arn:aws:s3:::a", "arn:aws:s3:::a"]}, "the same ARN twice"),
     ({"name": "no/slash"}, "invalid selection name"),

@@ -57,7 +57,7 @@ def test_create_adopts_an_existing_vault_and_converges_its_tags(ctx: ResourceCon
     try:
         adopted = HANDLER.create(ctx, spec(name=name, tags={"team": "ml"}))
         assert adopted["tags"] == {"team": "ml"}
-        assert HANDLER.read(ctx, name) == adopted
+        assert {**(HANDLER.read(ctx, name) or {}), "force_destroy": False} == adopted
     finally:
         HANDLER.delete(ctx, name, {})
 
@@ -68,7 +68,7 @@ def test_delete_of_a_vault_with_recovery_points_fails_and_keeps_it(ctx: Resource
     client = ctx.session.client("backup")
     jobs = [client.start_backup_job(BackupVaultName=name, ResourceArn=f"arn:aws:s3:::models-{i}", IamRoleArn=ROLE)
             for i in range(2)]
-    with pytest.raises(TerminalError, match=f"vault {name} still holds 2 recovery points; delete them first"):
+    with pytest.raises(TerminalError, match=f"vault {name} still holds 2 recovery points; delete them first or set force_destroy"):
         HANDLER.delete(ctx, name, created)
     assert HANDLER.read(ctx, name) is not None
 
@@ -76,6 +76,18 @@ def test_delete_of_a_vault_with_recovery_points_fails_and_keeps_it(ctx: Resource
         client.delete_recovery_point(BackupVaultName=name, RecoveryPointArn=job["RecoveryPointArn"])
     HANDLER.delete(ctx, name, created)
     assert HANDLER.read(ctx, name) is None
+
+
+def test_force_destroy_deletes_the_recovery_points_then_the_vault(ctx: ResourceContext, unique_name: str) -> None:
+    name = f"vault-{unique_name}"
+    created = HANDLER.create(ctx, spec(name=name, force_destroy=True))
+    assert created["force_destroy"] is True and "force_destroy" not in (HANDLER.read(ctx, name) or {})
+    client = ctx.session.client("backup")
+    for i in range(3):
+        client.start_backup_job(BackupVaultName=name, ResourceArn=f"arn:aws:s3:::models-{i}", IamRoleArn=ROLE)
+    HANDLER.delete(ctx, name, created)
+    assert HANDLER.read(ctx, name) is None
+    HANDLER.delete(ctx, name, created)  # missing vault: still success
 
 
 def test_name_and_key_changes_force_replacement(ctx: ResourceContext) -> None:

@@ -41,8 +41,10 @@ def test_bucket_conformance_update_toggles_versioning_tags_and_lifecycle(ctx: Re
     assert final["versioning"] is True
     assert final["tags"] == {"team": "ml", "env": "dev"}
     assert final["lifecycle_rules"] == [{"id": "old-versions", "prefix": "models/", "enabled": True,
+                                         "transitions": [], "expiration_days": None, "noncurrent_transitions": [],
                                          "noncurrent_version_expiration_days": 30,
-                                         "noncurrent_versions_to_retain": None}]
+                                         "noncurrent_versions_to_retain": None,
+                                         "abort_incomplete_multipart_upload_days": None}]
     assert final["arn"] == f"arn:aws:s3:::{name}" and final["region"] == "us-east-1"
 
 
@@ -54,7 +56,8 @@ def test_read_reports_settings_and_hides_managed_tags(ctx: ResourceContext, uniq
         HANDLER.create(ctx, want)
         observed = HANDLER.read(ctx, name)
         assert observed is not None
-        assert observed["encryption"] == {"algorithm": "aws:kms", "kms_key_id": "alias/models"}
+        assert observed["encryption"] == {"algorithm": "aws:kms", "kms_key_id": "alias/models",
+                                          "bucket_key_enabled": True}
         assert observed["public_access_block"]["block_public_policy"] is False
         assert observed["public_access_block"]["block_public_acls"] is True
         assert observed["tags"] == {"team": "ml"}
@@ -200,7 +203,9 @@ def test_defaults_block_public_access_and_use_sse_s3(ctx: ResourceContext) -> No
     assert "force_destroy" not in desired
     assert desired["public_access_block"] == dict.fromkeys(
         ["block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"], True)
-    assert desired["encryption"] == {"algorithm": "AES256", "kms_key_id": None}
+    assert desired["encryption"] == {"algorithm": "AES256", "kms_key_id": None, "bucket_key_enabled": False}
+    assert desired["policy"] is None and desired["logging"] is None
+    assert desired["cors_rules"] == [] and desired["intelligent_tiering"] == []
 
 
 def test_outside_us_east_1_create_sends_location_and_recreate_adopts(aws_env: dict[str, str], tmp_path: Path,

@@ -23,6 +23,7 @@ from modelinfra.providers.aws.backup_common import (
     NOT_FOUND,
     PLAN_NAME,
     RULE_NAME,
+    VAULT_ARN,
     VAULT_NAME,
     check_name,
     check_tags,
@@ -68,8 +69,10 @@ def check_cron(expression: str) -> str:
 
 
 class RuleLifecycle(SpecModel):
-    cold_storage_after_days: int | None = Field(default=None, ge=1)
-    delete_after_days: int | None = Field(default=None, ge=1)
+    """When recovery points move to cold storage and when they are deleted."""
+
+    cold_storage_after_days: int | None = Field(default=None, ge=1, description="Days until cold storage.")
+    delete_after_days: int | None = Field(default=None, ge=1, description="Days until deletion.")
 
     @model_validator(mode="after")
     def _cold_storage_minimum(self) -> RuleLifecycle:
@@ -79,6 +82,20 @@ class RuleLifecycle(SpecModel):
                              f"{COLD_STORAGE_MIN_DAYS} ({cold + COLD_STORAGE_MIN_DAYS}): backups stay in cold "
                              f"storage for at least {COLD_STORAGE_MIN_DAYS} days")
         return self
+
+
+class CopyAction(SpecModel):
+    """Copy each recovery point to another vault (another region or account), with its own lifecycle."""
+
+    destination_vault_arn: str = Field(description="ARN of the destination backup vault, e.g. ${dr_vault.arn}.")
+    lifecycle: RuleLifecycle = Field(default_factory=RuleLifecycle, description="Lifecycle of the copies.")
+
+    @field_validator("destination_vault_arn")
+    @classmethod
+    def _valid_arn(cls, arn: str) -> str:
+        if not VAULT_ARN.match(arn):
+            raise ValueError("not a backup vault ARN (arn:aws:backup:<region>:<account>:backup-vault:<name>)")
+        return arn
 
 
 class BackupRule(SpecModel):
@@ -91,6 +108,8 @@ class BackupRule(SpecModel):
     continuous_backup: bool = False
     """Point-in-time recovery (PITR); retention (``lifecycle.delete_after_days``) 1-35 days."""
     recovery_point_tags: Tags
+    copy_actions: list[CopyAction] = Field(default_factory=list, description="Copies of each recovery point "
+                                                                             "into other vaults.")
 
     @field_validator("name")
     @classmethod
@@ -159,9 +178,7 @@ def plan_document(spec: BackupPlanSpec) -> dict[str, Any]:
     """The ``BackupPlan`` input of Create/UpdateBackupPlan for ``spec``."""
     rules = []
     for rule in spec.rules:
-        lifecycle = {key: value for key, value in (
-            ("MoveToColdStorageAfterDays", rule.lifecycle.cold_storage_after_days),
-            ("DeleteAfterDays", rule.lifecycle.delete_after_days)) if value is not None}
+        lifecycle = _lifecycle_document(rule.lifecycle)
         body: dict[str, Any] = {
             "RuleName": rule.name,
             "TargetBackupVaultName": rule.target_vault,
@@ -174,8 +191,25 @@ def plan_document(spec: BackupPlanSpec) -> dict[str, Any]:
             body["Lifecycle"] = lifecycle
         if rule.recovery_point_tags:
             body["RecoveryPointTags"] = dict(rule.recovery_point_tags)
+        if rule.copy_actions:
+            body["CopyActions"] = [{"DestinationBackupVaultArn": c.destination_vault_arn,
+                                    **({"Lifecycle": _lifecycle_document(c.lifecycle)}
+                                       if _lifecycle_document(c.lifecycle) else {})}
+                                   for c in rule.copy_actions]
         rules.append(body)
     return {"BackupPlanName": spec.name, "Rules": rules}
+
+
+def _lifecycle_document(lifecycle: RuleLifecycle) -> dict[str, int]:
+    return {key: value for key, value in (
+        ("MoveToColdStorageAfterDays", lifecycle.cold_storage_after_days),
+        ("DeleteAfterDays", lifecycle.delete_after_days)) if value is not None}
+
+
+def _lifecycle_attributes(lifecycle: dict[str, Any] | None) -> dict[str, Any]:
+    lifecycle = lifecycle or {}
+    return {"cold_storage_after_days": lifecycle.get("MoveToColdStorageAfterDays"),
+            "delete_after_days": lifecycle.get("DeleteAfterDays")}
 
 
 def rule_attributes(rule: dict[str, Any]) -> dict[str, Any]:
@@ -187,10 +221,12 @@ def rule_attributes(rule: dict[str, Any]) -> dict[str, Any]:
         "schedule": rule.get("ScheduleExpression", DEFAULT_SCHEDULE),
         "start_window_minutes": rule.get("StartWindowMinutes"),
         "completion_window_minutes": rule.get("CompletionWindowMinutes"),
-        "lifecycle": {"cold_storage_after_days": lifecycle.get("MoveToColdStorageAfterDays"),
-                      "delete_after_days": lifecycle.get("DeleteAfterDays")},
+        "lifecycle": _lifecycle_attributes(lifecycle),
         "continuous_backup": bool(rule.get("EnableContinuousBackup", False)),
         "recovery_point_tags": dict(rule.get("RecoveryPointTags") or {}),
+        "copy_actions": [{"destination_vault_arn": c["DestinationBackupVaultArn"],
+                          "lifecycle": _lifecycle_attributes(c.get("Lifecycle"))}
+                         for c in rule.get("CopyActions") or []],
     }
 
 

@@ -3,15 +3,17 @@
 Invariants
 - create adopts a vault that already has the name (AlreadyExistsException) and converges its tags.
 - ``kms_key_arn`` and ``name`` cannot change in place (force replacement); only tags update.
-- delete of a missing vault succeeds. A vault that still holds recovery points is never emptied
-  by modelinfra: delete raises ``TerminalError`` naming how many recovery points are left.
+- delete of a missing vault succeeds. A vault that still holds recovery points is emptied first
+  only with ``force_destroy: true`` (every recovery point is deleted, as AWS requires before
+  DeleteBackupVault); otherwise delete raises ``TerminalError`` naming how many are left.
+- ``force_destroy`` cannot be read back: create/update return it so the state keeps it for delete.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.backup_common import (
@@ -29,10 +31,12 @@ from modelinfra.spec.fields import SpecModel, Tags
 
 
 class BackupVaultSpec(SpecModel):
-    name: str
-    kms_key_arn: str | None = None
-    """Customer managed KMS key; unset means AWS Backup's default key (not managed by modelinfra)."""
+    name: str = Field(description="Vault name (forces replacement).")
+    kms_key_arn: str | None = Field(default=None, description=(
+        "Customer managed KMS key ARN, e.g. ${key.arn}; unset means AWS Backup's default key (not managed)."))
     tags: Tags
+    force_destroy: bool = Field(default=False, description=(
+        "Delete the vault's recovery points when the vault is deleted (otherwise a non-empty vault is not deleted)."))
 
     @field_validator("name")
     @classmethod
@@ -59,6 +63,7 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
     spec_model = BackupVaultSpec
     computed: ClassVar[tuple[str, ...]] = ("arn",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "kms_key_arn")
+    write_only: ClassVar[tuple[str, ...]] = ("force_destroy",)
     taggable: ClassVar[bool] = True
 
     def identify(self, ctx: ResourceContext, spec: BackupVaultSpec) -> str:
@@ -112,7 +117,7 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
             if not is_code(exc, "AlreadyExistsException"):
                 raise map_error(exc, f"creating backup vault {spec.name}") from exc
             return self._converge_tags(ctx, spec)  # adopt
-        return self._read_back(ctx, spec.name)
+        return {**self._read_back(ctx, spec.name), "force_destroy": spec.force_destroy}
 
     def update(
         self, ctx: ResourceContext, spec: BackupVaultSpec, observed: dict[str, Any], changes: list[Any]
@@ -122,7 +127,7 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
     def _converge_tags(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
         observed = self._read_back(ctx, spec.name)
         sync_tags(ctx.session.client("backup"), observed["arn"], {**spec.tags, **ctx.managed_tags})
-        return self._read_back(ctx, spec.name)
+        return {**self._read_back(ctx, spec.name), "force_destroy": spec.force_destroy}
 
     def _read_back(self, ctx: ResourceContext, name: str) -> dict[str, Any]:
         observed = self.read(ctx, name)
@@ -135,6 +140,8 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
 
         client = ctx.session.client("backup")
         try:
+            if attributes.get("force_destroy"):
+                delete_recovery_points(client, cloud_id)
             client.delete_backup_vault(BackupVaultName=cloud_id)
         except ClientError as exc:
             if is_code(exc, NOT_FOUND):
@@ -142,15 +149,43 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
             if is_code(exc, "InvalidRequestException"):
                 count = count_recovery_points(client, cloud_id)
                 if count:
-                    raise TerminalError(f"vault {cloud_id} still holds {count} recovery points; delete them first",
+                    raise TerminalError(f"vault {cloud_id} still holds {count} recovery points; delete them first "
+                                        "or set force_destroy: true",
                                         code="InvalidRequestException") from exc
             raise map_error(exc, f"deleting backup vault {cloud_id}") from exc
 
 
-def count_recovery_points(client: Any, vault: str) -> int:
-    """Exact number of recovery points in ``vault`` (ListRecoveryPointsByBackupVault, paginated)."""
-    count = 0
+def recovery_point_arns(client: Any, vault: str) -> list[str]:
+    """Every recovery point ARN in ``vault`` (ListRecoveryPointsByBackupVault, paginated)."""
+    arns: list[str] = []
     with aws_errors(f"listing recovery points of backup vault {vault}"):
         for page in client.get_paginator("list_recovery_points_by_backup_vault").paginate(BackupVaultName=vault):
-            count += len(page.get("RecoveryPoints") or [])
-    return count
+            arns.extend(p["RecoveryPointArn"] for p in page.get("RecoveryPoints") or [])
+    return arns
+
+
+def count_recovery_points(client: Any, vault: str) -> int:
+    """Exact number of recovery points in ``vault``."""
+    return len(recovery_point_arns(client, vault))
+
+
+def delete_recovery_points(client: Any, vault: str) -> int:
+    """Delete every recovery point in ``vault`` (a missing vault or point is no error); returns how
+    many were deleted."""
+    from botocore.exceptions import ClientError
+
+    try:
+        arns = recovery_point_arns(client, vault)
+    except TerminalError as exc:
+        if exc.code == NOT_FOUND:
+            return 0
+        raise
+    deleted = 0
+    for arn in arns:
+        try:
+            client.delete_recovery_point(BackupVaultName=vault, RecoveryPointArn=arn)
+            deleted += 1
+        except ClientError as exc:
+            if not is_code(exc, NOT_FOUND):
+                raise map_error(exc, f"deleting recovery point {arn} of backup vault {vault}") from exc
+    return deleted

@@ -26,6 +26,8 @@ ARN_TYPES: dict[str, str] = {
     "s3:bucket": "aws.s3_bucket",
     "backup:backup-vault": "aws.backup_vault",
     "backup:backup-plan": "aws.backup_plan",
+    "iam:role": "aws.iam_role",
+    "kms:key": "aws.kms_key",
 }
 """``service:resource-type`` of an ARN -> our resource type; others keep their ARN type."""
 
@@ -66,7 +68,7 @@ def discover(session: Any, stack: str, managed: Iterable[tuple[str, str]] = ()) 
                 ours = ARN_TYPES.get(kind)
                 found[arn] = {
                     "cloud": "aws",
-                    "cloud_id": name if ours in ("aws.s3_bucket", "aws.backup_vault") else arn,
+                    "cloud_id": name if ours in ("aws.s3_bucket", "aws.backup_vault", "aws.iam_role") else arn,
                     "cloud_type": kind or "unknown",
                     "type": ours,
                     "name": name,

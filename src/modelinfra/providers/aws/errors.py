@@ -14,9 +14,9 @@ codes with ``error_code`` before mapping: "not found" is usually not an error fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from modelinfra.errors import ProviderError, RetryableError, TerminalError
 
@@ -27,6 +27,7 @@ RETRYABLE_CODES = frozenset({
     "RequestTimeoutException", "PriorRequestNotComplete", "OperationAborted",
 })
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -49,6 +50,19 @@ def http_status(exc: BaseException) -> int | None:
 def is_code(exc: BaseException, *codes: str) -> bool:
     """True for a ``ClientError`` whose code is one of ``codes``."""
     return error_code(exc) in codes
+
+
+def unless_code(call: Callable[[], T], codes: tuple[str, ...]) -> T | None:
+    """``call()``, or None when the service answers with one of ``codes`` (the "no such
+    configuration" answers: ``NoSuchBucketPolicy``...)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return call()
+    except ClientError as exc:
+        if is_code(exc, *codes):
+            return None
+        raise
 
 
 def map_error(exc: BaseException, action: str) -> ProviderError:

@@ -1,5 +1,6 @@
 """``aws.s3_bucket``: an S3 bucket with versioning, encryption, public access block, lifecycle
-rules for noncurrent versions, object lock and tags. Cloud id: the bucket name.
+rules, object lock, policy, access logging, CORS, intelligent tiering and tags. Cloud id: the
+bucket name.
 
 Invariants
 - create is idempotent: ``BucketAlreadyOwnedByYou`` (or us-east-1's silent success) adopts the
@@ -22,6 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from modelinfra.errors import RetryableError, TerminalError
 from modelinfra.providers.aws.errors import aws_errors, is_code, map_error
+from modelinfra.providers.aws.policy_document import canonical_policy
 from modelinfra.providers.aws.s3_bucket_config import READERS, WRITERS
 from modelinfra.providers.aws.s3_bucket_spec import S3BucketSpec
 from modelinfra.providers.aws.s3_names import bucket_and_key
@@ -70,10 +72,21 @@ class S3BucketHandler(ResourceHandler[S3BucketSpec]):
         return bucket_and_key(cloud_id, want_key=False, form=self.cloud_id_form)[0]
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        rules = attributes.get("lifecycle_rules")
+        """Order never matters for lifecycle rules (by id), their transitions (by days) or
+        tiering configurations (by name, tiers by access tier); the policy is compared in
+        ``canonical_policy`` form (key order, single-vs-list values)."""
+        out = dict(attributes)
+        rules = out.get("lifecycle_rules")
         if isinstance(rules, list) and all(isinstance(r, dict) for r in rules):
-            attributes = {**attributes, "lifecycle_rules": sorted(rules, key=lambda r: str(r.get("id")))}
-        return attributes
+            out["lifecycle_rules"] = sorted((_sorted_transitions(r) for r in rules), key=lambda r: str(r.get("id")))
+        configs = out.get("intelligent_tiering")
+        if isinstance(configs, list) and all(isinstance(c, dict) for c in configs):
+            out["intelligent_tiering"] = sorted(
+                ({**c, "tierings": _sorted_by(c.get("tierings"), "access_tier")} for c in configs),
+                key=lambda c: str(c.get("name")))
+        if isinstance(out.get("policy"), (str, dict)):
+            out["policy"] = canonical_policy(out["policy"])
+        return out
 
     # -- read ------------------------------------------------------------------------------------
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
@@ -179,6 +192,20 @@ def empty_bucket(client: Any, bucket: str, *, bypass_governance: bool = False) -
         for upload in page.get("Uploads", []):
             client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
     return deleted
+
+
+def _sorted_by(items: Any, key: str) -> Any:
+    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+        return sorted(items, key=lambda i: str(i.get(key)).zfill(12))
+    return items
+
+
+def _sorted_transitions(rule: dict[str, Any]) -> dict[str, Any]:
+    out = dict(rule)
+    for key, by in (("transitions", "days"), ("noncurrent_transitions", "noncurrent_days")):
+        if key in out:
+            out[key] = _sorted_by(out[key], by)
+    return out
 
 
 def _top_level(path: str) -> str:

@@ -14,6 +14,8 @@ configuration replaces moto's rule objects, DeleteBucketLifecycle empties them a
 drops the bucket, so each of those forgets the value with no bookkeeping of its own (the store is
 keyed weakly by rule object, not by bucket name and rule ID, which may be absent or repeated).
 
+Intelligent-Tiering configurations, which moto lacks, are served by ``s3_tiering``.
+
 ``install`` swaps moto's ``S3Response`` for ``ExtendedS3Response`` in every view of moto's Flask
 app for ``s3``; every other S3 request is handled by moto's code as before.
 """
@@ -30,6 +32,7 @@ from moto.s3.exceptions import InvalidArgumentError, MalformedXML
 from moto.s3.models import LifecycleRule
 from moto.s3.responses import S3Response
 
+from modelinfra.sandbox.aws import s3_tiering as tiering
 from modelinfra.sandbox.aws.s3_conditional import ConditionalS3Mixin
 
 MIN_NEWER_NONCURRENT_VERSIONS = 1
@@ -84,7 +87,19 @@ class ExtendedS3Response(ConditionalS3Mixin, S3Response):
     """moto's ``S3Response`` that keeps ``NewerNoncurrentVersions`` (see the module docstring), with
     atomic conditional writes and per-bucket fault injection (``s3_conditional``)."""
 
+    def _bucket_response_get(self, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        if "intelligent-tiering" in querystring:
+            return tiering.handle("GET", self.backend.get_bucket(bucket_name), querystring, b"")
+        return super()._bucket_response_get(bucket_name, querystring)
+
+    def _bucket_response_delete(self, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        if "intelligent-tiering" in querystring:
+            return tiering.handle("DELETE", self.backend.get_bucket(bucket_name), querystring, b"")
+        return super()._bucket_response_delete(bucket_name, querystring)
+
     def _bucket_response_put(self, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        if "intelligent-tiering" in querystring:
+            return tiering.handle("PUT", self.backend.get_bucket(bucket_name), querystring, self.body)
         if "lifecycle" not in querystring:
             return super()._bucket_response_put(request, bucket_name, querystring)
         try:

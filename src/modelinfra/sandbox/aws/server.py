@@ -2,7 +2,8 @@
 
 moto's ``DomainDispatcherApplication`` builds one Flask app per AWS service on first use, through
 a factory it is given. We give it a factory that builds moto's own app and, for ``backup``,
-installs ``backup_ext`` on it (for ``s3``, ``s3_ext``); every other service is moto untouched.
+installs ``backup_ext`` on it (for ``s3``, ``s3_ext``; for ``iam`` it turns on moto's AWS managed
+policies, which every real account has); every other service is moto untouched.
 One endpoint serves them all, exactly as ``ThreadedMotoServer`` does.
 """
 
@@ -18,6 +19,12 @@ def create_app(service: Any) -> Any:
     """moto's Flask app for ``service``, extended where moto falls short of the real API."""
     from moto.moto_server.werkzeug_app import create_backend_app
 
+    if service == "iam":
+        from moto.core.config import default_user_config
+
+        # AWS's own managed policies exist in every account (e.g. AWSBackupServiceRolePolicyForBackup,
+        # which a Backup service role attaches); moto loads them only when asked to.
+        default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
     app = create_backend_app(service)
     if service == "backup":
         from modelinfra.sandbox.aws.backup_ext import install
