@@ -139,21 +139,3 @@ def test_secrets_stay_masked_and_flagged():
     assert change["after"]["default_primary_connection_string"].startswith("(sensitive value")
     assert change["after_sensitive"] == {"default_primary_connection_string": True}
     assert doc["output_changes"]["conn"]["after"] is None and doc["output_changes"]["conn"]["after_sensitive"] is True
-
-
-def deny_public_buckets(doc: dict) -> list[str]:
-    """The usual conftest rule, over ``input.resource_changes[_].change`` as in Rego:
-
-    deny[msg] { rc := input.resource_changes[_]; rc.type == "aws_s3_bucket_public_access_block"
-                rc.change.actions[_] != "delete"; not rc.change.after.block_public_acls; msg := ... }"""
-    return [f"{rc['address']} allows public ACLs" for rc in doc["resource_changes"]
-            if rc["type"] == "aws_s3_bucket_public_access_block"
-            and any(a != "delete" for a in rc["change"]["actions"])
-            and not rc["change"]["after"]["block_public_acls"]]
-
-
-def test_a_conftest_style_query_over_resource_changes():
-    closed = {**BUCKET, "name": "ml-closed", "public_access_block": {k: True for k in BUCKET["public_access_block"]}}
-    doc = render(plan_of(ResourceChange("open", "aws.s3_bucket", Action.CREATE, None, dict(BUCKET)),
-                         ResourceChange("closed", "aws.s3_bucket", Action.CREATE, None, closed)))
-    assert deny_public_buckets(doc) == ["aws_s3_bucket_public_access_block.open allows public ACLs"]
