@@ -20,6 +20,7 @@ from modelinfra.engine import workflow
 from modelinfra.errors import AbortedError
 from modelinfra.plans.plan import Plan
 from modelinfra.plans.planfile import is_planfile, read_planfile, write_planfile
+from modelinfra.policy import plan_warnings
 from modelinfra.reporting import NULL_REPORTER
 from modelinfra.state import State
 from modelinfra.views import console, plan_formats
@@ -48,6 +49,8 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, d
     reporter = NULL_REPORTER if as_json else ConsoleReporter()
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
     result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets)
+    for warning in plan_warnings(stack.spec, result):
+        console.stderr().print(warning, style="yellow", markup=False, highlight=False)
     if out is not None:
         write_planfile(result, out)
     if fmt in plan_formats.EXTRA:

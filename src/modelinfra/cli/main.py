@@ -12,7 +12,7 @@ import traceback
 
 import click
 
-from modelinfra.cli import commands_drift, commands_misc, commands_plan, commands_state
+from modelinfra.cli import commands_check, commands_drift, commands_misc, commands_plan, commands_state
 from modelinfra.errors import ModelinfraError, SpecError
 from modelinfra.views import console
 
@@ -26,7 +26,7 @@ def cli(no_color: bool) -> None:
         console.disable_color()
 
 
-for module in (commands_plan, commands_state, commands_misc, commands_drift):
+for module in (commands_plan, commands_state, commands_misc, commands_drift, commands_check):
     for command in module.COMMANDS:
         cli.add_command(command)
 
