@@ -20,6 +20,8 @@ import boto3
 import pytest
 
 from tests.e2e.cli import run_cli
+from tests.policy.specs import WEAK, WEAK_FINDINGS, line_of
+from tests.policy.specs import write as write_spec
 
 pytestmark = pytest.mark.e2e
 
@@ -118,6 +120,10 @@ def test_checkov_fires_exactly_on_the_weak_and_open_resources(
     env = {**aws_env, **azure_env}
     result = run_cli("plan", spec, "--out", planfile, env=env)
     assert result.code == 0, result.output
+    warned = {line.split(": ")[2].split(" ")[1] + " " + line.split(": ")[3].split(" ")[0]
+              for line in result.stderr.splitlines() if line.startswith("Warning: ")}
+    assert {"MI-AZ-STORAGE-TLS weak", "MI-AWS-S3-PUBLIC-ACCESS open"} <= warned
+    assert not any(w.endswith((" strong", " closed")) for w in warned)
     shown = run_cli("show", planfile, "--format", "terraform-json", env=env)
     assert shown.code == 0, shown.output
     plan_json = tmp_path / "tfplan.json"
@@ -190,3 +196,48 @@ def test_a_drift_ignore_turns_exit_2_into_0_for_that_path_only(
     result = run_cli("drift", spec, env=aws_env)
     assert result.code == 2, result.output
     assert "note: drift ignore for tags.owner expired on 2020-01-01" in result.stdout
+
+
+def test_check_finds_the_baseline_at_the_right_lines_and_honours_suppressions(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, WEAK)
+    result = run_cli("check", spec, cwd=tmp_path)
+    assert result.code == 2, result.output
+    assert f"spec.yaml:{line_of(WEAK, 'min_tls_version: TLS1_1')}:7: high MI-AZ-STORAGE-TLS: account" in result.stdout
+
+    sarif_path = tmp_path / "check.sarif"
+    result = run_cli("check", spec, "--format", "sarif", "--output", sarif_path, cwd=tmp_path,
+                     env={"GITHUB_WORKSPACE": str(tmp_path)})
+    assert result.code == 2 and "finding(s) in stack policy-weak" in result.stdout
+    [run] = json.loads(sarif_path.read_text())["runs"]
+    located = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
+    assert len(located) == len(WEAK_FINDINGS)
+    assert ("MI-AZ-STORAGE-TLS", "spec.yaml", line_of(WEAK, "min_tls_version: TLS1_1")) in located
+
+    skip = "policy:\n  skip:\n    - {{rule: MI-AZ-STORAGE-TLS, address: account, reason: legacy scorer{until}}}\n"
+    write_spec(tmp_path, WEAK + skip.format(until=", until: 2099-01-01"))
+    doc = json.loads(run_cli("check", spec, "--format", "json", cwd=tmp_path).stdout)
+    tls = next(f for f in doc["findings"] if f["rule"] == "MI-AZ-STORAGE-TLS")
+    assert tls["suppressed"] is True and tls["suppression_reason"] == "legacy scorer"
+    assert doc["summary"]["suppressed"] == 1
+
+    write_spec(tmp_path, WEAK + skip.format(until=", until: 2020-01-01"))
+    result = run_cli("check", spec, cwd=tmp_path)
+    assert result.code == 2
+    assert "high MI-AZ-STORAGE-TLS: account" in result.stdout
+    assert "note: suppression expired on 2020-01-01 (reason was: legacy scorer)" in result.stdout
+
+    write_spec(tmp_path, WEAK + "policy:\n  skip:\n    - {rule: MI-AZ-STORAGE-TLS, address: account}\n")
+    result = run_cli("check", spec, cwd=tmp_path)
+    assert result.code == 1 and "reason" in result.stderr and "Traceback" not in result.output
+
+
+def test_check_exit_codes_follow_fail_on(tmp_path: Path) -> None:
+    low_only = WEAK.split("  account:")[0] + """\
+  vault:
+    type: aws.backup_vault
+    properties: {name: policy-vault}
+"""
+    spec = write_spec(tmp_path, low_only)
+    assert run_cli("check", spec).code == 0  # one low finding, below the default medium
+    assert run_cli("check", spec, "--fail-on", "low").code == 2

@@ -27,7 +27,7 @@ def check_command(spec: Path, fmt: str, output: Path | None, fail_on: str, varia
 
     Rules and their ids: see README "modelinfra check". Suppress one with
     `policy: {skip: [{rule, address, reason, until}]}` in the spec."""
-    from modelinfra.policy import run_check
+    from modelinfra.policy.check import run_check
     from modelinfra.policy.output import render, summary
     from modelinfra.spec.compile import compile_spec
 
