@@ -41,18 +41,14 @@ def _is(value: Any, *bad: Any) -> bool:
     return value is not UNKNOWN and value in bad
 
 
-def _storage_tls(p: dict[str, Any], _: Context) -> Hit:
-    tls = p.get("min_tls_version")
-    return ("min_tls_version", f"minimum TLS version is {tls}") if _is(tls, "TLS1_0", "TLS1_1") else None
+def _when(prop: str, bad: tuple[Any, ...], message: str) -> Callable[[dict[str, Any], Context], Hit]:
+    """A rule that fires when ``prop`` holds one of ``bad``; ``{value}`` in ``message`` is the value."""
 
+    def check(p: dict[str, Any], _: Context) -> Hit:
+        value = p.get(prop)
+        return (prop, message.format(value=value)) if _is(value, *bad) else None
 
-def _storage_public_blob(p: dict[str, Any], _: Context) -> Hit:
-    return ("allow_blob_public_access", "anonymous public read access to blobs is allowed") \
-        if _is(p.get("allow_blob_public_access"), True) else None
-
-
-def _storage_https(p: dict[str, Any], _: Context) -> Hit:
-    return ("https_only", "plain HTTP requests are accepted") if _is(p.get("https_only"), False) else None
+    return check
 
 
 def _storage_public_network(p: dict[str, Any], _: Context) -> Hit:
@@ -76,12 +72,6 @@ def _storage_soft_delete(p: dict[str, Any], ctx: Context) -> Hit:
         return None
     return ("blob_soft_delete_days", "model artifacts live here, but blob soft delete is off") \
         if not p.get("blob_soft_delete_days") else None
-
-
-def _container_public(p: dict[str, Any], _: Context) -> Hit:
-    access = p.get("public_access")
-    return ("public_access", f"anonymous public access level is {access!r}") if _is(access, "blob", "container") \
-        else None
 
 
 def _s3_public_access(p: dict[str, Any], _: Context) -> Hit:
@@ -120,33 +110,16 @@ def _backup_retention(p: dict[str, Any], _: Context) -> Hit:
     return ("rules", f"recovery points are kept under 7 days: {', '.join(short)}") if short else None
 
 
-def _servicebus_tls(p: dict[str, Any], _: Context) -> Hit:
-    tls = p.get("min_tls_version")
-    return ("min_tls_version", f"minimum TLS version is {tls}") if _is(tls, "1.0", "1.1") else None
-
-
-def _servicebus_local_auth(p: dict[str, Any], _: Context) -> Hit:
-    return ("local_auth_enabled", "shared access keys (SAS) are accepted besides Microsoft Entra ID") \
-        if _is(p.get("local_auth_enabled"), True) else None
-
-
-def _cdn_https(p: dict[str, Any], _: Context) -> Hit:
-    return ("https_only", "HTTP requests are served instead of redirected to HTTPS") \
-        if _is(p.get("https_only"), False) else None
-
-
-def _ml_public_network(p: dict[str, Any], _: Context) -> Hit:
-    return ("public_network_access", "the workspace is reachable from public networks") \
-        if _is(p.get("public_network_access"), "Enabled") else None
-
-
 RULES: tuple[Rule, ...] = (
     Rule("MI-AZ-STORAGE-TLS", "high", "azure.storage_account", "Storage account accepts TLS below 1.2",
-         "set min_tls_version: TLS1_2", _storage_tls),
+         "set min_tls_version: TLS1_2",
+         _when("min_tls_version", ("TLS1_0", "TLS1_1"), "minimum TLS version is {value}")),
     Rule("MI-AZ-STORAGE-PUBLIC-BLOB", "high", "azure.storage_account", "Storage account allows public blob access",
-         "set allow_blob_public_access: false", _storage_public_blob),
+         "set allow_blob_public_access: false",
+         _when("allow_blob_public_access", (True,), "anonymous public read access to blobs is allowed")),
     Rule("MI-AZ-STORAGE-HTTPS", "high", "azure.storage_account", "Storage account accepts plain HTTP",
-         "set https_only: true", _storage_https),
+         "set https_only: true",
+         _when("https_only", (False,), "plain HTTP requests are accepted")),
     Rule("MI-AZ-STORAGE-PUBLIC-NETWORK", "medium", "azure.storage_account",
          "Storage account open to public networks without network rules",
          "set public_network_access: Disabled, or network_rules with default_action: Deny", _storage_public_network),
@@ -156,7 +129,8 @@ RULES: tuple[Rule, ...] = (
          "Blob soft delete off on an account holding model artifacts", "set blob_soft_delete_days: 7 (or more)",
          _storage_soft_delete),
     Rule("MI-AZ-CONTAINER-PUBLIC", "high", "azure.blob_container", "Blob container allows anonymous access",
-         "set public_access: none", _container_public),
+         "set public_access: none",
+         _when("public_access", ("blob", "container"), "anonymous public access level is {value!r}")),
     Rule("MI-AWS-S3-PUBLIC-ACCESS", "high", "aws.s3_bucket", "S3 Block Public Access is open",
          "set every public_access_block flag to true (the default)", _s3_public_access),
     Rule("MI-AWS-S3-KMS", "low", "aws.s3_bucket", "S3 bucket not encrypted with a KMS key",
@@ -168,14 +142,17 @@ RULES: tuple[Rule, ...] = (
     Rule("MI-AWS-BACKUP-RETENTION", "medium", "aws.backup_plan", "Backup retention under 7 days",
          "set lifecycle.delete_after_days: 7 (or more) on every rule", _backup_retention),
     Rule("MI-AZ-SERVICEBUS-TLS", "high", "azure.servicebus_namespace", "Service Bus accepts TLS below 1.2",
-         'set min_tls_version: "1.2"', _servicebus_tls),
+         'set min_tls_version: "1.2"',
+         _when("min_tls_version", ("1.0", "1.1"), "minimum TLS version is {value}")),
     Rule("MI-AZ-SERVICEBUS-LOCAL-AUTH", "medium", "azure.servicebus_namespace",
          "Service Bus accepts shared access keys", "set local_auth_enabled: false and use Entra ID roles",
-         _servicebus_local_auth),
+         _when("local_auth_enabled", (True,), "shared access keys (SAS) are accepted besides Microsoft Entra ID")),
     Rule("MI-AZ-CDN-HTTPS", "medium", "azure.cdn_endpoint", "Front Door endpoint does not redirect HTTP to HTTPS",
-         "set https_only: true", _cdn_https),
+         "set https_only: true",
+         _when("https_only", (False,), "HTTP requests are served instead of redirected to HTTPS")),
     Rule("MI-AZ-ML-PUBLIC-NETWORK", "medium", "azure.ml_workspace", "ML workspace open to public networks",
-         "set public_network_access: Disabled and reach it through a private endpoint", _ml_public_network),
+         "set public_network_access: Disabled and reach it through a private endpoint",
+         _when("public_network_access", ("Enabled",), "the workspace is reachable from public networks")),
 )
 BY_ID = {r.id: r for r in RULES}
 
