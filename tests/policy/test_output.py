@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
 
 from modelinfra.plans.action import Action
 from modelinfra.plans.plan import Plan, ResourceChange
@@ -42,8 +45,12 @@ def test_sarif_has_every_finding_at_its_line_and_marks_suppressions(tmp_path, mo
     assert "suppressions" not in tls
 
 
-def test_json_report(tmp_path):
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "check-report.schema.json").read_text())
+
+
+def test_json_report_matches_its_schema(tmp_path):
     doc = json.loads(render(report(tmp_path), "json", "high"))
+    jsonschema.validate(doc, SCHEMA)
     assert doc["format_version"] == "1.0" and doc["failed"] is True and doc["fail_on"] == "high"
     assert doc["summary"]["suppressed"] == 1
     assert sum(doc["summary"][s] for s in ("low", "medium", "high")) == len(WEAK_FINDINGS) - 1
