@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.plans.diff import AttributeChange
+from modelinfra.plans.drift import DriftReport, ResourceDrift, UnmanagedResource
 
 SPEC = "examples/model-snapshots.yaml"
 GENERATED_AT = "2026-11-24T19:00:00+00:00"

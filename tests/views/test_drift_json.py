@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from modelinfra.engine.drift import DRIFT_FORMAT_VERSION, DriftReport, ResourceDrift
 from modelinfra.plans.action import Action
 from modelinfra.plans.diff import AttributeChange
+from modelinfra.plans.drift import DRIFT_FORMAT_VERSION, DriftReport, ResourceDrift
 from modelinfra.values import SENSITIVE_MASK, UNKNOWN
 from modelinfra.views.drift_report import render_json, render_report
 from tests.views import (
@@ -77,9 +77,9 @@ def test_json_format_is_the_report_as_data():
     rpt = mixed_report()
     doc = json.loads(render_report(rpt, "json"))
     assert doc == json.loads(json.dumps(rpt.to_json()))
-    assert doc["format_version"] == DRIFT_FORMAT_VERSION == "1.1"
+    assert doc["format_version"] == DRIFT_FORMAT_VERSION == "1.2"
     assert doc["drift"] is True
-    assert doc["summary"] == {"in_sync": 2, "modified": 1, "deleted": 1, "not_created": 1, "pending": 2,
+    assert doc["summary"] == {"in_sync": 2, "modified": 1, "deleted": 1, "not_created": 1, "ignored": 0, "pending": 2,
                               "unmanaged": 0}
 
 

@@ -20,10 +20,11 @@ from modelinfra.engine import workflow
 from modelinfra.errors import AbortedError
 from modelinfra.plans.plan import Plan
 from modelinfra.plans.planfile import is_planfile, read_planfile, write_planfile
+from modelinfra.policy import plan_warnings
 from modelinfra.reporting import NULL_REPORTER
 from modelinfra.spec.variables import Assigned
 from modelinfra.state import State
-from modelinfra.views import console
+from modelinfra.views import console, plan_formats
 from modelinfra.views.human import render_plan
 from modelinfra.views.progress import ConsoleReporter
 
@@ -35,21 +36,27 @@ SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.argument("spec", type=SPEC)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (format_version 1.0).")
+@click.option("--format", "fmt", type=click.Choice(plan_formats.FORMATS), help="text, json, terraform-json, markdown.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--refresh/--no-refresh", default=True, help="Read the cloud first (default) or trust state.")
 @click.option("--destroy", is_flag=True, help="Plan to destroy everything in state.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
 @var_option
 @parallelism_option
-def plan_command(spec: Path, out: Path | None, as_json: bool, detailed_exitcode: bool, refresh: bool,
+def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, detailed_exitcode: bool, refresh: bool,
                  destroy: bool, targets: tuple[str, ...], variables: tuple[str, ...], parallelism: int | None) -> int:
     """Show what apply would do. Reads the cloud; changes nothing."""
+    as_json = as_json or fmt == "json"
     reporter = NULL_REPORTER if as_json else ConsoleReporter()
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
     result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets)
+    for warning in plan_warnings(stack.spec, result):
+        console.stderr().print(warning, style="yellow", markup=False, highlight=False)
     if out is not None:
         write_planfile(result, out)
-    if as_json:
+    if fmt in plan_formats.EXTRA:
+        click.echo(plan_formats.render(result, fmt), nl=False)
+    elif as_json:
         click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str))
     else:
         console.stdout().print(render_plan(result), end="")
@@ -107,10 +114,13 @@ def destroy_command(spec: Path, auto_approve: bool, targets: tuple[str, ...], va
 @no_color_option
 @click.argument("planfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def show_command(planfile: Path, as_json: bool) -> int:
+@click.option("--format", "fmt", type=click.Choice(plan_formats.FORMATS), help="text, json, terraform-json, markdown.")
+def show_command(planfile: Path, as_json: bool, fmt: str | None) -> int:
     """Show a saved plan."""
     saved = read_planfile(planfile)
-    if as_json:
+    if fmt in plan_formats.EXTRA:
+        click.echo(plan_formats.render(saved, fmt), nl=False)
+    elif as_json or fmt == "json":
         click.echo(json.dumps(saved.to_json(), indent=2, sort_keys=True, default=str))
     else:
         console.stdout().print(render_plan(saved), end="")

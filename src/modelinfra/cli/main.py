@@ -33,6 +33,7 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
     "state": ("commands_state", "Inspect or repair state."),
     "artifacts": ("commands_misc", "Model artifacts: versions and point-in-time restore."),
     "schema": ("commands_misc", "Print the JSON Schema of the spec format."),
+    "check": ("commands_check", "Check the spec against the built-in policy baseline, offline (text, json, sarif, junit)."),
     "sandbox": ("commands_misc",
                 "Local emulators (moto, Azurite, ARM emulator) for trying modelinfra without a cloud account."),
 }

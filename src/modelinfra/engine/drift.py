@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from dataclasses import dataclass, field
-from typing import Any
 
 from modelinfra.engine.context import RunContext
 from modelinfra.engine.drift_compare import drift_entries
@@ -24,92 +22,20 @@ from modelinfra.engine.planner import make_plan
 from modelinfra.engine.refresh import refresh
 from modelinfra.errors import ModelinfraError, ProviderError
 from modelinfra.plans.action import Action
-from modelinfra.plans.diff import AttributeChange
+from modelinfra.plans.drift import (
+    DRIFT_FORMAT_VERSION,
+    DriftReport,
+    IgnoreRule,
+    ResourceDrift,
+    UnmanagedResource,
+    apply_ignores,
+)
 from modelinfra.providers.registry import DISCOVERY
+from modelinfra.spec.model import DriftConfig
+from modelinfra.spec.spec import Spec
 from modelinfra.state.model import State
 
-DRIFT_FORMAT_VERSION = "1.1"
-DRIFTED = ("modified", "deleted")
-
-
-
-@dataclass
-class ResourceDrift:
-    address: str
-    type: str
-    status: str  # in_sync | modified | deleted | not_created
-    line: int
-    cloud_id: str | None = None
-    changes: list[AttributeChange] = field(default_factory=list)
-    pending: list[AttributeChange] = field(default_factory=list)
-    pending_action: str | None = None
-
-    @property
-    def drifted(self) -> bool:
-        return self.status in DRIFTED
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address, "type": self.type, "status": self.status, "line": self.line,
-            "cloud_id": self.cloud_id,
-            "changes": [c.to_json() for c in self.changes],
-            "pending_action": self.pending_action,
-            "pending_changes": [c.to_json() for c in self.pending],
-        }
-
-
-@dataclass(frozen=True)
-class UnmanagedResource:
-    """A cloud resource of the stack that state does not hold. ``type`` is our resource type when
-    one maps (``aws.s3_bucket``), else the cloud's own (``Microsoft.KeyVault/vaults``, ``ec2:volume``);
-    ``address`` is its ``modelinfra-address`` tag, if any (e.g. left over from a removed address)."""
-
-    cloud: str
-    cloud_id: str
-    type: str
-    cloud_type: str
-    name: str
-    address: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"cloud": self.cloud, "cloud_id": self.cloud_id, "type": self.type, "cloud_type": self.cloud_type,
-                "name": self.name, "address": self.address}
-
-
-@dataclass
-class DriftReport:
-    stack: str
-    spec_path: str
-    generated_at: str
-    resources: list[ResourceDrift]
-    unmanaged: list[UnmanagedResource] = field(default_factory=list)
-    unmanaged_checked: bool = False
-
-    @property
-    def has_drift(self) -> bool:
-        return bool(self.unmanaged) or any(r.drifted for r in self.resources)
-
-    def counts(self) -> dict[str, int]:
-        out = {"in_sync": 0, "modified": 0, "deleted": 0, "not_created": 0, "pending": 0,
-               "unmanaged": len(self.unmanaged)}
-        for r in self.resources:
-            out[r.status] += 1
-            out["pending"] += 1 if r.pending_action else 0
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format_version": DRIFT_FORMAT_VERSION,
-            "stack": self.stack,
-            "spec": self.spec_path,
-            "generated_at": self.generated_at,
-            "drift": self.has_drift,
-            "summary": self.counts(),
-            "resources": [r.to_json() for r in self.resources],
-            "unmanaged_checked": self.unmanaged_checked,
-            "unmanaged": [u.to_json() for u in self.unmanaged],
-        }
-
+__all__ = ["DRIFT_FORMAT_VERSION", "DriftReport", "ResourceDrift", "UnmanagedResource", "detect_drift"]
 
 def detect_drift(run: RunContext, state: State, *, unmanaged: bool = False) -> DriftReport:
     spec = run.spec
@@ -117,6 +43,8 @@ def detect_drift(run: RunContext, state: State, *, unmanaged: bool = False) -> D
     drifted = {d.address: d for d in drift_entries(run, state, observed)}
     pending_plan, _ = make_plan(run, state, refresh_state=False)
     pending = {c.address: c for c in pending_plan.actionable}
+    rules = ignore_rules(spec)
+    today = dt.datetime.now(dt.UTC).date()
     resources: list[ResourceDrift] = []
     for address in sorted(set(state.resources) | set(spec.resources)):
         entry = state.resources.get(address)
@@ -130,6 +58,7 @@ def detect_drift(run: RunContext, state: State, *, unmanaged: bool = False) -> D
         elif address in drifted:
             item.status = drifted[address].status
             item.changes = drifted[address].changes
+        apply_ignores(item, rules, today)
         if change is not None and change.action is not Action.NOOP:
             item.pending_action = change.action.value
             item.pending = change.changes
@@ -137,6 +66,12 @@ def detect_drift(run: RunContext, state: State, *, unmanaged: bool = False) -> D
     extra = find_unmanaged(run, state) if unmanaged else []
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return DriftReport(spec.name, str(spec.path), now, resources, extra, unmanaged)
+
+
+def ignore_rules(spec: Spec) -> list[IgnoreRule]:
+    """The spec's ``drift.ignore`` rules (validated by ``compile_spec`` with the document)."""
+    config = DriftConfig.model_validate(spec.document.data.get("drift") or {})
+    return [IgnoreRule(r.address, r.path, r.reason, r.until) for r in config.ignore]
 
 
 def find_unmanaged(run: RunContext, state: State) -> list[UnmanagedResource]:

@@ -7,6 +7,7 @@ evaluation (see ``compile``).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, StringConstraints, Tag
@@ -106,6 +107,45 @@ StateConfig = Annotated[
 """The spec's ``state:`` block: one of the backends, chosen by ``backend``."""
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+RuleAddress = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class DriftIgnore(SpecModel):
+    address: RuleAddress
+    """The resource whose drift is ignored."""
+    path: Annotated[str, StringConstraints(min_length=1)]
+    """Attribute path (``tags.owner``); drift at it or beneath it is reported as ignored."""
+    reason: Reason
+    """Why (required): shown next to every ignored change."""
+    until: dt.date | None = None
+    """ISO date; after it the rule ignores nothing and the drift counts again, with a note."""
+
+
+class DriftConfig(SpecModel):
+    ignore: list[DriftIgnore] = Field(default_factory=list)
+    """Changes outside modelinfra that ``modelinfra drift`` reports as ignored (no exit 2).
+    Plan and apply are unaffected."""
+
+
+class PolicySkip(SpecModel):
+    rule: Annotated[str, StringConstraints(pattern=r"^MI-[A-Z0-9-]+$")]
+    """The ``modelinfra check`` rule id (``MI-AZ-STORAGE-TLS``)."""
+    address: RuleAddress
+    """The resource the rule is skipped for."""
+    reason: Reason
+    """Why (required): shown in the check output."""
+    until: dt.date | None = None
+    """ISO date; after it the finding is reported again, saying the suppression expired."""
+
+
+class PolicyConfig(SpecModel):
+    skip: list[PolicySkip] = Field(default_factory=list)
+    """Suppressed ``modelinfra check`` findings."""
+
+
 class SpecDocument(SpecModel):
     version: Literal[1]
     name: StackName
@@ -118,3 +158,5 @@ class SpecDocument(SpecModel):
     outputs: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], OutputDecl] = Field(
         default_factory=dict
     )
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    drift: DriftConfig = Field(default_factory=DriftConfig)

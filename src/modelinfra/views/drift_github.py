@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
+from modelinfra.plans.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.views.drift_report import render_summary
 from modelinfra.views.human import render_value
 
@@ -64,9 +64,11 @@ def render(report: DriftReport) -> str:
 def render_for(report: DriftReport, workspace: str | None) -> str:
     """``render`` with the workspace the spec path is made relative to given explicitly."""
     summary = render_summary(report).strip()
-    if not report.has_drift:
-        return command("notice", summary) + "\n"
     file = annotation_file(report.spec_path, workspace)
+    ignored = [command("notice", _ignored_message(r), file=file, line=max(r.line, 1), title=f"Drift ignored: {r.address}")
+               for r in report.resources if r.ignored][:MAX_WARNINGS]
+    if not report.has_drift:
+        return "\n".join([*ignored, command("notice", summary)]) + "\n"
     drifted = [r for r in report.resources if r.drifted]
     warnings = [(f"Drift: {r.address}", _message(r), max(r.line, 1), r.address) for r in drifted]
     warnings += [(f"Unmanaged: {u.name}", _unmanaged_message(u), 1, u.cloud_id) for u in report.unmanaged]
@@ -78,6 +80,7 @@ def render_for(report: DriftReport, workspace: str | None) -> str:
         if len(rest) > MAX_NAMES_IN_NOTICE:
             names += f", ... ({len(rest) - MAX_NAMES_IN_NOTICE} not listed)"
         lines.append(command("notice", f"and {len(rest)} more drifted resources: {names}"))
+    lines += ignored
     lines.append(summary)
     return "\n".join(lines) + "\n"
 
@@ -90,6 +93,14 @@ def _message(r: ResourceDrift) -> str:
     lines += [f"{c.path}: {_short(c.before)} -> {_short(c.after)}" for c in r.changes[:MAX_CHANGES_PER_MESSAGE]]
     if len(r.changes) > MAX_CHANGES_PER_MESSAGE:
         lines.append(f"... and {len(r.changes) - MAX_CHANGES_PER_MESSAGE} more changed attributes")
+    lines += [f"note: {n}" for n in r.notes]
+    return "\n".join(lines)
+
+
+def _ignored_message(r: ResourceDrift) -> str:
+    lines = [f"{r.type} {r.address} changed outside modelinfra in paths the spec ignores:"]
+    lines += [f"{i.change.path}: {_short(i.change.before)} -> {_short(i.change.after)} ignored ({i.reason})"
+              for i in r.ignored[:MAX_CHANGES_PER_MESSAGE]]
     return "\n".join(lines)
 
 

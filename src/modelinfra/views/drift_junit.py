@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
+from modelinfra.plans.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.views.human import render_value
 
 MAX_MESSAGE_PATHS = 10
@@ -66,6 +66,7 @@ def _testcase(classname: str, r: ResourceDrift) -> ET.Element:
             type="drift", message=f"{r.type} {r.address} modified outside modelinfra: {shown}"))
         body = [f"{r.type} {r.address} was modified outside modelinfra (last applied -> now):"]
         body += [f"  {c.path}: {render_value(c.before)} -> {render_value(c.after)}" for c in r.changes]
+        body += [f"  note: {n}" for n in r.notes]
         failure.text = xml_text("\n".join(body + _id_line(r)) + "\n")
     elif r.status == "deleted":
         failure = ET.SubElement(case, "failure", _attrs(
@@ -73,10 +74,13 @@ def _testcase(classname: str, r: ResourceDrift) -> ET.Element:
         failure.text = xml_text("\n".join([f"{r.type} {r.address} no longer exists in the cloud.", *_id_line(r)]) + "\n")
     elif r.status == "not_created":
         ET.SubElement(case, "skipped", _attrs(message="not created yet (pending apply)"))
+    lines = [f"{i.change.path}: {render_value(i.change.before)} -> {render_value(i.change.after)} "
+             f"ignored ({i.reason})" for i in r.ignored]
     if r.pending_action and r.status != "not_created":
-        out = ET.SubElement(case, "system-out")
-        lines = [f"spec change not yet applied (not drift): {r.pending_action}"]
+        lines += [f"spec change not yet applied (not drift): {r.pending_action}"]
         lines += [f"  {c.path}: {render_value(c.before)} -> {render_value(c.after)}" for c in r.pending]
+    if lines:
+        out = ET.SubElement(case, "system-out")
         out.text = xml_text("\n".join(lines) + "\n")
     return case
 

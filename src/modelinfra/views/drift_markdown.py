@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelinfra.engine.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.plans.diff import AttributeChange
+from modelinfra.plans.drift import DriftReport, ResourceDrift, UnmanagedResource
 from modelinfra.views.human import render_value
 
 MAX_BYTES = 1_000_000
@@ -38,6 +38,7 @@ _COUNT_ROWS = (
     ("deleted", "Deleted outside modelinfra"),
     ("in_sync", "In sync"),
     ("not_created", "Not created yet"),
+    ("ignored", "Changed outside modelinfra, ignored by the spec"),
     ("pending", "Spec changes not yet applied (not drift)"),
 )
 
@@ -74,7 +75,7 @@ _UNMANAGED_TITLE = ("### Unmanaged resources\n\n"
 
 
 def render(report: DriftReport) -> str:
-    drifted = [_drift_section(r) for r in report.resources if r.drifted]
+    drifted = [_drift_section(r) for r in report.resources if r.drifted or r.ignored or r.notes]
     unmanaged = [_unmanaged_row(u) for u in report.unmanaged]
     pending = [_pending_line(r) for r in report.resources if r.pending_action]
     out = _Budget(MAX_BYTES - _NOTE_RESERVE)
@@ -131,10 +132,12 @@ def _headline(report: DriftReport) -> str:
         lead += ".\n\n"
     else:
         title = f"## :white_check_mark: No drift in stack {stack}\n\n"
-        lead = "Every applied resource matches what modelinfra last applied.\n\n"
+        lead = "Every applied resource matches what modelinfra last applied"
+        lead += (f", except {c['ignored']} changed outside modelinfra only in paths the spec's `drift.ignore` covers"
+                 ".\n\n" if c["ignored"] else ".\n\n")
     meta = f"Spec: {name(report.spec_path)} · checked {escape(report.generated_at)}\n\n"
     table = ["| Status | Resources |\n", "| --- | ---: |\n"]
-    table += [f"| {label} | {c[key]} |\n" for key, label in _COUNT_ROWS]
+    table += [f"| {label} | {c[key]} |\n" for key, label in _COUNT_ROWS if key != "ignored" or c[key]]
     if report.unmanaged_checked:
         table.append(f"| Unmanaged (not in the spec) | {c['unmanaged']} |\n")
     return title + lead + meta + "".join(table) + "\n"
@@ -147,7 +150,10 @@ def _drift_section(r: ResourceDrift) -> str:
         return head + cloud_id + "The resource no longer exists in the cloud.\n\n"
     rows = ["| Attribute | Last applied | Now |\n", "| --- | --- | --- |\n"]
     rows += [_change_row(c) for c in r.changes[:MAX_ROWS_PER_RESOURCE]]
-    more = len(r.changes) - MAX_ROWS_PER_RESOURCE
+    rows += [_change_row(i.change, f" ignored ({escape(i.reason)})") for i in r.ignored[:MAX_ROWS_PER_RESOURCE]]
+    more = sum(max(0, len(items) - MAX_ROWS_PER_RESOURCE) for items in (r.changes, r.ignored))
+    notes = "".join(f"> **Note:** {escape(n)}\n" for n in r.notes)
+    cloud_id += notes + "\n" if notes else ""
     tail = f"\n…and {more} more changed attributes not shown.\n\n" if more > 0 else "\n"
     return head + cloud_id + "".join(rows) + tail
 
@@ -155,12 +161,15 @@ def _drift_section(r: ResourceDrift) -> str:
 def _status_words(r: ResourceDrift) -> str:
     if r.status == "deleted":
         return "deleted outside modelinfra"
+    if r.status == "ignored":
+        n = len(r.ignored)
+        return f"changed outside modelinfra, ignored ({n} attribute{'s' if n != 1 else ''})"
     n = len(r.changes)
     return f"modified outside modelinfra ({n} attribute{'s' if n != 1 else ''})"
 
 
-def _change_row(change: AttributeChange) -> str:
-    return f"| {name(change.path)} | {cell(change.before)} | {cell(change.after)} |\n"
+def _change_row(change: AttributeChange, suffix: str = "") -> str:
+    return f"| {name(change.path)}{suffix} | {cell(change.before)} | {cell(change.after)} |\n"
 
 
 def _pending_line(r: ResourceDrift) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from modelinfra.engine.drift import DriftReport, UnmanagedResource
+from modelinfra.plans.drift import DriftReport, UnmanagedResource
 from modelinfra.views.human import render_value
 
 FORMATS = ("text", "json", "markdown", "junit", "github")
@@ -35,6 +35,7 @@ def render_summary(report: DriftReport) -> str:
     c = report.counts()
     head = "Drift detected" if report.has_drift else "No drift"
     extra = f", {c['unmanaged']} unmanaged" if report.unmanaged_checked else ""
+    extra += f", {c['ignored']} with ignored drift only" if c["ignored"] else ""
     return (f"{head} in stack {report.stack}: {c['modified']} modified, {c['deleted']} deleted outside modelinfra"
             f"{extra}, {c['in_sync']} in sync; {c['pending']} with spec changes not yet applied.\n")
 
@@ -46,12 +47,18 @@ def render_text(report: DriftReport) -> str:
             lines.append(f"  {r.address} ({r.type}): in sync")
         elif r.status == "not_created":
             lines.append(f"  {r.address} ({r.type}): not created yet (pending apply)")
+        elif r.status == "ignored":
+            lines.append(f"  {r.address} ({r.type}): changed outside modelinfra, ignored by the spec")
         elif r.status == "deleted":
             lines.append(f"! {r.address} ({r.type}): deleted outside modelinfra")
         else:
             lines.append(f"~ {r.address} ({r.type}): modified outside modelinfra")
             for c in r.changes:
                 lines.append(f"      {c.path}: {render_value(c.before)} -> {render_value(c.after)}")
+        for i in r.ignored:
+            lines.append(f"      {i.change.path}: {render_value(i.change.before)} -> {render_value(i.change.after)}"
+                         f" ignored ({i.reason})")
+        lines.extend(f"      note: {n}" for n in r.notes)
         if r.pending_action and r.status != "not_created":
             lines.append(f"      (spec change not yet applied: {r.pending_action} "
                          f"{', '.join(c.path for c in r.pending)})")

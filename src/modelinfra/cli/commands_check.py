@@ -1,0 +1,44 @@
+"""``check``: the built-in policy baseline over a spec, offline. Exit 0 clean, 2 findings at or above
+``--fail-on`` (default medium), 1 error (invalid spec, unknown rule in ``policy.skip``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from modelinfra.cli.options import no_color_option, parse_vars, var_option
+from modelinfra.fileio import atomic_write_text
+from modelinfra.views import console
+
+
+@click.command("check")
+@no_color_option
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "sarif", "junit")), default="text",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here; the summary still goes to the terminal.")
+@click.option("--fail-on", type=click.Choice(("low", "medium", "high")), default="medium", show_default=True,
+              help="Exit 2 when an unsuppressed finding has at least this severity.")
+@var_option
+def check_command(spec: Path, fmt: str, output: Path | None, fail_on: str, variables: tuple[str, ...]) -> int:
+    """Check the spec against the built-in security baseline (no cloud call).
+
+    Rules and their ids: see README "modelinfra check". Suppress one with
+    `policy: {skip: [{rule, address, reason, until}]}` in the spec."""
+    from modelinfra.policy.check import run_check
+    from modelinfra.policy.output import render, summary
+    from modelinfra.spec.compile import compile_spec
+
+    report = run_check(compile_spec(spec, parse_vars(variables)))
+    rendered = render(report, fmt, fail_on)
+    if output is not None:
+        atomic_write_text(output, rendered, mode=0o644)
+        console.stdout().print(summary(report, fail_on), markup=False)
+    else:
+        click.echo(rendered, nl=False)
+    return 2 if report.failing(fail_on) else 0
+
+
+COMMANDS = [check_command]

@@ -1,0 +1,107 @@
+"""modelinfra AWS types as the hashicorp/aws (5.x) resources a Terraform user would write.
+
+| modelinfra | Terraform |
+|---|---|
+| aws.s3_bucket | aws_s3_bucket + aws_s3_bucket_versioning + aws_s3_bucket_public_access_block + aws_s3_bucket_server_side_encryption_configuration (+ aws_s3_bucket_lifecycle_configuration when it has rules) |
+| aws.s3_object | aws_s3_object |
+| aws.backup_vault | aws_backup_vault |
+| aws.backup_plan | aws_backup_plan |
+| aws.backup_selection | aws_backup_selection |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelinfra.views.tfmap_base import Attrs, Mapper, TfBlock, conv, drop_none
+
+
+def s3_bucket(a: Attrs) -> list[TfBlock]:
+    name = a.take("name")
+    bucket = TfBlock("aws_s3_bucket", drop_none({
+        "bucket": name, "force_destroy": a.take("force_destroy", False),
+        "object_lock_enabled": a.take("object_lock", False), "tags": a.take("tags", {}),
+        "arn": a.take("arn"), "region": a.take("region"),
+    }))
+    ref = {"bucket": "aws_s3_bucket"}
+    versioning = TfBlock("aws_s3_bucket_versioning", {
+        "bucket": name,
+        "versioning_configuration": [{"status": conv(a.take("versioning", False),
+                                                     lambda on: "Enabled" if on else "Disabled")}],
+    }, ref)
+    pab = _mapping(a.take("public_access_block", {}))
+    access = TfBlock("aws_s3_bucket_public_access_block", {
+        "bucket": name, **{k: pab.get(k, True) for k in (
+            "block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")},
+    }, ref)
+    enc = _mapping(a.take("encryption", {}))
+    default = drop_none({"sse_algorithm": enc.get("algorithm", "AES256"), "kms_master_key_id": enc.get("kms_key_id")})
+    encryption = TfBlock("aws_s3_bucket_server_side_encryption_configuration", {
+        "bucket": name, "rule": [{"apply_server_side_encryption_by_default": [default]}],
+    }, ref)
+    blocks = [bucket, versioning, access, encryption]
+    rules = a.take("lifecycle_rules", [])
+    if rules:
+        blocks.append(TfBlock("aws_s3_bucket_lifecycle_configuration", {
+            "bucket": name, "rule": [_lifecycle_rule(r) for r in rules]}, ref))
+    return blocks
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    expiration = drop_none({"noncurrent_days": rule.get("noncurrent_version_expiration_days"),
+                            "newer_noncurrent_versions": rule.get("noncurrent_versions_to_retain")})
+    return {"id": rule.get("id"), "status": conv(rule.get("enabled", True), lambda on: "Enabled" if on else "Disabled"),
+            "filter": [{"prefix": rule.get("prefix", "")}], "noncurrent_version_expiration": [expiration]}
+
+
+def s3_object(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("aws_s3_object", drop_none({
+        "bucket": a.take("bucket"), "key": a.take("key"), "source": a.take("source"),
+        "content_type": a.take("content_type"), "metadata": a.take("metadata", {}),
+        "storage_class": a.take("storage_class"), "version_id": a.take("version_id"), "etag": a.take("etag"),
+    }))]
+
+
+def backup_vault(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("aws_backup_vault", drop_none({
+        "name": a.take("name"), "kms_key_arn": a.take("kms_key_arn"), "tags": a.take("tags", {}), "arn": a.take("arn"),
+    }))]
+
+
+def backup_plan(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("aws_backup_plan", drop_none({
+        "name": a.take("name"), "tags": a.take("tags", {}), "arn": a.take("arn"), "version": a.take("version_id"),
+        "id": a.take("id"), "rule": conv(a.take("rules", []), lambda rules: [_backup_rule(r) for r in rules]),
+    }))]
+
+
+def _backup_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    life = rule.get("lifecycle") or {}
+    lifecycle = drop_none({"cold_storage_after": life.get("cold_storage_after_days"),
+                           "delete_after": life.get("delete_after_days")})
+    return drop_none({
+        "rule_name": rule.get("name"), "target_vault_name": rule.get("target_vault"), "schedule": rule.get("schedule"),
+        "start_window": rule.get("start_window_minutes"), "completion_window": rule.get("completion_window_minutes"),
+        "lifecycle": [lifecycle] if lifecycle else [], "enable_continuous_backup": rule.get("continuous_backup"),
+        "recovery_point_tags": rule.get("recovery_point_tags") or {},
+    })
+
+
+def backup_selection(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("aws_backup_selection", drop_none({
+        "name": a.take("name"), "plan_id": a.take("plan"), "iam_role_arn": a.take("iam_role_arn"),
+        "resources": a.take("resources", []), "id": a.take("id"),
+    }))]
+
+
+MAPPERS: dict[str, Mapper] = {
+    "aws.s3_bucket": s3_bucket,
+    "aws.s3_object": s3_object,
+    "aws.backup_vault": backup_vault,
+    "aws.backup_plan": backup_plan,
+    "aws.backup_selection": backup_selection,
+}

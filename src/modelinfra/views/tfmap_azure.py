@@ -1,0 +1,162 @@
+"""modelinfra Azure types as the hashicorp/azurerm (4.x) resources a Terraform user would write.
+
+| modelinfra | Terraform |
+|---|---|
+| azure.resource_group | azurerm_resource_group |
+| azure.storage_account | azurerm_storage_account (sku split into account_tier + account_replication_type; blob_properties) |
+| azure.blob_container | azurerm_storage_container |
+| azure.blob | azurerm_storage_blob |
+| azure.managed_disk | azurerm_managed_disk |
+| azure.disk_snapshot | azurerm_snapshot |
+| azure.servicebus_namespace | azurerm_servicebus_namespace |
+| azure.servicebus_queue | azurerm_servicebus_queue |
+| azure.cdn_profile | azurerm_cdn_frontdoor_profile (Front Door SKUs) or azurerm_cdn_profile |
+| azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + azurerm_cdn_frontdoor_route |
+| azure.ml_workspace | azurerm_machine_learning_workspace |
+| azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelinfra.values import UNKNOWN
+from modelinfra.views.tfmap_base import Attrs, Mapper, TfBlock, conv, drop_none
+
+FRONT_DOOR_SKUS = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor")
+
+
+def _base(a: Attrs, *, location: bool = True) -> dict[str, Any]:
+    values = {"name": a.take("name"), "resource_group_name": a.take("resource_group"), "id": a.take("id")}
+    if location:
+        values["location"] = a.take("location")
+    return values
+
+
+def _enabled(value: Any) -> Any:
+    """ARM's ``Enabled``/``Disabled`` as Terraform's bool."""
+    return conv(value, lambda v: str(v).lower() == "enabled")
+
+
+def resource_group(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_resource_group", drop_none({
+        "name": a.take("name"), "location": a.take("location"), "id": a.take("id"), "tags": a.take("tags", {})}))]
+
+
+def storage_account(a: Attrs) -> list[TfBlock]:
+    sku = a.take("sku", "Standard_LRS")
+    tier, replication = (sku.split("_", 1) + [None])[:2] if isinstance(sku, str) else (UNKNOWN, UNKNOWN)
+    blob = drop_none({
+        "versioning_enabled": a.take("blob_versioning", False),
+        "delete_retention_policy": conv(a.take("blob_soft_delete_days"), lambda d: [{"days": d}]),
+        "restore_policy": conv(a.take("point_in_time_restore_days"), lambda d: [{"days": d}]),
+    })
+    values = {
+        **_base(a), "account_kind": a.take("kind", "StorageV2"), "account_tier": tier,
+        "account_replication_type": replication, "access_tier": a.take("access_tier"),
+        "min_tls_version": a.take("min_tls_version", "TLS1_2"),
+        "allow_nested_items_to_be_public": a.take("allow_blob_public_access", False),
+        "https_traffic_only_enabled": a.take("https_only", True),
+        "public_network_access_enabled": _enabled(a.take("public_network_access")),
+        "blob_properties": [blob], "tags": a.take("tags", {}),
+        "primary_blob_endpoint": a.take("primary_blob_endpoint"),
+    }
+    return [TfBlock("azurerm_storage_account", drop_none(values))]
+
+
+def blob_container(a: Attrs) -> list[TfBlock]:
+    access = a.take("public_access", "none")
+    return [TfBlock("azurerm_storage_container", drop_none({
+        "name": a.take("name"), "storage_account_name": a.take("account"), "id": a.take("id"),
+        "container_access_type": conv(access, lambda v: "private" if v == "none" else v),
+        "metadata": a.take("metadata", {}),
+    }))]
+
+
+def blob(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_storage_blob", drop_none({
+        "name": a.take("name"), "storage_account_name": a.take("account"),
+        "storage_container_name": a.take("container"), "type": "Block", "source": a.take("source"),
+        "content_type": a.take("content_type"), "metadata": a.take("metadata", {}),
+        "access_tier": a.take("access_tier"), "url": a.take("url"),
+    }))]
+
+
+def managed_disk(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_managed_disk", drop_none({
+        **_base(a), "storage_account_type": a.take("sku"), "create_option": a.take("create_option"),
+        "disk_size_gb": a.take("size_gb"), "source_resource_id": a.take("source_id"),
+        "storage_account_id": a.take("storage_account_id"), "tags": a.take("tags", {}),
+    }))]
+
+
+def disk_snapshot(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_snapshot", drop_none({
+        **_base(a), "create_option": "Copy", "source_resource_id": a.take("source_disk"),
+        "incremental_enabled": a.take("incremental", False), "tags": a.take("tags", {}),
+    }))]
+
+
+def servicebus_namespace(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_servicebus_namespace", drop_none({
+        **_base(a), "sku": a.take("sku"), "minimum_tls_version": a.take("min_tls_version"),
+        "local_auth_enabled": a.take("local_auth_enabled", True), "tags": a.take("tags", {}),
+        "endpoint": a.take("endpoint"),
+        "default_primary_connection_string": a.take("primary_connection_string"),
+    }))]
+
+
+def servicebus_queue(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_servicebus_queue", drop_none({
+        "name": a.take("name"), "id": a.take("id"), "max_delivery_count": a.take("max_delivery_count"),
+        "lock_duration": a.take("lock_duration"), "requires_duplicate_detection": a.take("requires_duplicate_detection"),
+        "dead_lettering_on_message_expiration": a.take("dead_lettering_on_message_expiration"),
+        "default_message_ttl": a.take("default_message_ttl"), "max_size_in_megabytes": a.take("max_size_mb"),
+    }))]
+
+
+def cdn_profile(a: Attrs) -> list[TfBlock]:
+    sku = a.take("sku", FRONT_DOOR_SKUS[0])
+    if sku in FRONT_DOOR_SKUS or sku is UNKNOWN:
+        return [TfBlock("azurerm_cdn_frontdoor_profile", drop_none({
+            **_base(a, location=False), "sku_name": sku, "tags": a.take("tags", {})}))]
+    return [TfBlock("azurerm_cdn_profile", drop_none({
+        **_base(a, location=False), "location": "global", "sku": sku, "tags": a.take("tags", {})}))]
+
+
+def cdn_endpoint(a: Attrs) -> list[TfBlock]:
+    name = a.take("name")
+    https_only = a.take("https_only", True)
+    endpoint = TfBlock("azurerm_cdn_frontdoor_endpoint", drop_none({
+        "name": name, "id": a.take("id"), "host_name": a.take("host_name"), "tags": a.take("tags", {})}))
+    route = TfBlock("azurerm_cdn_frontdoor_route", drop_none({
+        "name": name, "https_redirect_enabled": https_only, "forwarding_protocol": "HttpsOnly",
+        "supported_protocols": conv(https_only, lambda on: ["Https"] if on else ["Http", "Https"]),
+        "cdn_frontdoor_origin_path": a.take("origin_path"),
+        "cache": [{"query_string_caching_behavior": a.take("query_string_caching")}],
+    }), {"cdn_frontdoor_endpoint_id": "azurerm_cdn_frontdoor_endpoint"})
+    return [endpoint, route]
+
+
+def ml_workspace(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_machine_learning_workspace", drop_none({
+        **_base(a), "storage_account_id": a.take("storage_account"), "key_vault_id": a.take("key_vault"),
+        "application_insights_id": a.take("application_insights"), "sku_name": a.take("sku"),
+        "public_network_access_enabled": _enabled(a.take("public_network_access", "Enabled")),
+        "tags": a.take("tags", {}),
+    }))]
+
+
+MAPPERS: dict[str, Mapper] = {
+    "azure.resource_group": resource_group,
+    "azure.storage_account": storage_account,
+    "azure.blob_container": blob_container,
+    "azure.blob": blob,
+    "azure.managed_disk": managed_disk,
+    "azure.disk_snapshot": disk_snapshot,
+    "azure.servicebus_namespace": servicebus_namespace,
+    "azure.servicebus_queue": servicebus_queue,
+    "azure.cdn_profile": cdn_profile,
+    "azure.cdn_endpoint": cdn_endpoint,
+    "azure.ml_workspace": ml_workspace,
+}
