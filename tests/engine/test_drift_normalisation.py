@@ -186,8 +186,9 @@ def test_ignore_changes_paths_never_count(run: Any) -> None:
         ("tags.team", "ml", "data")]
     # the same change on a resource without ignore_changes is drift
     assert paths(compare(run, "plain", "aws.s3_bucket", applied, now))[0] == ("lifecycle_rules[0]", None, {
-        "id": "x", "prefix": "", "enabled": True, "noncurrent_version_expiration_days": 3,
-        "noncurrent_versions_to_retain": None})
+        "id": "x", "prefix": "", "enabled": True, "transitions": [], "expiration_days": None,
+        "noncurrent_transitions": [], "noncurrent_version_expiration_days": 3, "noncurrent_versions_to_retain": None,
+        "abort_incomplete_multipart_upload_days": None})
 
 
 # -- real Azure response bodies, served by the emulator, read by the handler through the SDK -------

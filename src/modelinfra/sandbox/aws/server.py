@@ -2,7 +2,7 @@
 
 moto's ``DomainDispatcherApplication`` builds one Flask app per AWS service on first use, through
 a factory it is given. We give it a factory that builds moto's own app and, for ``backup``,
-installs ``backup_ext`` on it (for ``s3``, ``s3_ext``; for ``iam`` it turns on moto's AWS managed
+installs ``backup_ext`` on it (for ``s3``, ``s3_ext``; for ``iam``, ``iam_ext`` loads AWS's managed
 policies, which every real account has); every other service is moto untouched.
 One endpoint serves them all, exactly as ``ThreadedMotoServer`` does.
 """
@@ -20,11 +20,9 @@ def create_app(service: Any) -> Any:
     from moto.moto_server.werkzeug_app import create_backend_app
 
     if service == "iam":
-        from moto.core.config import default_user_config
+        from modelinfra.sandbox.aws.iam_ext import install as install_iam
 
-        # AWS's own managed policies exist in every account (e.g. AWSBackupServiceRolePolicyForBackup,
-        # which a Backup service role attaches); moto loads them only when asked to.
-        default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
+        install_iam()
     app = create_backend_app(service)
     if service == "backup":
         from modelinfra.sandbox.aws.backup_ext import install
@@ -49,6 +47,9 @@ def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log on stderr
             pass
 
+    from modelinfra.sandbox.aws.iam_ext import install as install_iam
+
+    install_iam()  # before any service builds an IAM backend as a side effect
     app = DomainDispatcherApplication(create_app)
     server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
