@@ -87,6 +87,13 @@ def test_recreate_after_an_outside_deletion_takes_the_alias_back(ctx: ResourceCo
     HANDLER.delete(ctx, cloud_id, second)
 
 
+def test_asymmetric_signing_key_conformance(ctx: ResourceContext) -> None:
+    final = check_lifecycle(HANDLER, ctx, spec(customer_master_key_spec="RSA_2048", key_usage="SIGN_VERIFY",
+                                               description="model signing"))
+    assert (final["customer_master_key_spec"], final["key_usage"], final["enable_key_rotation"]) == (
+        "RSA_2048", "SIGN_VERIFY", False)
+
+
 def test_alias_held_by_another_key_is_a_clear_error(ctx: ResourceContext, unique_name: str) -> None:
     kms = ctx.session.client("kms")
     other = kms.create_key(Description="someone else's")["KeyMetadata"]["KeyId"]
@@ -100,8 +107,9 @@ def test_alias_held_by_another_key_is_a_clear_error(ctx: ResourceContext, unique
     ({"alias": "models"}, "alias must be alias/<name>"),
     ({"alias": "alias/aws/backup"}, "reserved for AWS managed keys"),
     ({"deletion_window_in_days": 3}, "greater than or equal to 7"),
-    ({"key_usage": "SIGN_VERIFY"}, "not available for key_spec SYMMETRIC_DEFAULT"),
-    ({"key_spec": "HMAC_256", "key_usage": "GENERATE_VERIFY_MAC", "enable_key_rotation": True}, "only symmetric"),
+    ({"key_usage": "SIGN_VERIFY"}, "not available for customer_master_key_spec SYMMETRIC_DEFAULT"),
+    ({"customer_master_key_spec": "HMAC_256", "key_usage": "GENERATE_VERIFY_MAC", "enable_key_rotation": True},
+     "only symmetric"),
     ({"policy": {"Statement": [{"Effect": "Allow"}]}}, "exactly one of Action and NotAction"),
 ])
 def test_key_spec_rejects(props: dict[str, Any], message: str) -> None:

@@ -9,8 +9,8 @@ the key it names is tried first), so a create interrupted after CreateKey is fou
 is read directly. A key pending deletion counts as gone.
 
 Invariants
-- ``key_usage`` and ``key_spec`` force replacement; description, rotation, policy, alias and tags
-  change in place. An unset ``policy`` or ``alias`` is not managed (KMS's default policy stays).
+- ``key_usage`` and ``customer_master_key_spec`` force replacement; description, rotation, policy,
+  alias and tags change in place. An unset ``policy`` or ``alias`` is not managed (KMS's default policy stays).
 - delete removes the key's aliases (an alias on a key pending deletion would block re-creating
   it) and schedules deletion after ``deletion_window_in_days`` (write-only: state keeps it); a
   missing or already pending key is success.
@@ -62,8 +62,8 @@ def allowed_usages(key_spec: str) -> tuple[str, ...]:
 class KmsKeySpec(SpecModel):
     description: str = Field(default="", max_length=8192, description="Key description.")
     key_usage: KeyUsage = Field(default="ENCRYPT_DECRYPT", description="Cryptographic use (forces replacement).")
-    key_spec: KeySpec = Field(default="SYMMETRIC_DEFAULT", description="Key type (customer_master_key_spec in "
-                                                                       "Terraform; forces replacement).")
+    customer_master_key_spec: KeySpec = Field(default="SYMMETRIC_DEFAULT", description="Key type (KMS KeySpec; "
+                                                                       "forces replacement).")
     enable_key_rotation: bool = Field(default=False, description="Yearly automatic rotation (symmetric keys only).")
     deletion_window_in_days: int = Field(default=30, ge=7, le=30, description=(
         "Waiting period (7-30 days) before KMS deletes the key once modelinfra deletes it."))
@@ -96,12 +96,13 @@ class KmsKeySpec(SpecModel):
 
     @model_validator(mode="after")
     def _usage_fits_spec(self) -> KmsKeySpec:
-        usages = allowed_usages(self.key_spec)
+        usages = allowed_usages(self.customer_master_key_spec)
         if self.key_usage not in usages:
-            raise ValueError(f"key_usage {self.key_usage} is not available for key_spec {self.key_spec} "
-                             f"(allowed: {', '.join(usages)})")
-        if self.enable_key_rotation and self.key_spec != "SYMMETRIC_DEFAULT":
-            raise ValueError("enable_key_rotation needs key_spec SYMMETRIC_DEFAULT (KMS rotates only symmetric keys)")
+            raise ValueError(f"key_usage {self.key_usage} is not available for customer_master_key_spec "
+                             f"{self.customer_master_key_spec} (allowed: {', '.join(usages)})")
+        if self.enable_key_rotation and self.customer_master_key_spec != "SYMMETRIC_DEFAULT":
+            raise ValueError("enable_key_rotation needs customer_master_key_spec SYMMETRIC_DEFAULT (KMS rotates only "
+                             "symmetric keys)")
         return self
 
 
@@ -110,7 +111,7 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
     cloud: ClassVar[str] = "aws"
     spec_model = KmsKeySpec
     computed: ClassVar[tuple[str, ...]] = ("arn", "key_id")
-    force_new: ClassVar[tuple[str, ...]] = ("key_usage", "key_spec")
+    force_new: ClassVar[tuple[str, ...]] = ("key_usage", "customer_master_key_spec")
     write_only: ClassVar[tuple[str, ...]] = ("deletion_window_in_days",)
     taggable: ClassVar[bool] = True
 
@@ -168,7 +169,7 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
         return self.normalise({
             "description": metadata.get("Description") or "",
             "key_usage": metadata.get("KeyUsage", "ENCRYPT_DECRYPT"),
-            "key_spec": metadata.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            "customer_master_key_spec": metadata.get("KeySpec", "SYMMETRIC_DEFAULT"),
             "enable_key_rotation": rotation,
             "policy": json.loads(policy) if policy else None,
             "alias": sorted(aliases)[0] if aliases else None,
@@ -183,7 +184,7 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
         key_id = self._key_id(client, self.identify(ctx, spec), spec.alias)  # an interrupted create's orphan
         if key_id is None:
             kwargs: dict[str, Any] = {
-                "Description": spec.description, "KeyUsage": spec.key_usage, "KeySpec": spec.key_spec,
+                "Description": spec.description, "KeyUsage": spec.key_usage, "KeySpec": spec.customer_master_key_spec,
                 "Tags": [{"TagKey": k, "TagValue": v} for k, v in {**spec.tags, **ctx.managed_tags}.items()]}
             if spec.policy is not None:
                 kwargs["Policy"] = json.dumps(parse_policy(spec.policy))
