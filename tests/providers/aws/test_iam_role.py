@@ -91,3 +91,10 @@ def test_name_and_path_force_replacement(ctx: ResourceContext) -> None:
 def test_role_spec_rejects(props: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         spec(**props)
+
+
+def test_import_takes_the_role_name_or_its_arn() -> None:
+    assert HANDLER.parse_cloud_id("arn:aws:iam::123456789012:role/service-role/backup") == "backup"
+    assert HANDLER.parse_cloud_id("backup") == "backup"
+    with pytest.raises(ValueError, match="expected the role name"):
+        HANDLER.parse_cloud_id("arn:aws:iam::123456789012:user/alice")

@@ -115,3 +115,12 @@ def test_alias_held_by_another_key_is_a_clear_error(ctx: ResourceContext, unique
 def test_key_spec_rejects(props: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         spec(**props)
+
+
+def test_import_takes_a_key_id_or_arn_and_refuses_an_alias() -> None:
+    arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert HANDLER.parse_cloud_id(arn) == arn
+    assert HANDLER.parse_cloud_id(" 1234abcd-12ab-34cd-56ef-1234567890ab ") == "1234abcd-12ab-34cd-56ef-1234567890ab"
+    for bad in ("alias/models", "arn:aws:kms:us-east-1:123456789012:alias/models"):
+        with pytest.raises(ValueError, match="expected the key id"):
+            HANDLER.parse_cloud_id(bad)

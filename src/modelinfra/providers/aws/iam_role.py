@@ -110,6 +110,7 @@ def _document(value: Any) -> dict[str, Any]:
 
 class IamRoleHandler(ResourceHandler[IamRoleSpec]):
     type_name: ClassVar[str] = "aws.iam_role"
+    cloud_id_form: ClassVar[str] = "the role name, or its ARN arn:aws:iam::ACCOUNT:role/PATH/NAME"
     cloud: ClassVar[str] = "aws"
     spec_model = IamRoleSpec
     computed: ClassVar[tuple[str, ...]] = ("arn", "unique_id")
@@ -118,6 +119,17 @@ class IamRoleHandler(ResourceHandler[IamRoleSpec]):
 
     def identify(self, ctx: ResourceContext, spec: IamRoleSpec) -> str:
         return spec.name
+
+    def parse_cloud_id(self, cloud_id: str) -> str:
+        text = cloud_id.strip()
+        if text.startswith("arn:"):
+            parts = text.split(":", 5)
+            if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
+                raise ValueError(f"{cloud_id!r} is not an IAM role ARN; expected {self.cloud_id_form}")
+            text = parts[5].rsplit("/", 1)[-1]
+        if not ROLE_NAME.match(text):
+            raise ValueError(f"{cloud_id!r} is not an IAM role name; expected {self.cloud_id_form}")
+        return text
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
         out = dict(attributes)

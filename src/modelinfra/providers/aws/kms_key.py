@@ -40,6 +40,7 @@ from modelinfra.spec.fields import SpecModel, Tags
 ID_PREFIX = "modelinfra:"
 NOT_FOUND = "NotFoundException"
 GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+KEY_ID = re.compile(r"^(mrk-)?[0-9a-fA-F]{8}-?[0-9a-fA-F-]{4,}$")
 ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 KeySpec = Literal["SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384",
                   "ECC_NIST_P521", "ECC_SECG_P256K1", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"]
@@ -108,6 +109,7 @@ class KmsKeySpec(SpecModel):
 
 class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
     type_name: ClassVar[str] = "aws.kms_key"
+    cloud_id_form: ClassVar[str] = "the key id, or its ARN arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
     cloud: ClassVar[str] = "aws"
     spec_model = KmsKeySpec
     computed: ClassVar[tuple[str, ...]] = ("arn", "key_id")
@@ -117,6 +119,19 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
 
     def identify(self, ctx: ResourceContext, spec: KmsKeySpec) -> str:
         return f"{ID_PREFIX}{ctx.stack}/{ctx.address}"
+
+    def parse_cloud_id(self, cloud_id: str) -> str:
+        """A key id or key ARN, kept as given (DescribeKey takes both); aliases are refused: they
+        can move to another key, so they never name a key in state."""
+        text = cloud_id.strip()
+        if text.startswith("arn:"):
+            parts = text.split(":", 5)
+            if len(parts) != 6 or parts[2] != "kms" or not parts[5].startswith("key/") or len(parts[5]) <= 4:
+                raise ValueError(f"{cloud_id!r} is not a KMS key ARN; expected {self.cloud_id_form}")
+            return text
+        if not KEY_ID.match(text):
+            raise ValueError(f"{cloud_id!r} is not a KMS key id; expected {self.cloud_id_form}")
+        return text
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
         if isinstance(attributes.get("policy"), (dict, str)):
