@@ -66,3 +66,20 @@ def test_an_unreachable_endpoint_is_an_error_not_an_empty_list(aws_env: dict[str
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     with pytest.raises(ProviderError, match="listing resources tagged modelinfra-stack=s"):
         discover(_session(max_attempts=1), "s")
+
+
+def test_finds_the_stacks_kms_keys_by_arn(aws_env: dict[str, str], tmp_path: Path, unique_name: str) -> None:
+    from modelinfra.providers.registry import handler_for
+
+    stack = f"iamkms-{unique_name}"
+    roles, keys = handler_for("aws.iam_role"), handler_for("aws.kms_key")
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "backup.amazonaws.com"}}]}
+    role = roles.create(_ctx(stack, "role", tmp_path), roles.spec_model(name=f"r-{unique_name}", path="/service-role/",
+                                                                         assume_role_policy=trust))
+    key = keys.create(_ctx(stack, "key", tmp_path), keys.spec_model())
+    try:
+        found = {f["address"]: (f["type"], f["cloud_id"]) for f in discover(_session(), stack)}
+        assert found["key"] == ("aws.kms_key", key["arn"])  # moto's tagging API does not list IAM roles
+    finally:
+        roles.delete(_ctx(stack, "role", tmp_path), role["name"], role)
+        keys.delete(_ctx(stack, "key", tmp_path), keys.identify(_ctx(stack, "key", tmp_path), keys.spec_model()), key)

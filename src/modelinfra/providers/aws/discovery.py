@@ -66,6 +66,8 @@ def discover(session: Any, stack: str, managed: Iterable[tuple[str, str]] = ()) 
                 tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
                 kind, name = arn_type(arn)
                 ours = ARN_TYPES.get(kind)
+                if ours == "aws.iam_role":
+                    name = name.rsplit("/", 1)[-1]  # role/service-role/NAME: the path is not part of the id
                 found[arn] = {
                     "cloud": "aws",
                     "cloud_id": name if ours in ("aws.s3_bucket", "aws.backup_vault", "aws.iam_role") else arn,
