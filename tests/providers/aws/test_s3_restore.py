@@ -117,7 +117,9 @@ def test_restore_by_version_id(ctx: ResourceContext, histories: tuple[str, dict]
 def test_restore_recreates_a_deleted_object(ctx: ResourceContext, histories: tuple[str, dict]) -> None:
     bucket, all_versions = histories
     versions = all_versions["deleted"]
-    HANDLER.delete(ctx, f"{bucket}/deleted", {})
+    from dataclasses import replace
+
+    HANDLER.delete(replace(ctx, retain_versions=True), f"{bucket}/deleted", {})  # only a delete marker
     assert HANDLER.read(ctx, f"{bucket}/deleted") is None
     attrs = HANDLER.create(ctx, S3ObjectSpec(bucket=bucket, key="deleted", restore_version_id=versions[0]["version_id"]))
     assert attrs["sha256"] == sha(b"weights v3")
