@@ -221,7 +221,7 @@ def test_missing_source_file_is_a_terminal_error(ctx: ResourceContext, bucket: s
     [
         ({"key": "k"}, "source is required"),
         ({"key": "k", "restore_at": "2026-01-01T00:00:00Z", "restore_version_id": "v"}, "mutually exclusive"),
-        ({"key": "k", "restore_at": "2026-01-01T00:00:00"}, "needs a timezone"),
+        ({"key": "k", "restore_at": "2026-01-01T00:00:00"}, "timezone"),
         ({"key": "k", "source": "f", "metadata": {"modelinfra-sha256": "x"}}, "prefix is reserved"),
         ({"key": "k", "source": "f", "metadata": {"Team": "x"}}, "lowercase"),
         ({"key": "k", "source": "f", "storage_class": "COLD"}, "storage_class"),
