@@ -100,7 +100,7 @@ class ExampleRun:
     def outputs(self) -> dict[str, Any]:
         shown = self.cli("output", self.spec, "--json")
         assert shown.code == 0, shown.output
-        return {name: entry["value"] for name, entry in json.loads(shown.stdout).items()}
+        return {name: entry["value"] for name, entry in json.loads(shown.stdout)["outputs"].items()}
 
 
 def copy_example(name: str, directory: Path, env: Mapping[str, str], **variables: str) -> ExampleRun:

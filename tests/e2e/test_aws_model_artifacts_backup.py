@@ -121,7 +121,7 @@ def test_example_backs_up_restores_a_point_in_time_and_guards_the_vault(
     model.write_bytes(V2)
     apply(run)
     assert s3.get_object(Bucket=bucket, Key=KEY)["Body"].read() == V2
-    newer, older = json.loads(versions(run, "--json").stdout)
+    newer, older = json.loads(versions(run, "--json").stdout)["versions"]
     assert (older["size"], newer["size"], older["is_latest"], newer["is_latest"]) == (len(V1), len(V2), False, True)
     human = versions(run).stdout
     for version in (newer, older):

@@ -50,7 +50,7 @@ def test_model_delivery_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
     assert f"Apply complete! Resources: {RESOURCES} added, 0 changed, 0 destroyed." in applied.stdout
 
     shown = json.loads(run_cli("output", spec, "--json", env=env).stdout)
-    outputs = {name: entry["value"] for name, entry in shown.items()}
+    outputs = {name: entry["value"] for name, entry in shown["outputs"].items()}
     host = outputs["cdn_host_name"]
     assert host.startswith(f"{endpoint}-") and host.endswith(".z01.azurefd.net")
     assert outputs["model_cdn_url"] == f"https://{host}/classifier/model.bin"

@@ -69,7 +69,7 @@ def test_retraining_queue_lifecycle_keeps_the_connection_string_secret(tmp_path:
 
     masked = cli("output", spec)
     assert masked.code == 0 and "primary_connection_string = (sensitive)" in masked.stdout
-    shown = run_cli("output", spec, "primary_connection_string", "--show-sensitive", env=env)
+    shown = run_cli("output", spec, "primary_connection_string", "--show-sensitive", "--raw", env=env)
     assert shown.code == 0, shown.output
     assert shown.stdout.strip() == keys["primaryConnectionString"]
     assert keys["primaryKey"] in shown.stdout

@@ -157,9 +157,10 @@ def test_state_output_and_show_commands(stack, tmp_path: Path):
         "first": "ready", "second": "ready", "model": "ready"}
     shown = json.loads(cli("state", "show", "spec.yaml", "second").stdout)
     assert shown["attributes"]["name"] == f"second-{name}" and shown["status"] == "ready"
-    outputs = json.loads(cli("output", "spec.yaml", "--json").stdout)
+    outputs = json.loads(cli("output", "spec.yaml", "--json").stdout)["outputs"]
     assert outputs["first_arn"]["value"] == f"arn:aws:s3:::first-{name}"
-    assert cli("output", "spec.yaml", "second_name").stdout.strip() == f"second-{name}"
+    assert cli("output", "spec.yaml", "second_name").stdout.strip() == f'"second-{name}"', "quoted as apply shows it"
+    assert cli("output", "spec.yaml", "second_name", "--raw").stdout == f"second-{name}\n"
     removed = cli("state", "rm", "spec.yaml", "model")
     assert removed.code == 0 and "model" not in cli("state", "list", "spec.yaml").stdout
     plan = cli("plan", "spec.yaml", "--out", str(tmp_path / "p.plan"))

@@ -2,7 +2,7 @@ from modelinfra.plans.action import Action
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.plans.plan import DriftEntry, OutputChange, Plan, ResourceChange
 from modelinfra.values import UNKNOWN
-from modelinfra.views.human import render_plan
+from modelinfra.views.human import render_outputs, render_plan, render_value
 
 
 def plan(changes, drift=(), outputs=()) -> str:
@@ -38,8 +38,8 @@ def test_output_changes_show_before_and_after_and_hide_sensitive_values():
     text = plan([ResourceChange("a", "aws.s3_bucket", Action.UPDATE, {}, {}, [AttributeChange("x", 1, 2)])],
                 outputs=[OutputChange("v", Action.UPDATE, None, "new"),
                          OutputChange("secret", Action.CREATE, "(sensitive)", "(sensitive)", True)])
-    assert '~ v = null -> "new"' in text
-    assert "+ secret = (sensitive value)" in text
+    assert '  ~ v      = null -> "new"\n' in text, "output names are aligned"
+    assert "  + secret = (sensitive value)\n" in text
 
 
 def test_an_adoption_is_a_change_even_without_cloud_actions():
@@ -48,3 +48,22 @@ def test_an_adoption_is_a_change_even_without_cloud_actions():
     p = Plan("s", "s.yaml", "d", None, 0, {}, [adopted])
     assert p.has_changes
     assert "# rg will be adopted into state (adopting a resource whose create was interrupted)" in render_plan(p).plain
+
+
+def test_nested_values_print_as_nested_blocks_and_unknowns_never_look_like_strings():
+    text = plan([ResourceChange("a", "aws.s3_bucket", Action.CREATE, None, {
+        "name": "x", "tags": {"team": "ml", "cost-center": "42"},
+        "lifecycle_rules": [{"id": "r", "days": 30}], "ids": [UNKNOWN]})])
+    assert (
+        '      + tags            = {\n'
+        '            cost-center = "42"\n'
+        '            team        = "ml"\n'
+        '        }\n') in text, text
+    assert '      + lifecycle_rules = [\n            {\n                days = 30\n                id   = "r"\n' in text
+    assert "            (known after apply),\n" in text
+    assert render_value([UNKNOWN, "a"]) == '[(known after apply), "a"]'
+
+
+def test_outputs_are_quoted_and_aligned_as_apply_prints_them():
+    assert render_outputs({"url": "https://x", "size_bytes": 3, "names": ["a"]}) == (
+        'names      = [\n    "a",\n]\nsize_bytes = 3\nurl        = "https://x"\n')

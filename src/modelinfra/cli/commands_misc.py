@@ -13,6 +13,11 @@ from modelinfra.errors import PlanError, SpecError
 from modelinfra.spec.compile import compile_spec
 from modelinfra.spec.suggest import did_you_mean
 from modelinfra.views import console
+from modelinfra.views.human import render_block, render_outputs
+
+OUTPUT_FORMAT_VERSION = "1.0"
+VALIDATE_FORMAT_VERSION = "1.0"
+ARTIFACTS_FORMAT_VERSION = "1.0"
 
 SPEC = click.Path(dir_okay=False, path_type=Path)
 
@@ -31,7 +36,8 @@ def validate_command(specs: tuple[Path, ...], as_json: bool, variables: tuple[st
         except SpecError as exc:
             problems.extend(exc.problems)
     if as_json:
-        click.echo(json.dumps({"valid": not problems, "problems": [p.__dict__ for p in problems]}, indent=2))
+        click.echo(json.dumps({"format_version": VALIDATE_FORMAT_VERSION, "valid": not problems,
+                               "problems": [p.__dict__ for p in problems]}, indent=2))
     else:
         for problem in problems:
             click.echo(str(problem), err=True)
@@ -51,31 +57,53 @@ def schema_command() -> int:
     return 0
 
 
-@click.command("output")
+@click.command("output", epilog="""\b
+Examples:
+  modelinfra output spec.yaml
+  curl -O $(modelinfra output spec.yaml snapshot_url --raw)""")
 @no_color_option
 @click.argument("spec", type=SPEC)
 @click.argument("name", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print outputs as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print outputs as JSON (format_version 1.0).")
+@click.option("--raw", is_flag=True, help="Print NAME's value alone, unquoted, for scripts (strings, numbers, "
+              "booleans).")
 @click.option("--show-sensitive", is_flag=True, help="Reveal sensitive outputs (read from the cloud).")
 @var_option
-def output_command(spec: Path, name: str | None, as_json: bool, show_sensitive: bool,
+def output_command(spec: Path, name: str | None, as_json: bool, raw: bool, show_sensitive: bool,
                    variables: tuple[str, ...]) -> int:
     """Print the stack's outputs from state (sensitive ones only with --show-sensitive)."""
     from modelinfra.engine.outputs import read_outputs
+    from modelinfra.values import SENSITIVE_MASK, UNKNOWN
 
+    if raw and (name is None or as_json):
+        raise click.UsageError("--raw prints one output: give its NAME, and no --json")
     stack = workflow.open_stack(spec, parse_vars(variables))
     outputs = read_outputs(stack, show_sensitive=show_sensitive)
     if name is not None:
         if name not in outputs:
-            raise PlanError(f"no output named {name!r}" + ("" if outputs else " (the stack has no outputs yet)"))
+            raise PlanError(f"no output named {name!r}" + (did_you_mean(name, outputs) if outputs
+                                                           else " (the stack has no outputs yet)"))
         outputs = {name: outputs[name]}
     if as_json:
-        click.echo(json.dumps({k: {"value": v.value, "sensitive": v.sensitive} for k, v in outputs.items()},
+        click.echo(json.dumps({"format_version": OUTPUT_FORMAT_VERSION,
+                               "outputs": {k: {"value": v.value, "sensitive": v.sensitive}
+                                           for k, v in outputs.items()}},
                               indent=2, sort_keys=True, default=str))
         return 0
-    for key, item in sorted(outputs.items()):
-        shown = item.display(show_sensitive)
-        click.echo(shown if name is not None else f"{key} = {shown}")
+    hidden = {k for k, v in outputs.items() if v.sensitive and not show_sensitive}
+    if raw:
+        item = outputs[name]  # type: ignore[index]
+        if name in hidden:
+            raise PlanError(f"output {name} is sensitive; add --show-sensitive to print it")
+        if item.value is UNKNOWN or isinstance(item.value, dict | list) or item.value is None:
+            raise PlanError(f"output {name} is not a string, number or boolean; use --json")
+        click.echo(str(item.value).lower() if isinstance(item.value, bool) else str(item.value))
+        return 0
+    values = {k: (UNKNOWN if v.value is UNKNOWN else v.value) for k, v in outputs.items()}
+    if name is not None:
+        click.echo(SENSITIVE_MASK if hidden else render_block(values[name]))
+        return 0
+    click.echo(render_outputs(values, hidden), nl=False)
     return 0
 
 
@@ -135,7 +163,8 @@ def artifacts_versions(spec: Path, address: str, as_json: bool, variables: tuple
     stack = workflow.open_stack(spec, parse_vars(variables))
     versions = artifact_versions(stack, address)
     if as_json:
-        click.echo(json.dumps(versions, indent=2, default=str))
+        click.echo(json.dumps({"format_version": ARTIFACTS_FORMAT_VERSION, "address": address,
+                               "versions": versions}, indent=2, default=str))
         return 0
     out = console.stdout()
     out.print(f"{'VERSION ID':<40} {'LAST MODIFIED':<27} {'SIZE':>12}  LATEST  SHA-256")

@@ -17,7 +17,7 @@ from modelinfra.cli.options import (
     var_option,
 )
 from modelinfra.engine import workflow
-from modelinfra.errors import AbortedError
+from modelinfra.errors import AbortedError, ApplyError, ModelinfraError, PlanError
 from modelinfra.plans.plan import Plan
 from modelinfra.plans.planfile import is_planfile, read_planfile, write_planfile
 from modelinfra.policy import plan_warnings
@@ -25,7 +25,7 @@ from modelinfra.reporting import NULL_REPORTER
 from modelinfra.spec.variables import Assigned
 from modelinfra.state import State
 from modelinfra.views import console, plan_formats
-from modelinfra.views.human import render_plan
+from modelinfra.views.human import render_outputs, render_plan, render_state
 from modelinfra.views.progress import ConsoleReporter
 
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -104,19 +104,40 @@ def destroy_command(spec: Path, auto_approve: bool, targets: tuple[str, ...], va
                     parallelism: int | None, lock_timeout: float) -> int:
     """Delete everything this stack manages."""
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), ConsoleReporter())
-    the_plan, state = workflow.apply(stack, confirm=_confirmer(auto_approve, "destroy"), destroy=True,
-                                     targets=targets, lock_timeout=lock_timeout)
+    if stack.manager.snapshot() is None:  # never applied: nothing to do, and no state file to write
+        console.stdout().print(f"Nothing to destroy: stack {stack.spec.name} has no state yet.")
+        return 0
+    try:
+        the_plan, state = workflow.apply(stack, confirm=_confirmer(auto_approve, "destroy"), destroy=True,
+                                         targets=targets, lock_timeout=lock_timeout)
+    except ApplyError as exc:
+        raise ModelinfraError(str(exc).replace("apply failed:", "destroy failed:", 1)) from None
     _summary(the_plan, state, "Destroy")
     return 0
 
 
-@click.command("show")
+@click.command("show", epilog="""\b
+Examples:
+  modelinfra plan spec.yaml --out plan.json && modelinfra show plan.json
+  modelinfra show            # the current state of the stack in this directory""")
 @no_color_option
-@click.argument("planfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("planfile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--format", "fmt", type=click.Choice(plan_formats.FORMATS), help="text, json, terraform-json, markdown.")
-def show_command(planfile: Path, as_json: bool, fmt: str | None) -> int:
-    """Show a saved plan."""
+def show_command(planfile: Path | None, as_json: bool, fmt: str | None) -> int:
+    """Show a saved plan; with no PLANFILE, the current state of the stack whose state is in
+    ./.modelinfra (run it in the spec's directory)."""
+    if planfile is None:
+        state = _local_state()
+        if as_json:
+            click.echo(json.dumps(state.to_json(), indent=2, sort_keys=True, default=str))
+        else:
+            console.stdout().print(render_state(state), end="", markup=False)
+        return 0
+    if planfile.suffix in (".yaml", ".yml") and not is_planfile(planfile):
+        raise PlanError(f"{planfile} is a spec, not a plan file: save a plan with `modelinfra plan {planfile} "
+                        "--out plan.json` and show that, or run `modelinfra show` with no argument in the "
+                        "spec's directory to see the current state")
     saved = read_planfile(planfile)
     if fmt in plan_formats.EXTRA:
         click.echo(plan_formats.render(saved, fmt), nl=False)
@@ -125,6 +146,21 @@ def show_command(planfile: Path, as_json: bool, fmt: str | None) -> int:
     else:
         console.stdout().print(render_plan(saved), end="")
     return 0
+
+
+def _local_state() -> State:
+    """The one state file under ./.modelinfra (the default state path of a spec in this directory)."""
+    found = sorted(Path(".modelinfra").glob("*.state.json"))
+    if not found:
+        raise PlanError("no state in ./.modelinfra: run show in the spec's directory after an apply, or pass "
+                        "a plan file (`modelinfra state list SPEC` works from anywhere)")
+    if len(found) > 1:
+        raise PlanError("several states in ./.modelinfra (" + ", ".join(p.name for p in found)
+                        + "): use `modelinfra state list SPEC` for the one you mean")
+    try:
+        return State.from_json(json.loads(found[0].read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"{found[0]}: not a readable state file ({exc})") from None
 
 
 def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
@@ -142,21 +178,23 @@ def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
 
 
 def _summary(plan: Plan, state: State, verb: str) -> None:
+    """The closing lines; apply prints the outputs, with changes or without (as Terraform does)."""
     out = console.stdout()
-    if not plan.has_changes:
-        out.print("\nNothing to destroy." if verb == "Destroy" else
-                  "\nNo changes. Your infrastructure matches the configuration.")
-        return
     add, change, destroy = plan.counts()
     if verb == "Destroy":
-        out.print(f"\nDestroy complete! Resources: {destroy} destroyed.", style="bold green")
+        out.print(f"\nDestroy complete! Resources: {destroy} destroyed." if plan.has_changes
+                  else "\nNothing to destroy.", style="bold green" if plan.has_changes else None)
         return
-    out.print(f"\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.", style="bold green")
+    if not plan.has_changes:
+        out.print("\nNo changes. Your infrastructure matches the configuration.")
+    else:
+        out.print(f"\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.",
+                  style="bold green")
     if state.outputs:
         out.print("\nOutputs:\n")
-        for name, value in sorted(state.outputs.items()):
-            shown = "(sensitive)" if value.get("sensitive") else json.dumps(value.get("value"), default=str)
-            out.print(f"{name} = {shown}")
+        values = {name: value.get("value") for name, value in state.outputs.items()}
+        out.print(render_outputs(values, {n for n, v in state.outputs.items() if v.get("sensitive")}),
+                  end="", markup=False)
 
 
 COMMANDS = [plan_command, apply_command, destroy_command, show_command]

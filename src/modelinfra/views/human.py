@@ -7,6 +7,7 @@ Renders to ``rich.text.Text`` so the caller's console decides about colour.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rich.text import Text
@@ -14,7 +15,8 @@ from rich.text import Text
 from modelinfra.plans.action import Action
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.plans.plan import DriftEntry, Plan, ResourceChange
-from modelinfra.values import UNKNOWN, is_redacted
+from modelinfra.state.model import State
+from modelinfra.values import SENSITIVE_MASK, UNKNOWN, is_redacted
 
 _STYLE = {
     Action.CREATE: "green",
@@ -27,6 +29,38 @@ _STYLE = {
 
 
 def render_value(value: Any) -> str:
+    """A value on one line: strings quoted, ``(known after apply)`` and ``(sensitive value)``
+    unquoted wherever they sit (also inside lists and maps)."""
+    if value is UNKNOWN:
+        return "(known after apply)"
+    if is_redacted(value):
+        return "(sensitive value)"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {render_value(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(render_value(v) for v in value) + "]"
+    return _scalar(value)
+
+
+def render_block(value: Any, pad: str = "") -> str:
+    """A value as Terraform prints it in a plan: scalars as ``render_value``, non-empty maps and
+    lists as nested blocks, one entry a line, indented four spaces past ``pad`` (the indentation
+    of the line the value starts on)."""
+    inner = pad + "    "
+    if isinstance(value, dict) and value and not is_redacted(value):
+        keys = {k: (k if _IDENT.match(str(k)) else json.dumps(str(k))) for k in value}
+        width = max(len(shown) for shown in keys.values())
+        rows = [f"{inner}{keys[k].ljust(width)} = {render_block(v, inner)}\n" for k, v in sorted(value.items())]
+        return "{\n" + "".join(rows) + pad + "}"
+    if isinstance(value, list | tuple) and value:
+        return "[\n" + "".join(f"{inner}{render_block(v, inner)},\n" for v in value) + pad + "]"
+    return render_value(value)
+
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _scalar(value: Any) -> str:
     if value is UNKNOWN:
         return "(known after apply)"
     if is_redacted(value):
@@ -36,6 +70,14 @@ def render_value(value: Any) -> str:
     if value is None:
         return "null"
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def render_outputs(values: dict[str, Any], sensitive: frozenset[str] | set[str] = frozenset(), pad: str = "") -> str:
+    """``name = value`` lines, names aligned, values as ``render_block`` (as apply prints them)."""
+    width = max((len(n) for n in values), default=0)
+    return "".join(f"{pad}{n.ljust(width)} = "
+                   f"{SENSITIVE_MASK if n in sensitive else render_block(v, pad)}\n"
+                   for n, v in sorted(values.items()))
 
 
 def render_plan(plan: Plan) -> Text:
@@ -59,11 +101,12 @@ def render_plan(plan: Plan) -> Text:
     outputs = [o for o in plan.output_changes if o.action is not Action.NOOP]
     if outputs:
         out.append("\nChanges to outputs:\n")
+        width = max(len(o.name) for o in outputs)
         for o in outputs:
-            value = "(sensitive value)" if o.sensitive else render_value(o.after)
+            value = "(sensitive value)" if o.sensitive else render_block(o.after, "    ")
             if o.action is Action.UPDATE and not o.sensitive:
-                value = f"{render_value(o.before)} -> {value}"
-            line = f"  {o.action.symbol} {o.name} = {value}\n" if o.action is not Action.DELETE else \
+                value = f"{render_block(o.before, '    ')} -> {value}"
+            line = f"  {o.action.symbol} {o.name.ljust(width)} = {value}\n" if o.action is not Action.DELETE else \
                 f"  - {o.name}\n"
             out.append(line, style=_STYLE[o.action])
     return out
@@ -79,9 +122,9 @@ def render_change(change: ResourceChange) -> Text:
     out.append(f"{change.action.symbol:>3} ", style=style)
     out.append(f"resource \"{change.type}\" \"{change.address}\" {{\n")
     if change.action is Action.CREATE:
-        rows = [("+", k, render_value(v), "") for k, v in sorted((change.after or {}).items()) if v is not None]
+        rows = [("+", k, render_block(v, _ROW), "") for k, v in sorted((change.after or {}).items()) if v is not None]
     elif change.action is Action.DELETE:
-        rows = [("-", k, render_value(v), "") for k, v in sorted((change.before or {}).items()) if v is not None]
+        rows = [("-", k, render_block(v, _ROW), "") for k, v in sorted((change.before or {}).items()) if v is not None]
     else:
         rows = [_row(c) for c in change.changes]
     width = max((len(r[1]) for r in rows), default=0)
@@ -98,13 +141,16 @@ def render_change(change: ResourceChange) -> Text:
     return out
 
 
+_ROW = " " * 8  # where an attribute row's text starts: "      + "
+
+
 def _row(change: AttributeChange) -> tuple[str, str, str, str]:
     note = "# forces replacement" if change.forces_replacement else ""
     if change.before is None:
-        return "+", change.path, render_value(change.after), note
+        return "+", change.path, render_block(change.after, _ROW), note
     if change.after is None:
-        return "-", change.path, render_value(change.before), note
-    return "~", change.path, f"{render_value(change.before)} -> {render_value(change.after)}", note
+        return "-", change.path, render_block(change.before, _ROW), note
+    return "~", change.path, f"{render_block(change.before, _ROW)} -> {render_block(change.after, _ROW)}", note
 
 
 def render_drift(entries: list[DriftEntry]) -> Text:
@@ -120,4 +166,20 @@ def render_drift(entries: list[DriftEntry]) -> Text:
         for c in entry.changes:
             out.append(f"      ~ {c.path} = {render_value(c.before)} -> {render_value(c.after)}\n")
         out.append("    }\n")
+    return out
+
+
+def render_state(state: State) -> str:
+    """The recorded resources and outputs of a state, as ``show`` prints them (secrets are never in
+    a state)."""
+    if not state.resources and not state.outputs:
+        return f"The state of stack {state.stack} is empty.\n"
+    out = ""
+    for address, entry in sorted(state.resources.items()):
+        status = "" if entry.status == "ready" else f" ({entry.status})"
+        out += f"# {address}: {entry.id}{status}\nresource \"{entry.type}\" \"{address}\" {{\n"
+        out += render_outputs(entry.attributes, pad="    ") + "}\n\n"
+    if state.outputs:
+        values = {n: o.get("value") for n, o in state.outputs.items()}
+        out += "Outputs:\n\n" + render_outputs(values, {n for n, o in state.outputs.items() if o.get("sensitive")})
     return out

@@ -1,0 +1,91 @@
+"""Commands a first hour reaches for, on a stack with no cloud resources (no emulator needed):
+JSON outputs with ``format_version`` matching their schemas, ``output`` quoting and ``--raw``,
+``show`` of the state and of a spec, a second apply, destroy of a stack never applied."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.e2e.cli import run_cli
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+SPEC = """\
+version: 1
+name: offline
+outputs:
+  greeting: {value: hello}
+  nested: {value: {a: [1, 2], b: x}}
+"""
+
+
+def schema(name: str) -> dict:
+    return json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+
+
+@pytest.fixture
+def applied(tmp_path: Path) -> Path:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    first = run_cli("apply", spec, "--auto-approve", cwd=tmp_path)
+    assert first.code == 0, first.output
+    return spec
+
+
+def test_validate_json_has_a_format_version_and_matches_its_schema(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.replace("name: offline", "name: Bad!"))
+    result = run_cli("validate", spec, "--json")
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema("validate"))
+    assert doc["format_version"] == "1.0" and doc["valid"] is False and doc["problems"][0]["line"] == 2
+    spec.write_text(SPEC)
+    jsonschema.validate(json.loads(run_cli("validate", spec, "--json").stdout), schema("validate"))
+
+
+def test_output_json_matches_its_schema_and_strings_are_quoted_unless_raw(applied: Path):
+    doc = json.loads(run_cli("output", applied, "--json").stdout)
+    jsonschema.validate(doc, schema("output"))
+    assert doc["outputs"]["greeting"] == {"value": "hello", "sensitive": False}
+    assert run_cli("output", applied, "greeting").stdout == '"hello"\n'
+    assert run_cli("output", applied, "greeting", "--raw").stdout == "hello\n"
+    listed = run_cli("output", applied).stdout
+    assert 'greeting = "hello"\nnested   = {\n    a = [\n        1,\n' in listed
+    not_raw = run_cli("output", applied, "nested", "--raw")
+    assert not_raw.code == 1 and "use --json" in not_raw.stderr
+    typo = run_cli("output", applied, "greting")
+    assert typo.code == 1 and "(did you mean greeting?)" in typo.stderr
+
+
+def test_artifacts_schema_is_a_valid_schema():
+    jsonschema.Draft202012Validator.check_schema(schema("artifacts-versions"))
+    jsonschema.validate({"format_version": "1.0", "address": "model", "versions": [
+        {"version_id": "v1", "last_modified": "2026-01-31T12:00:00+00:00", "size": 3, "is_latest": True,
+         "sha256": None}]}, schema("artifacts-versions"))
+
+
+def test_a_second_apply_without_changes_still_prints_the_outputs(applied: Path):
+    again = run_cli("apply", applied, "--auto-approve", cwd=applied.parent)
+    assert again.code == 0
+    assert "No changes." in again.stdout and 'greeting = "hello"' in again.stdout
+
+
+def test_show_without_a_plan_file_shows_the_state_and_a_spec_is_not_a_plan(applied: Path):
+    shown = run_cli("show", cwd=applied.parent)
+    assert shown.code == 0 and 'greeting = "hello"' in shown.stdout
+    spec = run_cli("show", applied)
+    assert spec.code == 1 and "is a spec, not a plan file" in spec.stderr and "JSON" not in spec.stderr
+    empty = run_cli("show", cwd=applied.parent / ".modelinfra")
+    assert empty.code == 1 and "no state in ./.modelinfra" in empty.stderr
+
+
+def test_destroy_of_a_stack_never_applied_writes_no_state(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    result = run_cli("destroy", spec, "--auto-approve", cwd=tmp_path)
+    assert result.code == 0 and "Nothing to destroy" in result.stdout
+    assert not (tmp_path / ".modelinfra").exists()
