@@ -58,7 +58,7 @@ def test_an_unknown_environment_variable_is_a_warning(tmp_path: Path):
     (tmp_path / "model.bin").write_bytes(b"weights")
     result = run_cli("validate", spec, env={"MODELINFRA_VAR_evn": "prod"})
     assert result.code == 0, result.output
-    assert "MODELINFRA_VAR_evn is set but" in result.stderr
+    assert "Warning: MODELINFRA_VAR_evn is set but" in result.stderr
     assert "(did you mean env?)" in result.stderr
 
 
@@ -96,3 +96,20 @@ def test_var_files_sit_between_the_environment_and_var(tmp_path: Path):
     listed = run_cli("validate", spec, "--var-file", tmp_path / "list.yaml")
     assert listed.code == 1 and "must be a mapping of variable names" in listed.stderr
     assert "Traceback" not in listed.output and "Internal error" not in listed.output
+
+
+def test_log_level_shows_records_of_the_modelinfra_loggers(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(GOOD)
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    env = {"MODELINFRA_VAR_evn": "prod"}
+    default = run_cli("validate", spec, env=env)
+    assert "Warning: MODELINFRA_VAR_evn is set but" in default.stderr
+    verbose = run_cli("validate", spec, "--log-level", "debug", env=env)
+    assert "WARNING modelinfra.spec: MODELINFRA_VAR_evn is set but" in verbose.stderr, verbose.stderr
+    from_env = run_cli("validate", spec, env={**env, "MODELINFRA_LOG": "info"})
+    assert "WARNING modelinfra.spec:" in from_env.stderr
+    quiet = run_cli("validate", spec, "--log-level", "error", env=env)
+    assert "MODELINFRA_VAR_evn" not in quiet.stderr
+    bad = run_cli("validate", spec, "--log-level", "loud")
+    assert bad.code == 1 and "loud" in bad.stderr and "Traceback" not in bad.output

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import no_color_option, parallelism_option, parse_vars, settings, var_option
+from modelinfra.cli.options import (
+    log_level_option,
+    no_color_option,
+    parallelism_option,
+    parse_vars,
+    settings,
+    var_option,
+)
 from modelinfra.engine import workflow
 from modelinfra.fileio import atomic_write_text
 from modelinfra.reporting import NULL_REPORTER
@@ -15,6 +22,7 @@ from modelinfra.views.drift_report import FORMATS, render_report, render_summary
 
 
 @click.command("drift")
+@log_level_option
 @no_color_option
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)

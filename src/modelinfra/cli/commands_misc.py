@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import lock_timeout_option, no_color_option, parse_vars, var_option
+from modelinfra.cli.options import (
+    lock_timeout_option,
+    log_level_option,
+    no_color_option,
+    parse_vars,
+    var_option,
+)
 from modelinfra.engine import workflow
 from modelinfra.errors import PlanError, SpecError
 from modelinfra.spec.compile import compile_spec
@@ -23,6 +29,7 @@ SPEC = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.command("validate")
+@log_level_option
 @no_color_option
 @click.argument("specs", type=SPEC, nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
@@ -61,6 +68,7 @@ def schema_command() -> int:
 Examples:
   modelinfra output spec.yaml
   curl -O $(modelinfra output spec.yaml snapshot_url --raw)""")
+@log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
 @click.argument("name", required=False)
@@ -122,6 +130,7 @@ class _ImportCommand(click.Command):
 Examples:
   modelinfra import spec.yaml bucket arn:aws:s3:::ml-models
   modelinfra import spec.yaml rg /subscriptions/SUB/resourceGroups/ml-rg""")
+@log_level_option
 @click.argument("spec", type=SPEC)
 @click.argument("address")
 @click.argument("cloud_id")
@@ -152,6 +161,7 @@ def artifacts_group() -> None:
 
 
 @artifacts_group.command("versions")
+@log_level_option
 @click.argument("spec", type=SPEC)
 @click.argument("address")
 @click.option("--json", "as_json", is_flag=True)

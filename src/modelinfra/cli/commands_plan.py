@@ -10,6 +10,7 @@ import click
 
 from modelinfra.cli.options import (
     lock_timeout_option,
+    log_level_option,
     no_color_option,
     parallelism_option,
     parse_vars,
@@ -32,6 +33,7 @@ SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("plan")
+@log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`.")
@@ -67,6 +69,7 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, d
 
 
 @click.command("apply")
+@log_level_option
 @no_color_option
 @click.argument("target", type=SPEC, metavar="SPEC|PLANFILE")
 @click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
@@ -93,6 +96,7 @@ def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], 
 
 
 @click.command("destroy")
+@log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
 @click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
@@ -120,6 +124,7 @@ def destroy_command(spec: Path, auto_approve: bool, targets: tuple[str, ...], va
 Examples:
   modelinfra plan spec.yaml --out plan.json && modelinfra show plan.json
   modelinfra show            # the current state of the stack in this directory""")
+@log_level_option
 @no_color_option
 @click.argument("planfile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")

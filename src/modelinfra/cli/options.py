@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -93,3 +95,48 @@ def no_color_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def settings(parallelism: int | None) -> Settings:
     return Settings.from_env(parallelism=parallelism)
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class _LogFormatter(logging.Formatter):
+    """``Warning: message`` for warnings and errors; with a level below warning chosen, a
+    timestamped ``LEVEL logger: message`` line per record (requests, retries...)."""
+
+    def __init__(self, verbose: bool):
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s" if verbose else "%(message)s")
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if not self.verbose and record.levelno >= logging.WARNING:
+            text = f"{record.levelname.title()}: {text}"
+        return text
+
+
+def configure_logging(level: str) -> None:
+    """Send the ``modelinfra`` logger tree (``modelinfra.http`` requests, ``modelinfra.retry``
+    retries, ``modelinfra.spec`` warnings...) to stderr at ``level``; idempotent."""
+    logger = logging.getLogger("modelinfra")
+    for handler in [h for h in logger.handlers if getattr(h, "_modelinfra_cli", False)]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._modelinfra_cli = True  # type: ignore[attr-defined]
+    numeric = getattr(logging, level.upper())
+    handler.setFormatter(_LogFormatter(verbose=numeric < logging.WARNING))
+    logger.addHandler(handler)
+    logger.setLevel(numeric)
+    logger.propagate = False
+
+
+def log_level_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--log-level debug|info|warning|error`` (also ``MODELINFRA_LOG``); default warning."""
+
+    def apply(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        configure_logging(value or "warning")
+
+    return click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), envvar="MODELINFRA_LOG",
+                        expose_value=False, is_eager=True, callback=apply, show_envvar=True,
+                        help="Log to stderr at this level: debug shows every cloud request (method, URL, "
+                             "status, time) and retry; default warning.")(f)

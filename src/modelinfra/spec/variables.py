@@ -50,7 +50,7 @@ def resolve(
     for key in sorted(environ):
         name = key[len(ENV_PREFIX):]
         if key.startswith(ENV_PREFIX) and name not in declared:
-            log.warning("Warning: %s is set but %s declares no variable %r%s; it is ignored.",
+            log.warning("%s is set but %s declares no variable %r%s; it is ignored.",
                         key, doc.display_name, name, did_you_mean(name, declared))
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
