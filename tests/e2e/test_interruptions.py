@@ -148,6 +148,7 @@ def test_ctrl_c_finishes_running_actions_saves_state_and_skips_the_rest(tmp_path
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "Interrupt received: finishing 1 action(s) under way (account), then saving state." in stderr, stderr
     interrupted = state_of(tmp_path)
     assert interrupted["resources"]["account"]["status"] == "ready", "the running create finished and was saved"
     assert "container" not in interrupted["resources"]

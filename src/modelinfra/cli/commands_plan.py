@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from modelinfra.cli.interrupts import acknowledge_interrupts
 from modelinfra.cli.options import (
     lock_timeout_option,
     log_level_option,
@@ -90,7 +91,8 @@ def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], 
     reporter = ConsoleReporter(show_refresh=saved is None)
     stack = workflow.open_stack(spec_path, cli_vars, settings(parallelism), reporter)
     confirm = _confirmer(auto_approve or saved is not None, "apply")
-    the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, lock_timeout=lock_timeout)
+    with acknowledge_interrupts(reporter):
+        the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, lock_timeout=lock_timeout)
     _summary(the_plan, state, "Apply")
     return 0
 
@@ -107,13 +109,15 @@ def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], 
 def destroy_command(spec: Path, auto_approve: bool, targets: tuple[str, ...], variables: tuple[str, ...],
                     parallelism: int | None, lock_timeout: float) -> int:
     """Delete everything this stack manages."""
-    stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), ConsoleReporter())
+    reporter = ConsoleReporter()
+    stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
     if stack.manager.snapshot() is None:  # never applied: nothing to do, and no state file to write
         console.stdout().print(f"Nothing to destroy: stack {stack.spec.name} has no state yet.")
         return 0
     try:
-        the_plan, state = workflow.apply(stack, confirm=_confirmer(auto_approve, "destroy"), destroy=True,
-                                         targets=targets, lock_timeout=lock_timeout)
+        with acknowledge_interrupts(reporter):
+            the_plan, state = workflow.apply(stack, confirm=_confirmer(auto_approve, "destroy"), destroy=True,
+                                             targets=targets, lock_timeout=lock_timeout)
     except ApplyError as exc:
         raise ModelinfraError(str(exc).replace("apply failed:", "destroy failed:", 1)) from None
     _summary(the_plan, state, "Destroy")
