@@ -52,6 +52,7 @@ class ApplicationInsightsSpec(SpecModel):
 
 class ApplicationInsightsHandler(TrackedArmHandler[ApplicationInsightsSpec]):
     type_name: ClassVar[str] = "azure.application_insights"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Insights/components/NAME"
     spec_model = ApplicationInsightsSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "app_id", "instrumentation_key", "connection_string")
     sensitive: ClassVar[tuple[str, ...]] = ("instrumentation_key", "connection_string")

@@ -48,6 +48,7 @@ class ContainerRegistrySpec(SpecModel):
 
 class ContainerRegistryHandler(TrackedArmHandler[ContainerRegistrySpec]):
     type_name: ClassVar[str] = "azure.container_registry"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerRegistry/registries/NAME"
     spec_model = ContainerRegistrySpec
     computed: ClassVar[tuple[str, ...]] = ("id", "login_server")
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location")

@@ -71,6 +71,7 @@ class KeyVaultSpec(SpecModel):
 
 class KeyVaultHandler(TrackedArmHandler[KeyVaultSpec]):
     type_name: ClassVar[str] = "azure.key_vault"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/NAME"
     spec_model = KeyVaultSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "vault_uri")
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location")

@@ -40,6 +40,7 @@ class LogAnalyticsWorkspaceSpec(SpecModel):
 
 class LogAnalyticsWorkspaceHandler(TrackedArmHandler[LogAnalyticsWorkspaceSpec]):
     type_name: ClassVar[str] = "azure.log_analytics_workspace"
+    cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.OperationalInsights/workspaces/NAME"
     spec_model = LogAnalyticsWorkspaceSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "workspace_id")
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location")

@@ -72,6 +72,7 @@ def assignment_name(scope: str, role: str, principal_id: str) -> str:
 
 class RoleAssignmentHandler(ResourceHandler[RoleAssignmentSpec]):
     type_name: ClassVar[str] = "azure.role_assignment"
+    cloud_id_form: ClassVar[str] = "SCOPE/providers/Microsoft.Authorization/roleAssignments/NAME (SCOPE: the ARM id it is assigned at)"
     cloud: ClassVar[str] = "azure"
     spec_model = RoleAssignmentSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)
