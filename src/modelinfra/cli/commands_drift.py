@@ -21,7 +21,10 @@ from modelinfra.views import console
 from modelinfra.views.drift_report import FORMATS, render_report, render_summary
 
 
-@click.command("drift")
+@click.command("drift", epilog="""\b
+Examples:
+  modelinfra drift spec.yaml
+  modelinfra drift spec.yaml --format markdown --output drift.md   # exit 2 = drift""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -28,7 +28,10 @@ ARTIFACTS_FORMAT_VERSION = "1.0"
 SPEC = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command("validate")
+@click.command("validate", epilog="""\b
+Examples:
+  modelinfra validate spec.yaml
+  modelinfra validate specs/*.yaml --json   # CI: every problem, machine-readable""")
 @log_level_option
 @no_color_option
 @click.argument("specs", type=SPEC, nargs=-1, required=True)
@@ -55,7 +58,10 @@ def validate_command(specs: tuple[Path, ...], as_json: bool, variables: tuple[st
     return 1 if problems else 0
 
 
-@click.command("schema")
+@click.command("schema", epilog="""\b
+Examples:
+  modelinfra schema > modelinfra.schema.json
+  # first line of a spec: # yaml-language-server: $schema=modelinfra.schema.json""")
 def schema_command() -> int:
     """Print the JSON Schema of the spec format."""
     from modelinfra.spec.schema import spec_schema
@@ -160,7 +166,10 @@ def artifacts_group() -> None:
     """Model artifacts: versions and point-in-time restore."""
 
 
-@artifacts_group.command("versions")
+@artifacts_group.command("versions", epilog="""\b
+Examples:
+  modelinfra artifacts versions spec.yaml model
+  modelinfra artifacts versions spec.yaml model --json""")
 @log_level_option
 @click.argument("spec", type=SPEC)
 @click.argument("address")
@@ -189,8 +198,13 @@ def sandbox_group() -> None:
     """Local emulators (moto, Azurite, ARM emulator) for trying modelinfra without a cloud account."""
 
 
-@sandbox_group.command("up")
-@click.option("--dir", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sandbox"))
+@sandbox_group.command("up", epilog="""\b
+Examples:
+  eval "$(modelinfra sandbox up)"
+  modelinfra sandbox up --dir /tmp/sandbox && . /tmp/sandbox/sandbox.env""")
+@click.option("--dir", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sandbox"),
+              show_default=True, help="Where the sandbox keeps its pid files, logs and sandbox.env (the environment "
+              "to source); give up and down the same one.")
 def sandbox_up(state_dir: Path) -> int:
     """Start the emulators in the background and print the environment to export."""
     from modelinfra.sandbox.launcher import sandbox_up as up
@@ -202,8 +216,13 @@ def sandbox_up(state_dir: Path) -> int:
     return 0
 
 
-@sandbox_group.command("down")
-@click.option("--dir", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sandbox"))
+@sandbox_group.command("down", epilog="""\b
+Examples:
+  modelinfra sandbox down
+  modelinfra sandbox down --dir /tmp/sandbox""")
+@click.option("--dir", "state_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sandbox"),
+              show_default=True, help="Where the sandbox keeps its pid files, logs and sandbox.env (the environment "
+              "to source); give up and down the same one.")
 def sandbox_down(state_dir: Path) -> int:
     """Stop the emulators."""
     from modelinfra.sandbox.launcher import sandbox_down as down

@@ -33,7 +33,10 @@ from modelinfra.views.progress import ConsoleReporter
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.command("plan")
+@click.command("plan", epilog="""\b
+Examples:
+  modelinfra plan spec.yaml --var env=prod
+  modelinfra plan spec.yaml --out plan.json --detailed-exitcode   # CI: exit 2 = changes""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
@@ -69,21 +72,29 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, d
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
-@click.command("apply")
+@click.command("apply", epilog="""\b
+Examples:
+  modelinfra apply spec.yaml
+  modelinfra apply plan.json      # exactly what `plan --out plan.json` showed
+  modelinfra apply spec.yaml --target bucket --auto-approve""")
 @log_level_option
 @no_color_option
 @click.argument("target", type=SPEC, metavar="SPEC|PLANFILE")
 @click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR",
+              help="Apply only ADDR and what it needs (repeatable; a saved plan keeps its own targets).")
 @var_option
 @parallelism_option
 @lock_timeout_option
-def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], parallelism: int | None,
-                  lock_timeout: float) -> int:
+def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], variables: tuple[str, ...],
+                  parallelism: int | None, lock_timeout: float) -> int:
     """Make the cloud match the spec (or execute a saved plan exactly)."""
     saved: Plan | None = None
     cli_vars = parse_vars(variables)
     spec_path = target
     if is_planfile(target):
+        if targets:
+            raise click.UsageError("--target cannot narrow a saved plan; make the plan with --target instead")
         saved = read_planfile(target)
         spec_path = Path(saved.spec_path)
         cli_vars = Assigned({**saved.variables, **cli_vars},
@@ -92,12 +103,16 @@ def apply_command(target: Path, auto_approve: bool, variables: tuple[str, ...], 
     stack = workflow.open_stack(spec_path, cli_vars, settings(parallelism), reporter)
     confirm = _confirmer(auto_approve or saved is not None, "apply")
     with acknowledge_interrupts(reporter):
-        the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, lock_timeout=lock_timeout)
+        the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, targets=targets,
+                                         lock_timeout=lock_timeout)
     _summary(the_plan, state, "Apply")
     return 0
 
 
-@click.command("destroy")
+@click.command("destroy", epilog="""\b
+Examples:
+  modelinfra destroy spec.yaml
+  modelinfra destroy spec.yaml --target model --auto-approve""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
