@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from modelinfra.cli.main import cli
 
 COMMANDS = [["plan"], ["apply"], ["destroy"], ["show"], ["validate"], ["schema"], ["output"], ["import"],
-            ["drift"], ["artifacts", "versions"], ["sandbox", "up"], ["sandbox", "down"]]
+            ["drift"], ["artifacts", "versions"], ["sandbox", "up"], ["sandbox", "down"], ["fmt"], ["graph"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
