@@ -18,5 +18,16 @@ def test_reference_lists_every_type_with_its_required_properties():
 
 def test_dotted_literals_are_shown_as_the_schema_spells_them():
     reference = render_reference()
-    assert "| `min_tls_version` | `Literal['1.0', '1.1', '1.2']` | `'1.2'` |" in reference
-    assert "Literal['0', '1', '2']" not in reference
+    assert "| `min_tls_version` | `'1.0' \\| '1.1' \\| '1.2'` | `'1.2'` |" in reference
+    assert "'0' \\| '1' \\| '2'" not in reference
+
+
+def test_nested_types_are_defined_and_every_type_says_its_cloud_id_form():
+    reference = render_reference()
+    for nested in ("`LifecycleRule` (in `aws.s3_bucket`)", "`PublicAccessBlock` (in `aws.s3_bucket`)",
+                   "`BackupRule` (in `aws.backup_plan`)"):
+        assert nested in reference
+    assert "| `algorithm` | `'AES256' \\| 'aws:kms'` |" in reference
+    assert "object (see the model)" not in reference, "every property's type is spelt out"
+    assert reference.count("Import: `modelinfra import SPEC ADDR CLOUD_ID`") == reference.count("#### `")
+    assert "<function" not in reference

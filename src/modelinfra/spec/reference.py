@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
-import re
+import types
+import typing
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from modelinfra.providers.registry import handler_for, known_types
@@ -17,39 +19,87 @@ END = "<!-- END RESOURCE REFERENCE -->"
 
 
 def render_reference() -> str:
+    """Per type: its summary, a property table, the nested types it names (each with a table of
+    its own), its computed attributes and the CLOUD_ID form ``import`` takes."""
     lines: list[str] = []
     for type_name in known_types():
         handler = handler_for(type_name)
         model = handler.spec_model
         lines.append(f"#### `{type_name}`\n")
-        summary = (model.__doc__ or "").strip().split("\n\n")[0]
-        if summary and not summary.startswith("Usage docs"):
-            lines.append(" ".join(summary.split()).replace("``", "`") + "\n")
-        lines.append("| property | type | default | notes |")
-        lines.append("|---|---|---|---|")
-        for name, field in model.model_fields.items():
-            notes = []
-            if name in handler.force_new:
-                notes.append("forces replacement")
-            if name in handler.write_only:
-                notes.append("write-only")
-            if field.description:
-                notes.append(field.description.replace("|", "\\|").replace("\n", " "))
-            lines.append(f"| `{name}` | {_type(field)} | {_default(field)} | {'; '.join(notes)} |")
+        _summary(model, lines)
+        nested: list[type[BaseModel]] = []
+        _table(model, lines, nested, force_new=handler.force_new, write_only=handler.write_only)
+        seen: set[type[BaseModel]] = set()
+        while nested:
+            sub = nested.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            lines.append(f"`{sub.__name__}` (in `{type_name}`):\n")
+            _summary(sub, lines)
+            _table(sub, lines, nested)
         computed = [f"`{c}`" + (" (sensitive)" if c in handler.sensitive else "") for c in handler.computed]
-        lines.append("")
         lines.append("Computed: " + (", ".join(computed) if computed else "none") + ".")
         lines.append("")
+        if handler.cloud_id_form:
+            lines.append(f"Import: `modelinfra import SPEC ADDR CLOUD_ID` with CLOUD_ID = {handler.cloud_id_form}.")
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _summary(model: type[BaseModel], lines: list[str]) -> None:
+    summary = (model.__doc__ or "").strip().split("\n\n")[0]
+    if summary and not summary.startswith("Usage docs") and not summary.startswith("!!!"):
+        lines.append(" ".join(summary.split()).replace("``", "`") + "\n")
+
+
+def _table(model: type[BaseModel], lines: list[str], nested: list[type[BaseModel]],
+           force_new: tuple[str, ...] = (), write_only: tuple[str, ...] = ()) -> None:
+    lines.append("| property | type | default | notes |")
+    lines.append("|---|---|---|---|")
+    for name, field in model.model_fields.items():
+        notes = []
+        if name in force_new:
+            notes.append("forces replacement")
+        if name in write_only:
+            notes.append("write-only")
+        if field.description:
+            notes.append(field.description.replace("|", "\\|").replace("\n", " "))
+        nested.extend(_models_in(field.annotation))
+        lines.append(f"| `{name}` | {_type(field)} | {_default(field)} | {'; '.join(notes)} |")
+    lines.append("")
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
 def _type(field: FieldInfo) -> str:
-    text = str(field.annotation).replace("typing.", "").replace("NoneType", "None")
-    for noise in ("<class '", "'>"):
-        text = text.replace(noise, "")
-    # drop module qualifiers (pkg.mod.Name -> Name) but never touch quoted literals ('1.2')
-    text = re.sub(r"('[^']*')|[\w.]+\.(\w+)", lambda m: m.group(1) or m.group(2), text).replace("|", "\\|")
-    return f"`{text}`" if len(text) < 60 else "object"
+    """The field's type as a user reads it: enums as their values (``'1.2' | '1.3'``, dotted
+    literals kept as written), nested models by name (defined below the table), no validators."""
+    text = _spell(field.annotation).replace("|", "\\|")
+    return f"`{text}`" if len(text) < 200 else "object (see the model)"
+
+
+def _spell(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _spell(args[0])
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_spell(a) for a in args)
+    if annotation is type(None):
+        return "None"
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join(_spell(a) for a in args)}]"
+    if annotation is Any:
+        return "Any"
+    return getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
 
 
 def _default(field: FieldInfo) -> str:
