@@ -60,6 +60,9 @@ def test_fmt_refuses_what_is_not_yaml(tmp_path: Path, run):
     spec.write_text("a: [1,\n")
     result = run("fmt", str(spec))
     assert result.exit_code == 1 and spec.read_text() == "a: [1,\n"
+    spec.write_text("just text\n")
+    result = run("fmt", str(spec))
+    assert result.exit_code == 1 and "not a spec" in result.output and spec.read_text() == "just text\n"
 
 
 def test_graph_as_dot_and_mermaid(tmp_path: Path, run):

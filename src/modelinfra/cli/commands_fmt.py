@@ -36,6 +36,9 @@ def formatted(text: str, name: str = "<spec>") -> str:
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise ModelinfraError(f"{where}: not valid YAML, nothing formatted "
                               f"({getattr(exc, 'problem', None) or 'parse error'}); run validate for details") from None
+    if not isinstance(data, dict):
+        raise ModelinfraError(f"{name}: not a spec (a spec is a YAML mapping with version, name, resources...); "
+                              "nothing formatted")
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()

@@ -21,20 +21,22 @@ def render_graph(name: str, nodes: Nodes, fmt: str = "dot") -> str:
 
 def _dot(name: str, nodes: Nodes) -> str:
     lines = [f"digraph {json.dumps(name)} {{", "  rankdir = \"RL\";", "  node [shape = box];"]
-    for address, (type_name, _) in sorted(nodes.items()):
-        lines.append(f"  {json.dumps(address)} [label = {json.dumps(address + chr(10) + type_name)}];")
-    for address, (_, deps) in sorted(nodes.items()):
-        for dep in sorted(deps):
-            lines.append(f"  {json.dumps(address)} -> {json.dumps(dep)};")
+    lines += [f"  {json.dumps(a)} [label = {json.dumps(a + chr(10) + t)}];" for a, t in _labels(nodes)]
+    lines += [f"  {json.dumps(a)} -> {json.dumps(d)};" for a, d in _edges(nodes)]
     return "\n".join(lines) + "\n}\n"
 
 
 def _mermaid(nodes: Nodes) -> str:
     ids = {address: f"n{i}" for i, address in enumerate(sorted(nodes))}
     lines = ["graph RL"]
-    for address, (type_name, _) in sorted(nodes.items()):
-        lines.append(f'  {ids[address]}["{address}<br/>{type_name}"]')
-    for address, (_, deps) in sorted(nodes.items()):
-        for dep in sorted(deps):
-            lines.append(f"  {ids[address]} --> {ids[dep]}")
+    lines += [f'  {ids[a]}["{a}<br/>{t}"]' for a, t in _labels(nodes)]
+    lines += [f"  {ids[a]} --> {ids[d]}" for a, d in _edges(nodes)]
     return "\n".join(lines) + "\n"
+
+
+def _labels(nodes: Nodes) -> list[tuple[str, str]]:
+    return [(address, type_name) for address, (type_name, _) in sorted(nodes.items())]
+
+
+def _edges(nodes: Nodes) -> list[tuple[str, str]]:
+    return [(address, dep) for address, (_, deps) in sorted(nodes.items()) for dep in sorted(deps)]
