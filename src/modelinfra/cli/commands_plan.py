@@ -32,6 +32,9 @@ from modelinfra.views.progress import ConsoleReporter
 
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
+replace_option = click.option("--replace", "replace", multiple=True, metavar="ADDR",
+                              help="Replace ADDR (delete and create it again) even if nothing forces it; repeatable.")
+
 
 @click.command("plan", epilog="""\b
 Examples:
@@ -47,15 +50,17 @@ Examples:
 @click.option("--refresh/--no-refresh", default=True, help="Read the cloud first (default) or trust state.")
 @click.option("--destroy", is_flag=True, help="Plan to destroy everything in state.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
+@replace_option
 @var_option
 @parallelism_option
 def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, detailed_exitcode: bool, refresh: bool,
-                 destroy: bool, targets: tuple[str, ...], variables: tuple[str, ...], parallelism: int | None) -> int:
+                 destroy: bool, targets: tuple[str, ...], replace: tuple[str, ...], variables: tuple[str, ...],
+                 parallelism: int | None) -> int:
     """Show what apply would do. Reads the cloud; changes nothing."""
     as_json = as_json or fmt == "json"
     reporter = NULL_REPORTER if as_json else ConsoleReporter()
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
-    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets)
+    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets, replace=replace)
     for warning in plan_warnings(stack.spec, result):
         console.stderr().print(warning, style="yellow", markup=False, highlight=False)
     if out is not None:
@@ -83,18 +88,20 @@ Examples:
 @click.option("--auto-approve", is_flag=True, help="Skip the interactive `yes`.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR",
               help="Apply only ADDR and what it needs (repeatable; a saved plan keeps its own targets).")
+@replace_option
 @var_option
 @parallelism_option
 @lock_timeout_option
-def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], variables: tuple[str, ...],
+def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], replace: tuple[str, ...],
+                  variables: tuple[str, ...],
                   parallelism: int | None, lock_timeout: float) -> int:
     """Make the cloud match the spec (or execute a saved plan exactly)."""
     saved: Plan | None = None
     cli_vars = parse_vars(variables)
     spec_path = target
     if is_planfile(target):
-        if targets:
-            raise click.UsageError("--target cannot narrow a saved plan; make the plan with --target instead")
+        if targets or replace:
+            raise click.UsageError("--target and --replace do not change a saved plan; give them to plan instead")
         saved = read_planfile(target)
         spec_path = Path(saved.spec_path)
         cli_vars = Assigned({**saved.variables, **cli_vars},
@@ -104,7 +111,7 @@ def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], va
     confirm = _confirmer(auto_approve or saved is not None, "apply")
     with acknowledge_interrupts(reporter):
         the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, targets=targets,
-                                         lock_timeout=lock_timeout)
+                                         replace=replace, lock_timeout=lock_timeout)
     _summary(the_plan, state, "Apply")
     return 0
 

@@ -38,13 +38,19 @@ def make_plan(
     refresh_state: bool = True,
     destroy: bool = False,
     targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
 ) -> tuple[Plan, dict[str, dict[str, Any] | None]]:
-    """The plan, and the observed attributes it was made from (None = gone)."""
+    """The plan, and the observed attributes it was made from (None = gone). ``replace``: addresses
+    to replace even if nothing forces it (``--replace``)."""
     spec = run.spec
     targets = list(targets)
     unknown_targets = [t for t in targets if t not in spec.resources and t not in state.resources]
     if unknown_targets:
         raise PlanError(f"--target {', '.join(unknown_targets)}: no such resource in the spec or state")
+    forced = frozenset(replace)
+    if forced - (spec.resources.keys() & state.resources.keys()):
+        raise PlanError(f"--replace {', '.join(sorted(forced - (spec.resources.keys() & state.resources.keys())))}: "
+                        "only a resource in both the spec and the state can be replaced")
     if refresh_state:
         observed = refresh(run, state)
     else:  # trust state, except for interrupted creates: whether they exist must be read
@@ -56,7 +62,7 @@ def make_plan(
     if destroy:
         changes = _destroy_changes(state, observed)
     else:
-        changes = _changes(run, state, observed)
+        changes = _changes(run, state, observed, forced)
     if targets:
         changes = _restrict(run, state, changes, targets, destroy)
     changes = [_redacted(run, c) for c in changes]
@@ -78,7 +84,8 @@ def make_plan(
     return plan, observed
 
 
-def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:
+def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None],
+             forced: frozenset[str] = frozenset()) -> list[ResourceChange]:
     spec = run.spec
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     pending: set[str] = set()
@@ -105,6 +112,8 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
         diff += write_only_changes(handler, model, entry.attributes, resource.lifecycle.ignore_changes, adopting)
         reason = "adopting a resource whose create was interrupted" if adopting else None
         replace = entry.status == "tainted" or entry.type != resource.type or any(c.forces_replacement for c in diff)
+        reason = "replacement requested with --replace" if address in forced and not replace else reason
+        replace = replace or address in forced
         if entry.status == "tainted":
             reason = "tainted by a failed apply"
         if replace:

@@ -51,9 +51,10 @@ def open_stack(
     return Stack(spec, manager, RunContext(spec, settings, reporter))
 
 
-def plan(stack: Stack, *, refresh: bool = True, destroy: bool = False, targets: Iterable[str] = ()) -> Plan:
+def plan(stack: Stack, *, refresh: bool = True, destroy: bool = False, targets: Iterable[str] = (),
+         replace: Iterable[str] = ()) -> Plan:
     state = stack.snapshot()
-    result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets)
+    result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets, replace=replace)
     return with_delete_notes(stack.run, result)
 
 
@@ -80,6 +81,7 @@ def apply(
     destroy: bool = False,
     targets: Iterable[str] = (),
     lock_timeout: float = 0.0,
+    replace: Iterable[str] = (),
 ) -> tuple[Plan, State]:
     """Plan (or check the saved plan is fresh), confirm, execute. Holds the state lock throughout."""
     with stack.manager.lock("destroy" if destroy else "apply", lock_timeout):
@@ -88,7 +90,7 @@ def apply(
             check_fresh(saved_plan, stack.spec, state)
             the_plan = saved_plan
         else:
-            the_plan, _ = make_plan(stack.run, state, destroy=destroy, targets=targets)
+            the_plan, _ = make_plan(stack.run, state, destroy=destroy, targets=targets, replace=replace)
             the_plan = with_delete_notes(stack.run, the_plan)
         if the_plan.has_changes and not confirm(the_plan):
             raise AbortedError("apply cancelled; nothing was changed")
