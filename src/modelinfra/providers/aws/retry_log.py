@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from modelinfra.providers.redact import redact_url
+from modelinfra.providers.requests_count import count_request
 
 RETRY_LOG = logging.getLogger("modelinfra.retry")
 HTTP_LOG = logging.getLogger("modelinfra.http")
@@ -73,6 +74,7 @@ def instrument(client: Any, max_attempts: int, max_backoff: float = 20.0) -> Non
         events.register(f"needs-retry.{name}", needs_retry, unique_id=unique)
 
     def before_send(request: Any, **_: Any) -> None:
+        count_request()
         request.context["modelinfra_started"] = time.monotonic()
 
     def after_call(http_response: Any, parsed: Any, model: Any, context: Any = None, **_: Any) -> None:

@@ -20,6 +20,7 @@ import time
 from typing import Any
 
 from modelinfra.providers.redact import redact_url
+from modelinfra.providers.requests_count import count_request
 from modelinfra.providers.throttle import Throttle, azure_bucket
 from modelinfra.settings import Settings
 
@@ -76,6 +77,7 @@ def per_retry_policies(throttle: Throttle) -> list[Any]:
 
     class ThrottlePolicy(SansIOHTTPPolicy):
         def on_request(self, request: Any) -> None:
+            count_request()
             http_request = request.http_request
             waited = throttle.acquire(azure_bucket(http_request.method, http_request.url))
             if waited > 0.5:
