@@ -44,9 +44,9 @@ def test_apply_succeeds_while_a_third_of_arm_calls_are_throttled(tmp_path: Path,
         again = run.cli("plan", run.spec, "--detailed-exitcode")
         assert again.code == 0, again.output
         # ...but only thanks to the retry budget: without one the storm is fatal
-        run.env["MODELINFRA_MAX_ATTEMPTS"] = "1"
+        run.env.update(MODELINFRA_MAX_ATTEMPTS="1", MODELINFRA_ENGINE_RETRIES="0")
         unretried = run.cli("plan", run.spec, "--detailed-exitcode")
-        del run.env["MODELINFRA_MAX_ATTEMPTS"]
+        del run.env["MODELINFRA_MAX_ATTEMPTS"], run.env["MODELINFRA_ENGINE_RETRIES"]
         assert unretried.code == 1, unretried.output
         assert "TooManyRequests" in unretried.stderr and "Traceback" not in unretried.output
         faults.reset()

@@ -2,7 +2,7 @@
 
 ``instrument(client, max_attempts)`` wraps the client's standard-mode retry handler so that each
 retry is logged on ``modelinfra.retry`` at INFO ("s3.HeadObject: attempt n of N failed (SlowDown);
-waiting S s") and a final failure at WARNING, and logs each HTTP attempt on ``modelinfra.http`` at
+waiting S s") and a final failure ("giving up") at INFO too (the error itself is reported by the engine), and logs each HTTP attempt on ``modelinfra.http`` at
 DEBUG (method, URL without signatures or tokens, status, elapsed). The retry decisions stay
 botocore's standard ones (conditions, exponential backoff with jitter; adaptive mode's rate limiter
 is untouched) but for one thing: botocore's client-wide *retry quota* (500 units, 14 per non-throttle
@@ -67,7 +67,7 @@ def instrument(client: Any, max_attempts: int, max_backoff: float = 20.0) -> Non
                 RETRY_LOG.info("%s.%s: attempt %d of %d failed (%s); waiting %.1f s", name, operation, attempts,
                                max_attempts, why, delay)
             elif failed and attempts >= max_attempts:
-                RETRY_LOG.warning("%s.%s: attempt %d of %d failed (%s); giving up", name, operation, attempts,
+                RETRY_LOG.info("%s.%s: attempt %d of %d failed (%s); giving up", name, operation, attempts,
                                   max_attempts, why)
             return delay
 

@@ -45,7 +45,7 @@ def retry_policy(settings: Settings) -> Any:
             settings["modelinfra"] = (http_request, why)
             more = super().increment(settings, response=response, error=error)
             if not more:
-                RETRY_LOG.warning("%s: attempt %d of %d failed (%s); giving up", _describe(http_request),
+                RETRY_LOG.info("%s: attempt %d of %d failed (%s); giving up", _describe(http_request),
                                   len(settings["history"]), self.total_retries + 1, why)
             return more
 
