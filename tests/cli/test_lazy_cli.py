@@ -71,3 +71,20 @@ def test_unknown_command_is_a_usage_error(capsys):
 
     assert main(["nope"]) == 1
     assert "No such command 'nope'" in capsys.readouterr().err
+
+
+def test_plan_imports_only_the_sdks_of_the_clouds_the_spec_uses(tmp_path, aws_env):
+    import os
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nname: lazy\nproviders:\n  aws:\n    region: us-east-1\nresources:\n"
+                    "  b:\n    type: aws.s3_bucket\n    properties: {name: lazy-sdk-probe}\n")
+    probe = (
+        "import sys, contextlib, io\n"
+        "from modelinfra.cli.main import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    code = main(['plan', {str(spec)!r}, '--no-refresh'])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('boto3', 'azure')}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=tmp_path, env={**os.environ, **aws_env}).stdout
+    assert out.split()[0] == "0" and "'azure'" not in out, out

@@ -53,9 +53,14 @@ def open_stack(
 
 def plan(stack: Stack, *, refresh: bool = True, destroy: bool = False, targets: Iterable[str] = (),
          replace: Iterable[str] = ()) -> Plan:
+    from modelinfra.providers.requests_count import requests_sent
+
     state = stack.snapshot()
+    sent = requests_sent()
     result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets, replace=replace)
-    return with_delete_notes(stack.run, result)
+    result = with_delete_notes(stack.run, result)
+    result.statistics = {"requests": requests_sent() - sent, "resources": len(result.resource_changes)}
+    return result
 
 
 def with_delete_notes(run: RunContext, the_plan: Plan) -> Plan:

@@ -102,6 +102,7 @@ class Plan:
     destroy: bool = False
     targets: list[str] = field(default_factory=list)
     sensitive_variables: list[str] = field(default_factory=list)  # never written to plan files
+    statistics: dict[str, int] | None = None  # {"requests": HTTP attempts to make it, "resources": n}
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -142,6 +143,7 @@ class Plan:
             "resource_changes": [c.to_json() for c in self.resource_changes],
             "resource_drift": [d.to_json() for d in self.resource_drift],
             "output_changes": {o.name: o.to_json() for o in self.output_changes},
+            **({"statistics": self.statistics} if self.statistics is not None else {}),
         }
 
 

@@ -3,6 +3,10 @@
 boto3 sessions are not thread-safe but clients are: clients are built under a lock and then used
 from any worker thread. ``endpoint_url`` (spec) or ``AWS_ENDPOINT_URL`` (environment) points every
 client at an emulator such as moto server.
+
+Retries: botocore's ``standard`` mode (``MODELINFRA_AWS_RETRY_MODE=adaptive`` adds botocore's
+client-side rate limiter, which slows every caller down once throttling starts), with
+``settings.max_attempts`` attempts; each retry and request is logged (``retry_log``).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ class AwsSession:
         self.endpoint_url = config.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": settings.max_attempts},
+            retries={"mode": os.environ.get("MODELINFRA_AWS_RETRY_MODE", "standard"),
+                     "total_max_attempts": settings.max_attempts},
             max_pool_connections=max(10, settings.parallelism * 2),
             connect_timeout=10,
             read_timeout=60,
         )
+        self._max_attempts, self._max_backoff = settings.max_attempts, settings.retry_backoff_max
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -36,7 +42,9 @@ class AwsSession:
         """The shared client for ``service`` (``s3``, ``backup``, ``sts``...)."""
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(
-                    service, endpoint_url=self.endpoint_url, config=self._config
-                )
+                from modelinfra.providers.aws.retry_log import instrument
+
+                client = self._session.client(service, endpoint_url=self.endpoint_url, config=self._config)
+                instrument(client, self._max_attempts, self._max_backoff)
+                self._clients[service] = client
             return self._clients[service]

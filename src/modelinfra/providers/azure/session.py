@@ -5,8 +5,10 @@ Emulators: ``MODELINFRA_AZURE_ENDPOINT`` (or ``providers.azure.endpoint``) repla
 endpoint; a loopback endpoint switches auth to a static emulator token and allows plain http. A
 non-loopback endpoint must be https and uses the real credential (Azure Stack).
 
-Every client gets the same explicit retry policy (``settings.max_attempts`` attempts, exponential
-backoff with jitter, honouring Retry-After) and LRO polling honours Retry-After. Clients are built
+Every client gets the same explicit retry policy (``settings.max_attempts`` attempts for every kind
+of failure, exponential backoff with jitter, honouring Retry-After, each retry logged), the
+session's client-side ARM rate limit and request logging (``policies``); LRO polling honours
+Retry-After. Clients are built
 lazily, once, under a lock, and shared across worker threads.
 """
 
@@ -76,6 +78,9 @@ class AzureSession:
         self._credential: Any = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.RLock()
+        from modelinfra.providers.throttle import Throttle
+
+        self.throttle = Throttle.from_env()  # one ARM budget per subscription, shared by all clients
 
     # -- credentials ---------------------------------------------------------------------------
     @property
@@ -95,11 +100,11 @@ class AzureSession:
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments every azure-core pipeline client of this session gets."""
+        from modelinfra.providers.azure import policies
+
         kwargs: dict[str, Any] = {
-            "retry_total": self.settings.max_attempts - 1,
-            "retry_backoff_factor": 0.5,
-            "retry_backoff_max": self.settings.retry_backoff_max,
-            "retry_on_status_codes": [408, 429, 500, 502, 503, 504],
+            "retry_policy": policies.retry_policy(self.settings),
+            "per_retry_policies": policies.per_retry_policies(self.throttle),
         }
         if self.emulated:
             kwargs["authentication_policy"] = _StaticBearerPolicy(EMULATOR_TOKEN)
@@ -136,12 +141,6 @@ class AzureSession:
                 auth = kwargs.pop("authentication_policy", None) or ARMChallengeAuthenticationPolicy(
                     self.credential, self.scope
                 )
-                retry = policies.RetryPolicy(
-                    retry_total=kwargs["retry_total"],
-                    retry_backoff_factor=kwargs["retry_backoff_factor"],
-                    retry_backoff_max=kwargs["retry_backoff_max"],
-                    retry_on_status_codes=kwargs["retry_on_status_codes"],
-                )
                 self._clients["arm"] = ARMPipelineClient(
                     base_url=self.endpoint,
                     policies=[
@@ -150,7 +149,8 @@ class AzureSession:
                         policies.UserAgentPolicy(sdk_moniker="modelinfra"),
                         policies.ProxyPolicy(),
                         policies.ContentDecodePolicy(),
-                        retry,
+                        kwargs["retry_policy"],
+                        *kwargs["per_retry_policies"],
                         auth,
                         policies.CustomHookPolicy(),
                         policies.NetworkTraceLoggingPolicy(),

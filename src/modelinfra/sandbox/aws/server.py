@@ -38,7 +38,8 @@ def create_app(service: Any) -> Any:
 def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService:
     """Start moto (with the Backup extensions) in a daemon thread; ``port=0`` picks a free port.
 
-    The returned service's ``url`` is the endpoint for every AWS client (``endpoint_url``).
+    The returned service's ``url`` is the endpoint for every AWS client (``endpoint_url``); its
+    ``handle.faults`` is the fault switch (``sandbox.aws.faults``: latency, throttling).
     """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
     from werkzeug.serving import make_server
@@ -50,8 +51,11 @@ def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService
     from modelinfra.sandbox.aws.iam_ext import install as install_iam
 
     install_iam()  # before any service builds an IAM backend as a side effect
-    app = DomainDispatcherApplication(create_app)
+    from modelinfra.sandbox.aws.faults import FaultMiddleware
+
+    app = FaultMiddleware(DomainDispatcherApplication(create_app))
     server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
+    server.faults = app.faults  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
     bound_host, bound_port = server.server_address[:2]

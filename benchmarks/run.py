@@ -1,0 +1,142 @@
+"""The rows of issue 14's table, through the installed CLI, side by side in one run, each figure beside
+its model. moto server (AWS) and the ARM emulator run in this process with injected latency. Timings
+live here and never in tests.
+
+    .venv/bin/python benchmarks/run.py            # the full table (slow: 1,000 and 10,000 resources)
+    .venv/bin/python benchmarks/run.py --quick    # a small version (minutes)
+
+Rows: ``--help``; ``validate`` at two sizes; ``apply`` of N S3 object creates at a per-call latency
+(model ceil(N/parallelism) x 3 calls x RTT); ``apply`` at 0 ms at N and 4N (linear: <= 4.5x);
+``plan`` of N unchanged objects (model ceil(requests/parallelism) x RTT + start-up); ``plan`` of many
+new resources (peak RSS); a 50 % throttled ARM plan (must succeed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "modelinfra"
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+
+def s3_spec(name: str, objects: int) -> str:
+    lines = ["version: 1", f"name: {name}", "providers:", "  aws:", "    region: us-east-1", "resources:",
+             "  bucket:", "    type: aws.s3_bucket", f"    properties: {{name: {name}, force_destroy: true}}"]
+    for i in range(objects):
+        lines += [f"  o{i}:", "    type: aws.s3_object",
+                  f"    properties: {{bucket: '${{bucket.name}}', key: 'm/{i}.bin', source: ./model.bin}}"]
+    return "\n".join(lines) + "\n"
+
+
+def bucket_spec(name: str, buckets: int) -> str:
+    lines = ["version: 1", f"name: {name}", "providers:", "  aws:", "    region: us-east-1", "resources:"]
+    for i in range(buckets):
+        lines += [f"  b{i}:", "    type: aws.s3_bucket", f"    properties: {{name: {name}-{i}, versioning: true}}"]
+    return "\n".join(lines) + "\n"
+
+
+def disk_spec(name: str, disks: int) -> str:
+    lines = ["version: 1", f"name: {name}", "providers:", "  azure:", f"    subscription_id: {SUBSCRIPTION}",
+             "resources:", "  rg:", "    type: azure.resource_group", f"    properties: {{name: {name}, location: westus}}"]
+    for i in range(disks - 1):
+        lines += [f"  d{i}:", "    type: azure.managed_disk",
+                  f"    properties: {{name: d{i}, resource_group: '${{rg.name}}', location: westus, sku: Standard_LRS,"
+                  " create_option: Empty, size_gb: 4}"]
+    return "\n".join(lines) + "\n"
+
+
+def run(*args: str, env: dict[str, str], cwd: Path, check: bool = True) -> tuple[float, float, int]:
+    """(wall seconds, child CPU seconds, peak RSS MiB of the child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run([str(BIN), *args], env=env, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if check and proc.returncode not in (0, 2):
+        raise SystemExit(f"modelinfra {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, int(after.ru_maxrss / 1024)
+
+
+def row(what: str, figure: str, model: str) -> None:
+    print(f"{what:<52} {figure:>22}   {model}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="small sizes: a few minutes")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every emulated call")
+    parser.add_argument("--parallelism", type=int, default=16)
+    args = parser.parse_args()
+    small, large = (200, 1000) if args.quick else (1000, 10000)
+    creates = 50 if args.quick else 200
+    linear = 50 if args.quick else 250
+    p, rtt = args.parallelism, args.latency
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from modelinfra.sandbox.arm import start_arm_emulator
+    from modelinfra.sandbox.aws import start_aws_emulator
+
+    with start_aws_emulator() as aws, start_arm_emulator() as arm, tempfile.TemporaryDirectory() as tmp:
+        cwd = Path(tmp)
+        (cwd / "model.bin").write_bytes(b"x" * 1024)
+        env = {**os.environ, "AWS_ENDPOINT_URL": aws.url, "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+               "MODELINFRA_AZURE_ENDPOINT": arm.url, "MODELINFRA_PARALLELISM": str(p), "NO_COLOR": "1"}
+        print(f"latency {rtt * 1000:.0f} ms per call, parallelism {p}{' (quick)' if args.quick else ''}\n")
+        row("what", "measured", "model / goal")
+        wall, _, _ = run("--help", env=env, cwd=cwd)
+        row("modelinfra --help", f"{wall:.2f} s", "<= 0.15 s")
+        for n in (small, large):
+            (cwd / f"v{n}.yaml").write_text(bucket_spec(f"v{n}", n))
+            wall, _, _ = run("validate", f"v{n}.yaml", env=env, cwd=cwd)
+            row(f"validate, {n} resources", f"{wall:.2f} s", "goal: 1,000 <= 1 s; 10,000 <= 6 s")
+
+        aws.handle.faults.configure(latency=rtt)
+        (cwd / "c.yaml").write_text(s3_spec("bench-create", creates))
+        wall, cpu, _ = run("apply", "c.yaml", "--auto-approve", env=env, cwd=cwd)
+        model = math.ceil(creates / p) * 3 * rtt
+        row(f"apply, {creates} object creates, {rtt * 1000:.0f} ms", f"{wall:.2f} s ({cpu:.1f} s CPU)",
+            f"model {model:.2f} s; goal <= {1.5 * model:.2f} s")
+        wall, cpu, _ = run("plan", "c.yaml", env=env, cwd=cwd)
+        requests = creates + 1
+        model = math.ceil(requests / p) * rtt
+        row(f"plan, {creates + 1} unchanged, {rtt * 1000:.0f} ms", f"{wall:.2f} s ({cpu:.1f} s CPU)",
+            f"model {model:.2f} s + start-up; CPU <= {requests / 1000:.2f} s")
+        run("destroy", "c.yaml", "--auto-approve", env=env, cwd=cwd)
+
+        aws.handle.faults.configure(latency=0)
+        times = []
+        for n in (linear, 4 * linear):
+            (cwd / f"l{n}.yaml").write_text(s3_spec(f"bench-lin{n}", n))
+            wall, _, _ = run("apply", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
+            times.append(wall)
+            row(f"apply, {n} creates at 0 ms", f"{wall:.2f} s", "")
+            run("destroy", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
+        row("  ratio 4x resources", f"{times[1] / times[0]:.2f}x", "linear: <= 4.5x")
+
+        (cwd / "new.yaml").write_text(bucket_spec("bench-new", large))
+        wall, _, rss = run("plan", "new.yaml", env=env, cwd=cwd)
+        row(f"plan of {large} new resources", f"{wall:.2f} s, {rss} MiB", "<= 15 s, <= 250 MB (for 10,000)")
+
+        (cwd / "t.yaml").write_text(disk_spec("bench-thr", 16))
+        run("apply", "t.yaml", "--auto-approve", env=env, cwd=cwd)
+        arm.handle.faults.configure(throttle_ratio=0.5, retry_after=0.05)
+        wall, _, _ = run("plan", "t.yaml", "--parallelism", "16", env=env, cwd=cwd, check=False)
+        ok = subprocess.run([str(BIN), "plan", "t.yaml"], env=env, cwd=cwd, capture_output=True).returncode == 0
+        row("plan, 16 ARM resources, 50 % answered 429", f"{'ok' if ok else 'FAILED'} {wall:.2f} s", "succeeds")
+        arm.handle.faults.reset()
+        run("destroy", "t.yaml", "--auto-approve", env=env, cwd=cwd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
