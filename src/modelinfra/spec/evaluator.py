@@ -71,7 +71,7 @@ class Evaluator:
         handler = self.handlers(resource.type)
         attr, rest = ref.attr[0], ref.attr[1:]
         known = self.known.get(ref.name) if ref.name not in self.pending else None
-        if attr in resource.properties:
+        if attr in resource.properties and attr in self.properties(ref.name):  # null counts as unset
             return _dig(self.properties(ref.name)[attr], rest)
         if attr in handler.spec_model.model_fields:
             if known is not None and attr in known:
