@@ -2,7 +2,7 @@
 faults and crashes, and the invariants checked after every step.
 
 A scenario (one seed) starts from a random acyclic spec of 5-40 resources whose properties
-reference earlier resources' computed (``uid``, ``arn``) and plain (``name``) attributes, as
+reference earlier resources' computed (``uid``, ``arn``, ``rev`` which updates change) and plain (``name``) attributes, as
 ``parent`` (force-new containment; a contained resource's name starts with its parent's, like
 an object key under a bucket, so replacing a parent replaces its children), ``label`` or a tag, plus random ``depends_on`` and lifecycle
 flags. Each step applies an edit (add, remove, re-reference, force-new rename, literal change,
@@ -87,7 +87,7 @@ class Scenario:
             props["parent"] = f"${{{parent}.name}}"
             props["name"] = f"${{{parent}.name}}.{address}-v0"
         if earlier and self.rng.random() < 0.5:
-            props["label"] = f"${{{self.rng.choice(earlier)}.{self.rng.choice(['uid', 'arn', 'label', 'name'])}}}"
+            props["label"] = self._label(self.rng.choice(earlier), ["uid", "arn", "label", "name", "rev"])
         if earlier and self.rng.random() < 0.3:
             props["tags"] = {"ref": f"${{{self.rng.choice(earlier)}.uid}}"}
         decl: dict[str, Any] = {"properties": props}
@@ -98,6 +98,11 @@ class Scenario:
         self.decls[address] = decl
         self.order.append(address)
         return address
+
+    def _label(self, other: str, attrs: list[str]) -> str:
+        """A whole-string reference (keeps the type) or, for the integer ``rev``, an embedded one."""
+        attr = self.rng.choice(attrs)
+        return f"rev-${{{other}.rev}}" if attr == "rev" else f"${{{other}.{attr}}}"
 
     def _referrers(self, address: str) -> list[str]:
         needle = f"${{{address}."
@@ -133,7 +138,7 @@ class Scenario:
                 elif field_name == "tags":
                     decl["properties"]["tags"] = {"ref": f"${{{other}.uid}}"}
                 else:
-                    decl["properties"]["label"] = f"${{{other}.{self.rng.choice(['uid', 'arn', 'name'])}}}"
+                    decl["properties"]["label"] = self._label(other, ["uid", "arn", "name", "rev"])
         elif kind == "force_new":
             self._rename(target)
         elif kind == "literal":
