@@ -66,6 +66,7 @@ class Scenario:
     order: list[str] = field(default_factory=list)  # creation order: references only point backwards
     log: list[str] = field(default_factory=list)
     _next: int = 0
+    _stack: tuple[str, workflow.Stack] | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -160,7 +161,11 @@ class Scenario:
 
     # -- running -------------------------------------------------------------------------------
     def stack(self) -> workflow.Stack:
-        return fake_stack(self.directory, self.cloud, copy.deepcopy(self.decls), settings=SETTINGS)
+        """The stack of the current spec (rebuilt only after an edit)."""
+        key = repr(self.decls)
+        if self._stack is None or self._stack[0] != key:
+            self._stack = (key, fake_stack(self.directory, self.cloud, copy.deepcopy(self.decls), settings=SETTINGS))
+        return self._stack[1]
 
     def state_on_disk(self) -> State:
         """The persisted state, read afresh (the invariant 'state file valid and loadable')."""
