@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import random
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,10 @@ class Scenario:
         """The stack of the current spec (rebuilt only after an edit)."""
         key = repr(self.decls)
         if self._stack is None or self._stack[0] != key:
-            self._stack = (key, fake_stack(self.directory, self.cloud, copy.deepcopy(self.decls), settings=SETTINGS))
+            stack = fake_stack(self.directory, self.cloud, copy.deepcopy(self.decls), settings=SETTINGS)
+            seed = self.seed  # steps ready together run in a seeded shuffled order, not by name
+            stack.run.tiebreak = lambda step: zlib.crc32(f"{seed}:{step}".encode())
+            self._stack = (key, stack)
         return self._stack[1]
 
     def state_on_disk(self) -> State:
@@ -196,13 +200,14 @@ class Scenario:
         if fault != "none":
             self._inject(plan, fault)
         start = len(self.cloud.calls)
-        state = self.state_on_disk()
+        state, before = self.state_on_disk(), self.state_on_disk()  # the executor edits ``state``
         ok = True
         try:
             Executor(stack.run, plan, DeadAfterCrash(stack.manager, self.cloud), state).apply()
         except (ApplyError, Crash):
             ok = False
         self._check_calls(plan, self.cloud.calls[start:])
+        self._check_replaced_last(plan, before, self.cloud.calls[start:])
         self.cloud.dead = False
         self.cloud._faults.clear()
         self._check_no_orphans(self.state_on_disk())
@@ -236,6 +241,26 @@ class Scenario:
         unplanned = sorted({(op, a) for op, a, _ in calls if op != "read"} - allowed)
         if unplanned:
             raise InvariantError(f"calls the plan did not show: {unplanned}")
+
+    def _check_replaced_last(self, plan: Plan, state: State, calls: list[tuple[str, str, str]]) -> None:
+        """create_before_destroy: the old resource is deleted only after every resource that
+        depended on it was updated or re-created."""
+        order = {(op, address, cloud_id): i for i, (op, address, cloud_id) in enumerate(calls)}
+        for change in plan.actionable:
+            if change.action is not Action.CREATE_THEN_DELETE:
+                continue
+            old = state.resources[change.address].id
+            deleted = order.get(("delete", change.address, old))
+            if deleted is None:
+                continue
+            for key, entry in state.resources.items():
+                dependent = key.split(DEPOSED)[0]
+                if change.address not in entry.dependencies or dependent == change.address:
+                    continue
+                moved = [i for (op, address, _), i in order.items() if address == dependent and op != "read"
+                         and op != "delete"]
+                if moved and max(moved) > deleted:
+                    raise InvariantError(f"{change.address}'s old {old} was deleted before {dependent} moved")
 
     def _check_no_orphans(self, state: State) -> None:
         ids = [e.id for e in state.resources.values()]

@@ -58,7 +58,8 @@ class Executor:
         if cycle:  # a plan the engine cannot order: refuse before touching anything
             raise PlanError("cannot order the plan's actions (" + " -> ".join(cycle) + "); nothing was changed")
         self._record_no_ops()
-        result = graph.walk(lambda step: self._execute(steps[step], changes), self.run.settings.parallelism)
+        result = graph.walk(lambda step: self._execute(steps[step], changes), self.run.settings.parallelism,
+                            self.run.tiebreak)
         with self._lock:
             self._record_outputs()
             self.state = self.manager.persist(self.state, force=bool(changes))
