@@ -40,7 +40,7 @@ resources:
 """
 
 
-def test_replacing_an_object_updates_a_tag_that_uses_its_version_id_in_the_same_apply(
+def test_replacing_or_updating_an_object_updates_a_tag_that_uses_its_version_id_in_the_same_apply(
         tmp_path: Path, aws_env: dict[str, str], unique_name: str):
     (tmp_path / "model.bin").write_bytes(b"weights" * 100)
     spec = tmp_path / "spec.yaml"
@@ -64,6 +64,15 @@ def test_replacing_an_object_updates_a_tag_that_uses_its_version_id_in_the_same_
         again = run_cli("plan", spec, "--detailed-exitcode", env=aws_env)
         assert again.code == 0 and "No changes." in again.stdout, again.output
         s3 = boto3.client("s3")
+        current = s3.head_object(Bucket=f"store-{unique_name}", Key="models/v2.bin")["VersionId"]
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=f"index-{unique_name}")["TagSet"]}
+        assert tags["model_version"] == current
+
+        (tmp_path / "model.bin").write_bytes(b"retrained" * 100)  # an in-place update: a new version too
+        plan = run_cli("plan", spec, env=aws_env)
+        assert "Plan: 0 to add, 2 to change, 0 to destroy." in plan.stdout and "(known after apply)" in plan.stdout
+        assert run_cli("apply", spec, "--auto-approve", env=aws_env).code == 0
+        assert run_cli("plan", spec, "--detailed-exitcode", env=aws_env).code == 0
         current = s3.head_object(Bucket=f"store-{unique_name}", Key="models/v2.bin")["VersionId"]
         tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=f"index-{unique_name}")["TagSet"]}
         assert tags["model_version"] == current

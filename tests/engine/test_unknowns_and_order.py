@@ -133,3 +133,16 @@ def test_a_dependency_of_a_create_before_destroy_replacement_inherits_it(tmp_pat
     plan = converges(tmp_path, cloud, renamed)
     assert actions(plan) == {"p": Action.CREATE_THEN_DELETE, "c": Action.CREATE_THEN_DELETE}
     assert set(cloud.objects) == {"p2", "c2"}
+
+
+def test_an_update_that_changes_a_computed_attribute_updates_its_dependents_in_the_same_apply(tmp_path: Path):
+    cloud = FakeCloud()
+    base = {"a": {"properties": {"name": "a", "label": "one"}},
+            "b": {"properties": {"name": "b", "label": "rev-${a.rev}"}}}
+    converges(tmp_path, cloud, base)
+    changed = {**base, "a": {"properties": {"name": "a", "label": "two"}}}
+    plan = workflow.plan(stack_of(tmp_path, cloud, changed))
+    assert actions(plan) == {"a": Action.UPDATE, "b": Action.UPDATE}
+    assert plan.change_for("b").after["label"] is UNKNOWN
+    converges(tmp_path, cloud, changed)
+    assert cloud.objects["b"]["label"] == "rev-2"

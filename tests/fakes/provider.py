@@ -106,8 +106,11 @@ class FakeCloud:
             if new:
                 self._counter += 1
                 attributes["uid"] = f"srv-{self._counter}"
+                attributes["rev"] = 1
                 if self.lag:
                     self._invisible[cloud_id] = self.lag
+            else:
+                attributes["rev"] = attributes.get("rev", 0) + 1
             self.objects[cloud_id] = attributes
             return dict(attributes)
 
@@ -126,12 +129,14 @@ class NodeSpec(BaseModel):
 
 
 class FakeNodeHandler(ResourceHandler[NodeSpec]):
-    """``fake.node``: cloud id = name. Computed ``uid`` (server-assigned per create) and ``arn``."""
+    """``fake.node``: cloud id = name. Computed ``uid`` (server-assigned per create), ``arn``, and
+    ``rev`` (1 at create, bumped by every update or adopting create: ``recomputed_on_update``)."""
 
     type_name: ClassVar[str] = "fake.node"
     cloud: ClassVar[str] = "fake"
     spec_model = NodeSpec
-    computed = ("uid", "arn")
+    computed = ("uid", "arn", "rev")
+    recomputed_on_update = ("rev",)
     force_new = ("name", "parent")
     write_only = ("force_destroy",)
     taggable = True

@@ -70,7 +70,7 @@ def test_a_plan_with_every_kind_of_change_validates(validator, every_kind_of_cha
     assert errors(validator, document) == []
     by_address = {c["address"]: c["change"] for c in document["resource_changes"]}
     assert by_address["new"]["after_unknown"]["tags"] == {"swap": True}
-    assert by_address["edit"]["after_unknown"] == {"tags": {"of": True}}
+    assert by_address["edit"]["after_unknown"] == {"tags": {"of": True}, "rev": True}  # an update bumps rev
     assert by_address["secret"]["after_sensitive"] == {"label": True}
     assert {d["status"] for d in document["resource_drift"]} == {"modified", "deleted"}
     assert document["output_changes"]["swap_uid"]["after_unknown"] is True

@@ -27,17 +27,20 @@ class RunContext:
     ``handlers`` (type name -> handler) replaces the registry for this run when given: only those
     types exist. ``sessions`` (cloud -> session) are used as they are instead of being opened from
     the spec's providers (a fake cloud supplies its own). ``sleep`` is how a retry waits (tests
-    pass one that returns at once)."""
+    pass one that returns at once). ``tiebreak`` orders apply steps that are ready at the same time
+    (default: by name; the lifecycle fuzzer shuffles it, so no order holds only by luck)."""
 
     def __init__(self, spec: Spec, settings: Settings, reporter: Reporter = NULL_REPORTER,
                  handlers: Mapping[str, ResourceHandler] | None = None,
-                 sessions: Mapping[str, Any] | None = None, sleep: Callable[[float], None] = retry.sleep):
+                 sessions: Mapping[str, Any] | None = None, sleep: Callable[[float], None] = retry.sleep,
+                 tiebreak: Callable[[str], Any] | None = None):
         self.spec = spec
         self.settings = settings
         self.reporter = reporter
         self._handlers = dict(handlers) if handlers is not None else None
         self._sessions: dict[str, Any] = dict(sessions or {})
         self.sleep = sleep
+        self.tiebreak = tiebreak
         self._lock = threading.Lock()
 
     def session(self, cloud: str) -> Any:

@@ -58,7 +58,8 @@ class Executor:
         if cycle:  # a plan the engine cannot order: refuse before touching anything
             raise PlanError("cannot order the plan's actions (" + " -> ".join(cycle) + "); nothing was changed")
         self._record_no_ops()
-        result = graph.walk(lambda step: self._execute(steps[step], changes), self.run.settings.parallelism)
+        result = graph.walk(lambda step: self._execute(steps[step], changes), self.run.settings.parallelism,
+                            self.run.tiebreak)
         with self._lock:
             self._record_outputs()
             self.state = self.manager.persist(self.state, force=bool(changes))
@@ -75,20 +76,24 @@ class Executor:
         creates/updates (so a dependent is evaluated against the replaced resource); deletes wait
         for the deletes of what depends on them. A plain delete, and the delete of the deposed
         half of a ``create_before_destroy`` replacement, also wait for the creates/updates of every
-        resource that depended on it: nothing is left pointing at a deleted resource."""
+        resource that depended on it: nothing is left pointing at a deleted resource. A leftover
+        ``<address>#deposed`` is deleted after what depends on ``<address>`` moved, too."""
         deps: dict[str, set[str]] = {step: set() for step in steps}
-        dependents: dict[str, set[str]] = {}
+        dependents: dict[str, set[str]] = {}  # address -> state keys (maybe #deposed) that depend on it
         for other, entry in self.state.resources.items():
             for target in entry.dependencies:
-                dependents.setdefault(target, set()).add(other.split(DEPOSED)[0])
+                dependents.setdefault(target, set()).add(other)
         for address, change in changes.items():
             if f"+{address}" in steps:
                 resource = self.run.spec.resources[address]
                 deps[f"+{address}"] |= {f"+{d}" for d in resource.dependencies if f"+{d}" in steps}
-            if f"-{address}" in steps:
-                for dependent in dependents.get(address, set()) - {address}:
-                    if f"-{dependent}" in steps:
-                        deps[f"-{address}"].add(f"-{dependent}")
+            if f"-{address}" in steps:  # a deposed resource (left by a failed apply) counts as its address
+                base = address.split(DEPOSED)[0]
+                for key in dependents.get(base, set()):
+                    dependent = key.split(DEPOSED)[0]
+                    if dependent == base:
+                        continue
+                    deps[f"-{address}"] |= {f"-{k}" for k in (key, dependent) if f"-{k}" in steps}
                     if change.action in (Action.DELETE, Action.CREATE_THEN_DELETE) and f"+{dependent}" in steps:
                         deps[f"-{address}"].add(f"+{dependent}")
             if change.action is Action.DELETE_THEN_CREATE:

@@ -8,7 +8,8 @@ Decisions, per spec resource in dependency order:
 - any other difference                                       → update in place
 Resources in state but not in the spec are deleted; with ``destroy`` everything is. A delete or
 replace of a ``prevent_destroy`` resource fails the plan. A resource being created or replaced
-makes its computed attributes UNKNOWN for everything downstream.
+makes its computed attributes UNKNOWN for everything downstream; one being updated, those of its
+handler's ``recomputed_on_update``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from modelinfra.plans.diff import AttributeChange, diff_attributes, matches_any
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.model import State
-from modelinfra.values import SENSITIVE_MASK, contains_unknown, is_redacted, redact, redact_keys
+from modelinfra.values import SENSITIVE_MASK, UNKNOWN, contains_unknown, is_redacted, redact, redact_keys
 
 
 def make_plan(
@@ -89,7 +90,8 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
     spec = run.spec
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     pending: set[str] = set()
-    evaluator = Evaluator(spec, known, pending, handlers=run.handler)  # sees ``pending`` grow, live
+    recomputed: dict[str, tuple[str, ...]] = {}  # updates under way: computed attributes they change
+    evaluator = Evaluator(spec, known, pending, handlers=run.handler, recomputed=recomputed)  # all seen live
     changes: list[ResourceChange] = []
     for address in spec.graph.topological_order():
         resource = spec.resources[address]
@@ -130,6 +132,9 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
         else:
             action = Action.UPDATE if diff else Action.NOOP
             new_id, after = entry.id, {**before, **desired}
+            if diff and handler.recomputed_on_update:
+                recomputed[address] = handler.recomputed_on_update
+                after.update(dict.fromkeys(handler.recomputed_on_update, UNKNOWN))
         changes.append(ResourceChange(address, resource.type, action, before, after, diff,
                                       cloud_id=new_id or entry.id, reason=reason))
     changes = _inherit_create_before_destroy(spec, state, changes)
@@ -243,7 +248,8 @@ def _output_changes(run: RunContext, state: State, observed: dict[str, dict[str,
                     changes: list[ResourceChange], destroy: bool) -> list[OutputChange]:
     pending = {c.address for c in changes if c.action.creates}
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
-    evaluator = Evaluator(run.spec, known, pending, handlers=run.handler)
+    recomputed = {c.address: run.handler(c.type).recomputed_on_update for c in changes if c.action is Action.UPDATE}
+    evaluator = Evaluator(run.spec, known, pending, handlers=run.handler, recomputed=recomputed)
     out: list[OutputChange] = []
     names = set(state.outputs) | (set() if destroy else set(run.spec.outputs))
     for name in sorted(names):

@@ -33,6 +33,8 @@ def refresh(run: RunContext, state: State, addresses: list[str] | None = None) -
         run.reporter.refresh_done(address)
         return address, observed
 
-    with ThreadPoolExecutor(max_workers=max(1, run.settings.parallelism), thread_name_prefix="refresh") as pool:
+    if run.settings.parallelism <= 1 or len(wanted) == 1:  # no thread to start for a single reader
+        return dict(read(a) for a in sorted(wanted))
+    with ThreadPoolExecutor(max_workers=run.settings.parallelism, thread_name_prefix="refresh") as pool:
         results = list(pool.map(read, sorted(wanted)))
     return dict(results)

@@ -84,6 +84,8 @@ def diff_attributes(
         if key not in observed:
             changes.append(AttributeChange(key, None, want))
             continue
+        if _identical(have, want):  # the common case, without DeepDiff's cost
+            continue
         tree = DeepDiff(have, want, view="tree", verbose_level=2)
         for items in tree.values():
             for item in items:
@@ -99,6 +101,18 @@ def diff_attributes(
         ),
         key=lambda c: c.path,
     )
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Equal with the same types all the way down (``1 == 1.0 == True`` are not identical, as
+    DeepDiff reports a type change for them)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_identical(v, b[k]) for k, v in a.items())
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _absent(value: Any) -> bool:

@@ -109,6 +109,10 @@ class ResourceHandler(ABC, Generic[SpecT]):
     spec_model: ClassVar[type[BaseModel]]
     computed: ClassVar[tuple[str, ...]] = ()
     """Attributes only known after create (``id``, ``arn``, ``url``...)."""
+    recomputed_on_update: ClassVar[tuple[str, ...]] = ()
+    """Computed attributes an in-place update may change (an S3 object's ``version_id`` and
+    ``etag`` after a re-upload): while the resource is planned for update they are UNKNOWN to
+    everything referencing it, so dependents are updated in the same apply."""
     sensitive: ClassVar[tuple[str, ...]] = ()
     """Computed attributes that are secrets; only ``read_sensitive`` returns them."""
     force_new: ClassVar[tuple[str, ...]] = ()

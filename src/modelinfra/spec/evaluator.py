@@ -3,7 +3,8 @@ attributes of resources that already exist.
 
 ``known[address]`` holds a resource's attributes (from state, refresh or apply). Addresses in
 ``pending`` are being created or replaced, so their computed attributes are UNKNOWN even if an
-old value is known. Both are held by reference, not copied: a planner that adds to ``pending``
+old value is known; ``recomputed[address]`` names the computed attributes an update under way
+may change (UNKNOWN too). All three are held by reference, not copied: a planner that adds to ``pending``
 while it walks the graph (or an executor whose state grows) is seen live. Only ``properties`` is
 memoised, per address: evaluate a resource after everything it references was decided. A reference to a property the spec sets resolves to the spec's (evaluated)
 value; to an unset property, to the known value or the model's default; to a computed attribute,
@@ -12,7 +13,7 @@ to the known value or UNKNOWN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from modelinfra.providers.registry import handler_for
@@ -32,6 +33,7 @@ class Evaluator:
         pending: set[str] | frozenset[str] = frozenset(),
         lenient: bool = False,
         handlers: Callable[[str], ResourceHandler] = handler_for,
+        recomputed: Mapping[str, Collection[str]] | None = None,
     ):
         """``lenient``: a reference to something missing (variable, environment value, resource)
         is UNKNOWN instead of a KeyError — for validating a spec already known to be broken.
@@ -41,6 +43,7 @@ class Evaluator:
         self.known: Mapping[str, Mapping[str, Any]] = known if known is not None else {}
         self.pending = pending
         self.handlers = handlers
+        self.recomputed: Mapping[str, Collection[str]] = recomputed if recomputed is not None else {}
         self._cache: dict[str, dict[str, Any]] = {}
 
     def evaluate(self, value: Any) -> Any:
@@ -71,8 +74,10 @@ class Evaluator:
         handler = self.handlers(resource.type)
         attr, rest = ref.attr[0], ref.attr[1:]
         known = self.known.get(ref.name) if ref.name not in self.pending else None
-        if attr in resource.properties:
+        if attr in resource.properties and attr in self.properties(ref.name):  # null counts as unset
             return _dig(self.properties(ref.name)[attr], rest)
+        if attr in self.recomputed.get(ref.name, ()):
+            return UNKNOWN
         if attr in handler.spec_model.model_fields:
             if known is not None and attr in known:
                 return _dig(known[attr], rest)

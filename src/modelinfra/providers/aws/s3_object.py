@@ -60,6 +60,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
     cloud: ClassVar[str] = "aws"
     spec_model = S3ObjectSpec
     computed: ClassVar[tuple[str, ...]] = ("version_id", "etag", "size", "url", "https_url")
+    recomputed_on_update: ClassVar[tuple[str, ...]] = ("version_id", "etag", "size")  # every write is a new version
     force_new: ClassVar[tuple[str, ...]] = ("bucket", "key")
     write_only: ClassVar[tuple[str, ...]] = ("source", "restore_at", "restore_version_id")
     derived: ClassVar[tuple[str, ...]] = ("sha256", "restored_from")

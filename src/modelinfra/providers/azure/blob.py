@@ -112,6 +112,7 @@ class BlobHandler(ResourceHandler[BlobSpec]):
     cloud: ClassVar[str] = "azure"
     spec_model = BlobSpec
     computed: ClassVar[tuple[str, ...]] = ("url", "sha256", "size", "etag")
+    recomputed_on_update: ClassVar[tuple[str, ...]] = ("etag", "size")
     force_new: ClassVar[tuple[str, ...]] = ("name", "account", "container", "resource_group")
     write_only: ClassVar[tuple[str, ...]] = ("source",)
     derived: ClassVar[tuple[str, ...]] = ("sha256",)
