@@ -129,6 +129,11 @@ class ResourceHandler(ABC, Generic[SpecT]):
     template (``/subscriptions/SUB/.../NAME``: upper-case segments are placeholders) is enforced
     by the default ``parse_cloud_id``, case-insensitively."""
 
+    lookup_keys: ClassVar[tuple[str, ...]] = ()
+    """Properties that identify an existing resource of this type for a data source (``data:``
+    block), e.g. ``("name",)`` for an S3 bucket or ``("resource_group", "name")`` for an Azure
+    resource; every one is required in the data block. Empty: the type cannot be looked up."""
+
     @abstractmethod
     def identify(self, ctx: ResourceContext, spec: SpecT) -> str: ...
 
@@ -162,6 +167,13 @@ class ResourceHandler(ABC, Generic[SpecT]):
 
     def import_(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         return self.read(ctx, cloud_id)
+
+    def lookup(self, ctx: ResourceContext, keys: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """Find the existing resource a data source names by its ``lookup_keys`` values: its cloud
+        id and its attributes (properties and computed, as ``read`` returns them), or None when it
+        does not exist. Read-only: never creates, tags or changes anything. Types with
+        ``lookup_keys`` override it; the default refuses."""
+        raise NotImplementedError(f"{self.type_name} cannot be used as a data source")
 
     def parse_cloud_id(self, cloud_id: str) -> str:
         """The id ``import`` records for a CLOUD_ID a user gave (an ARN made a name, an ARM id's
