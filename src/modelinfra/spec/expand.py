@@ -55,6 +55,7 @@ class _Decl:
     decl: ResourceDecl
     where: PathKey
     keys: list[str] | None  # instance keys of a for_each resource; None for a plain one
+    broken: bool = False  # its for_each could not be used (reported): references to it are not judged
 
 
 @dataclass
@@ -108,7 +109,7 @@ class _Builder:
             where = ("resources", name)
             values = None if decl.for_each is None else self.for_each(scope, decl, where)
             keys = None if values is None else list(values)
-            item = _Decl(scope, name, decl, where, keys)
+            item = _Decl(scope, name, decl, where, keys, broken=values == {} and decl.for_each not in ([], {}))
             self.out.decls[(scope.prefix, name)] = item
             for key in keys if keys is not None else [None]:
                 address = scope.prefix + instance_address(name, key)
@@ -314,6 +315,8 @@ class _Builder:
         if item is None:
             names = [n for p, n in self.out.decls if p == scope.prefix]
             return f"{ref}: no resource {ref.base!r} in this spec" + did_you_mean(ref.base, names)
+        if item.broken:
+            return None
         if item.keys is not None and ref.key is None:
             example = item.keys[0] if item.keys else "KEY"
             return (f"{ref}: {ref.base} has for_each: name one instance, e.g. "

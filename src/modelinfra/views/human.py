@@ -25,6 +25,7 @@ _STYLE = {
     Action.CREATE_THEN_DELETE: "magenta",
     Action.DELETE: "red",
     Action.NOOP: "",
+    Action.FORGET: "cyan",
 }
 
 
@@ -91,8 +92,14 @@ def render_plan(plan: Plan) -> Text:
         return out
     out.append("modelinfra will perform the following actions:\n\n")
     for change in plan.adoptions:
-        out.append(f"  # {change.address} will be adopted into state ({change.reason})\n\n", style="bold")
+        for note in change.notes:
+            out.append(f"  # {note}\n", style="bold")
+        if change.reason:
+            out.append(f"  # {change.address} will be adopted into state ({change.reason})\n", style="bold")
+        out.append("\n")
     for change in plan.actionable:
+        for note in change.notes:
+            out.append(f"  # {note}\n", style="bold")
         out.append_text(render_change(change))
         out.append("\n")
     add, change, destroy = plan.counts()

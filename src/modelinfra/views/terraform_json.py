@@ -138,6 +138,10 @@ def _resource_change(p: _Pair) -> dict[str, Any]:
     }
     if action.is_replace:
         out["action_reason"] = "replace_because_cannot_update"
+    if p.change.previous_address:
+        out["previous_address"] = parse_address(p.change.previous_address).of(p.type)
+    if p.change.importing:
+        out["change"]["importing"] = {"id": p.change.importing}
     return out
 
 
