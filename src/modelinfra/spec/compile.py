@@ -109,12 +109,9 @@ def compile_spec(
 
 
 def _problem(doc: Document, resource: Resource, sub: tuple[Any, ...], message: str) -> Problem:
-    """A problem of ``resource`` at ``sub`` beneath its declaration, in the file declaring it; an
-    instance of a ``for_each`` resource is named in the message."""
-    where = resource.scope.document or doc
-    if resource.each is not None:
-        message = f"{resource.address}: {message}"
-    return where.problem((*resource.path, *sub), message)
+    """A problem of ``resource`` at ``sub`` beneath its declaration, in the file declaring it (the
+    same problem of several instances or module copies is reported once: see ``_distinct``)."""
+    return (resource.scope.document or doc).problem((*resource.path, *sub), message)
 
 
 def _distinct(problems: list[Problem]) -> list[Problem]:
@@ -195,10 +192,7 @@ def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator
     try:
         handler.spec_model.model_validate(values)
     except ValidationError as exc:
-        found = problems_from_validation(where, exc, prefix, keep=known, model=handler.spec_model)
-        if resource.each is None:
-            return found
-        return [Problem(p.file, p.line, p.col, p.path, f"{resource.address}: {p.message}") for p in found]
+        return problems_from_validation(where, exc, prefix, keep=known, model=handler.spec_model)
     problems = []
     fields = handler.spec_model.model_fields
     for index, path in enumerate(resource.lifecycle.ignore_changes):

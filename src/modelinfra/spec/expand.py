@@ -152,7 +152,8 @@ class _Builder:
                 self.problem(parent, (*where, "inputs") if inputs else where,
                              f"module {name} needs input {var!r} (declared without a default at {shown}:{line})")
         scope = Scope(f"{parent.prefix}module.{name}.", doc, real.parent, parent, dict(inputs),
-                      {v: d.default for v, d in model.variables.items()}, set(model.variables), dict(model.outputs))
+                      {v: d.default for v, d in model.variables.items() if "default" in d.model_fields_set},
+                      set(model.variables), dict(model.outputs))
         parent.children[name] = scope
         self.scope(scope, model, [*files, real])
 
