@@ -62,10 +62,11 @@ def fake_spec(directory: Path, resources: dict[str, dict[str, Any]], outputs: di
 
 def fake_stack(directory: Path, cloud: FakeCloud, resources: dict[str, dict[str, Any]],
                outputs: dict[str, Any] | None = None, settings: Settings = SETTINGS, reporter: Any = None,
-               removed: tuple[str, ...] = ()) -> Stack:
-    """``removed``: addresses of ``removed`` blocks."""
+               removed: tuple[str, ...] = (), moved: tuple[tuple[str, str], ...] = ()) -> Stack:
+    """``removed``: addresses of ``removed`` blocks; ``moved``: (from, to) of ``moved`` blocks."""
     spec = fake_spec(directory, resources, outputs)
     spec.removed = [StateBlock("removed", a, None, ("removed", i)) for i, a in enumerate(removed)]
+    spec.moved = [StateBlock("moved", a, b, ("moved", i)) for i, (a, b) in enumerate(moved)]
     return _stack(directory, cloud, spec, settings, reporter)
 
 
