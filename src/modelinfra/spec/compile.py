@@ -86,6 +86,7 @@ def compile_spec(
     spec.sensitive_variables = {n for n, d in model.variables.items() if d.sensitive}
     problems.extend(_mark_sensitive(doc, spec, order, handler_of))
     evaluator = CycleSafeEvaluator(spec, cyclic, lenient=bool(problems), handlers=get)  # broken references: UNKNOWN
+    evaluator.expression_errors = {}  # a function given values it cannot take: reported, then UNKNOWN
     if not any(p.path.startswith("providers") for p in problems):
         spec.providers = _providers(doc, model, evaluator, resources, problems, custom=handlers is not None)
     property_problems: list[Problem] = []
@@ -93,6 +94,9 @@ def compile_spec(
         if address in sound:
             property_problems.extend(_validate_properties(doc, spec.resources[address], evaluator, get))
             property_problems.extend(source_problems(doc, spec, address, evaluator, get))
+    for address, errors in evaluator.expression_errors.items():
+        property_problems.extend(_problem(doc, spec.resources[address], ("properties", *path), message)
+                                 for path, message in errors)
     problems.extend(blame_variables(doc, spec, property_problems, origins))
     problems.extend(_cross_resource_problems(doc, spec, evaluator, sound, get))
     if problems:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
+from modelinfra.errors import PlanError
 from modelinfra.providers.registry import handler_for
-from modelinfra.spec.expressions import Reference, dig, evaluate
+from modelinfra.spec.expressions import ExpressionError, Reference, dig, evaluate
 from modelinfra.values import UNKNOWN
 
 if TYPE_CHECKING:
@@ -48,19 +49,32 @@ class Evaluator:
         self.recomputed: Mapping[str, Collection[str]] = recomputed if recomputed is not None else {}
         self.data: Mapping[str, Mapping[str, Any]] = data if data is not None else {}
         self._cache: dict[str, dict[str, Any]] = {}
+        self.expression_errors: dict[str, list[tuple[tuple[str | int, ...], str]]] | None = None
+        """Set to a dict to collect (validation): address -> [(property path, message)] of the
+        expressions that could not be evaluated (those values are UNKNOWN); otherwise they raise."""
 
-    def evaluate(self, value: Any, scope: Scope | None = None, each: tuple[str, Any] | None = None) -> Any:
+    def evaluate(self, value: Any, scope: Scope | None = None, each: tuple[str, Any] | None = None,
+                 errors: list[tuple[tuple[str | int, ...], str]] | None = None) -> Any:
         """``value`` evaluated where it is written: ``scope`` (the root by default) and, inside a
         ``for_each`` resource, its ``each``."""
         scope = scope or self.spec.root
-        return evaluate(value, lambda ref: self.lookup(ref, scope, each), self.spec.directory_of(scope))
+        if errors is None and (self.lenient or self.expression_errors is not None):
+            errors = []
+        return evaluate(value, lambda ref: self.lookup(ref, scope, each), self.spec.directory_of(scope), errors)
 
     def properties(self, address: str) -> dict[str, Any]:
         """The resource's properties with every expression evaluated (memoised). A property whose
         value is null (e.g. a variable with ``default: null``) is left out, as if unset."""
         if address not in self._cache:
             resource = self.spec.resources[address]
-            values = self.evaluate(resource.properties, resource.scope, resource.each)
+            errors: list[tuple[tuple[str | int, ...], str]] = []
+            try:
+                values = self.evaluate(resource.properties, resource.scope, resource.each,
+                                       errors if self.expression_errors is not None or self.lenient else None)
+            except ExpressionError as exc:  # a function given values only the cloud revealed
+                raise PlanError(f"{address}: {exc}") from None
+            if errors and self.expression_errors is not None:
+                self.expression_errors[address] = errors
             self._cache[address] = {k: v for k, v in values.items() if v is not None}
         return self._cache[address]
 

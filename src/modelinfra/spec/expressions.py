@@ -246,15 +246,29 @@ def find_references(value: Any) -> Iterator[tuple[tuple[str | int, ...], Referen
                 yield path, ref
 
 
-def evaluate(value: Any, lookup: Callable[[Reference], Any], directory: Path | None = None) -> Any:
+def evaluate(value: Any, lookup: Callable[[Reference], Any], directory: Path | None = None,
+             errors: list[tuple[tuple[str | int, ...], str]] | None = None,
+             path: tuple[str | int, ...] = ()) -> Any:
     """``value`` with every expression replaced through ``lookup``. Containers are copied.
-    ``directory``: where ``files()`` globs (the spec's directory)."""
+    ``directory``: where ``files()`` globs (the spec's directory). A malformed expression or a
+    function given values it cannot take raises ``ExpressionError``; with ``errors`` (a list), that
+    string is UNKNOWN instead and ``(path, message)`` is appended."""
     if isinstance(value, dict):
-        return {k: evaluate(v, lookup, directory) for k, v in value.items()}
+        return {k: evaluate(v, lookup, directory, errors, (*path, k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [evaluate(v, lookup, directory) for v in value]
+        return [evaluate(v, lookup, directory, errors, (*path, i)) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
+    try:
+        return _evaluate_string(value, lookup, directory)
+    except ExpressionError as exc:
+        if errors is None:
+            raise
+        errors.append((path, str(exc)))
+        return UNKNOWN
+
+
+def _evaluate_string(value: str, lookup: Callable[[Reference], Any], directory: Path | None) -> Any:
     whole = _EXPR.fullmatch(value)
     if whole:
         return evaluate_node(parse_expression(whole.group(1)), lookup, directory)

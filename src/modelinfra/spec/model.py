@@ -40,7 +40,7 @@ class Lifecycle(SpecModel):
 
 class ResourceDecl(SpecModel):
     type: str
-    for_each: list[str] | dict[str, Any] | str | None = None
+    for_each: list[Any] | dict[str, Any] | str | None = None
     """One instance per list item or map key (``${var.models}``, ``${files("models/*.onnx")}``):
     addresses ``NAME["KEY"]``, ``${each.key}`` / ``${each.value}`` in the properties. Must be known
     offline (variables, literals, ``files()``). Items of a list must be distinct strings."""

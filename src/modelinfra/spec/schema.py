@@ -37,6 +37,9 @@ def spec_schema() -> dict[str, Any]:
     resource = defs["ResourceDecl"]
     resource["properties"]["type"] = {"enum": known_types(), "title": "Type", "type": "string"}
     resource["allOf"] = branches
+    data = defs["DataDecl"]
+    data["properties"]["type"] = {"enum": [t for t in known_types() if handler_for(t).lookup_keys] or known_types(),
+                                  "title": "Type", "type": "string"}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "modelinfra spec"
