@@ -123,3 +123,19 @@ def test_a_module_that_contains_itself_is_an_error(tmp_path: Path):
     module = MODULE + "modules:\n  again: {source: ., inputs: {name: x}}\n"
     found = problems(tmp_path, module=module)
     assert any("module cycle" in p for p in found), found
+
+
+def test_drift_of_a_module_resource_points_at_the_module_file(tmp_path: Path):
+    from modelinfra.engine.drift import detect_drift
+    from modelinfra.views import drift_github
+
+    cloud = FakeCloud()
+    s = stack(tmp_path, cloud)
+    workflow.apply(s, confirm=lambda p: True)
+    cloud.objects["dev-store"]["label"] = "edited by hand"
+    report = detect_drift(s.run, s.snapshot())
+    (drifted,) = [r for r in report.resources if r.drifted]
+    assert (drifted.address, drifted.line, Path(drifted.file).name) == ("module.dev.store", 6, "module.yaml")
+    assert drifted.to_json()["file"] == drifted.file
+    annotation = drift_github.render_for(report, str(tmp_path))
+    assert "::warning file=modules/store/module.yaml,line=6,title=Drift%3A module.dev.store::" in annotation
