@@ -1,6 +1,6 @@
 """``moved``, ``removed`` and ``import`` blocks at plan and apply time.
 
-Plan (``plan_state_blocks``) works on a copy of state: moves rename entries (and the
+Plan (``plan_state_blocks``) works on a copy of state (the state itself when there is no block): moves rename entries (and the
 dependencies that name them), removed entries leave it as ``forget`` changes, imports are read
 through the handler (``import_``, retried like any call) and enter it as if managed. Each block is
 idempotent: a move whose ``from`` is no longer in state, a removed address already gone, an import
@@ -39,6 +39,8 @@ def _where(run: RunContext, block: Any) -> str:
 
 def plan_state_blocks(run: RunContext, state: State, *, imports: bool = True) -> BlockEffects:
     spec = run.spec
+    if not (spec.moved or spec.removed or (imports and spec.imports)):
+        return BlockEffects(state)  # nothing to change: no copy (a plan stays O(changes) over state)
     working = state.copy()
     effects = BlockEffects(working)
     for block in spec.moved:
