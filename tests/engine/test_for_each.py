@@ -127,3 +127,32 @@ resources:
     assert list(s.spec.resources) == ['model["models/a.onnx"]', 'model["models/b.onnx"]']
     apply(s)
     assert cloud.objects["alpha"]["label"] == "models/a.onnx" and "b" in cloud.objects
+
+
+def test_random_key_edits_plan_exactly_the_keys_that_changed(tmp_path: Path):
+    """Seeded rounds of adding, removing and shuffling keys: the plan creates exactly the new
+    keys, deletes exactly the gone ones, and each apply converges."""
+    import random
+
+    rng = random.Random(15)
+    cloud = FakeCloud()
+    keys = ["k0", "k1", "ranker"]
+    apply(stack(tmp_path, cloud, "[" + ", ".join(keys) + "]"))
+    pool = [f"k{i}" for i in range(12)]
+    for _ in range(12):
+        new = rng.sample(pool, rng.randint(1, 6))
+        if "ranker" not in new:
+            new.append("ranker")  # index references model["ranker"]
+        s = stack(tmp_path, cloud, "[" + ", ".join(new) + "]")
+        plan = workflow.plan(s)
+        old = set(keys) | ({"ranker"} if "ranker" in keys else set())
+        planned = actions(plan)
+        expected = {f'model["{k}"]': "create" for k in set(new) - old}
+        expected |= {f'model["{k}"]': "delete" for k in old - set(new)}
+        if "ranker" in set(new) - old:
+            expected["index"] = "update"
+        assert planned == expected
+        apply(s)
+        assert not workflow.plan(stack(tmp_path, cloud, "[" + ", ".join(reversed(new)) + "]")).has_changes
+        assert sorted(n for n in cloud.objects if n.startswith("m-")) == sorted(f"m-{k}" for k in new)
+        keys = new
