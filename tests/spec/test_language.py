@@ -173,3 +173,8 @@ def test_a_function_given_a_value_it_cannot_take_is_reported_at_the_property(tmp
     found = problems(tmp_path, SPEC.replace("name: ml-index", "name: '${lower(var.models)}'"))
     assert found == ['21:7: resources.index.properties.name: lower(): the argument must be a string '
                      '(got ["ranker", "scorer"])']
+
+
+def test_a_data_source_needs_its_cloud_s_provider_block(tmp_path: Path):
+    text = ("version: 1\nname: d\ndata:\n  shared: {type: aws.s3_bucket, properties: {name: x}}\n")
+    assert "1:1: providers: resources of type aws.* need a providers.aws block" in problems(tmp_path, text)

@@ -162,7 +162,7 @@ def _providers(
     doc: Document, model: SpecDocument, evaluator: Evaluator, resources: dict[str, Resource], problems: list[Problem],
     custom: bool = False,
 ) -> ProvidersConfig:
-    clouds = {r.type.split(".", 1)[0] for r in resources.values()}
+    clouds = {r.type.split(".", 1)[0] for r in [*resources.values(), *evaluator.spec.data.values()]}
     if custom:  # a test's own handlers: their clouds need no providers block
         clouds &= {"aws", "azure"}
     for cloud in sorted(clouds - model.providers.keys()):

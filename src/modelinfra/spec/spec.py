@@ -132,4 +132,4 @@ class Spec:
         return (self.directory / relative).resolve()
 
     def clouds(self) -> set[str]:
-        return {r.cloud for r in self.resources.values()}
+        return {r.cloud for r in self.resources.values()} | {d.type.split(".", 1)[0] for d in self.data.values()}
