@@ -34,7 +34,7 @@ def settle(handler: ResourceHandler, ctx: ResourceContext,
         answer = answers.get(address, handler.read)
         if callable(answer):
             separate.add(address)
-            answer = answer() if address in answers else handler.read(ctx, cloud_id)
+            answer = answer(ctx) if address in answers else handler.read(ctx, cloud_id)
         out[address] = answer
     return out, separate, requests_sent() - before
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from modelinfra.engine.context import RunContext
 from modelinfra.errors import ModelinfraError, ProviderError
+from modelinfra.providers.base import FollowUp
 from modelinfra.state.model import State
 
 MIN_BATCH = 2
@@ -55,16 +56,12 @@ def _partition(run: RunContext, state: State, wanted: list[str]) -> tuple[list[s
 
 
 def _read_one(run: RunContext, address: str, type_name: str, cloud_id: str,
-              fn: Callable[[], Observed] | None = None) -> Observed:
+              follow_up: FollowUp | None = None) -> Observed:
     """One resource's read (or the follow-up a listing left), retried; SDK errors get context."""
-    if fn is None:
-        ctx = run.resource_context(address, type_name)
-        handler = run.handler(type_name)
-
-        def fn() -> Observed:
-            return handler.read(ctx, cloud_id)
+    ctx = run.resource_context(address, type_name)
+    handler = run.handler(type_name)
     try:
-        return run.call(address, fn)
+        return run.call(address, lambda: follow_up(ctx) if follow_up else handler.read(ctx, cloud_id))
     except ModelinfraError:
         raise
     except Exception as exc:  # an SDK error the handler did not map: still an error, with context
@@ -108,7 +105,7 @@ def _batch(run: RunContext, state: State, type_name: str, members: list[str]) ->
 
 
 def _follow_up(run: RunContext, address: str, type_name: str, cloud_id: str,
-               fn: Callable[[], Observed] | None) -> Task:
+               fn: FollowUp | None) -> Task:
     def task() -> list[tuple[str, Any]]:
         observed = _read_one(run, address, type_name, cloud_id, fn)
         run.reporter.refresh_done(address)

@@ -76,9 +76,10 @@ MANAGED_TAG_ADDRESS = "modelinfra-address"
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 
-FollowUp: TypeAlias = Callable[[], "dict[str, Any] | None"]
+FollowUp: TypeAlias = Callable[["ResourceContext"], "dict[str, Any] | None"]
 """What ``read_many`` answers for a resource its listing could not settle: a call the engine makes
-later, like a ``read`` (retried, bounded by ``parallelism``), answering what ``read`` would."""
+later with that resource's own context, like a ``read`` (retried, bounded by ``parallelism``),
+answering what ``read`` would."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class ResourceHandler(ABC, Generic[SpecT]):
         empty or redacted); ``ctx`` is the run's context for this type (its ``address`` is empty).
         For each address the answer is exactly what ``read(ctx, cloud_id)`` would return now:
         attributes, or None when the listing proves the resource gone; or a ``FollowUp`` (a
-        zero-argument call giving that answer, e.g. one HEAD for an object whose version moved)
+        call taking the resource's own context and giving that answer, e.g. one HEAD for an object whose version moved)
         when the listing cannot prove the resource unchanged. An address left out is read with
         ``read``. An error means "the listing failed": the engine then reads every address alone.
         The default lists nothing: every address is read alone."""

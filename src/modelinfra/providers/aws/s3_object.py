@@ -133,7 +133,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
                 elif unchanged(entry, attributes):
                     out[address] = self._attributes(ctx, bucket, key, _head_of(entry, attributes))
                 else:
-                    out[address] = partial(self.read, ctx, cloud_id)
+                    out[address] = partial(_read_again, self, cloud_id)
         return out
 
     def _attributes(self, ctx: ResourceContext, bucket: str, key: str, head: Mapping[str, Any]) -> dict[str, Any]:
@@ -264,6 +264,11 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
             return f"{endpoint.rstrip('/')}/{bucket}/{quote(key)}"
         region = getattr(ctx.session, "region", None) or "us-east-1"
         return f"https://{bucket}.s3.{region}.amazonaws.com/{quote(key)}"
+
+
+def _read_again(handler: S3ObjectHandler, cloud_id: str, ctx: ResourceContext) -> dict[str, Any] | None:
+    """The follow-up ``read_many`` leaves for an object it cannot vouch for: a HEAD (``read``)."""
+    return handler.read(ctx, cloud_id)
 
 
 def _head_of(entry: Mapping[str, Any], recorded: Mapping[str, Any]) -> dict[str, Any]:
