@@ -1,6 +1,6 @@
-"""``read_many`` (index, then read) against the emulators over HTTP: for every batched type, the
-batch answers exactly what one ``read`` per resource answers, with fewer requests, and whatever a
-listing cannot prove unchanged is read again (a follow-up), so out-of-band changes still show."""
+"""``read_many`` (index, then read) against the emulators over HTTP: the batch answers exactly
+what one ``read`` per resource answers, with fewer requests, and whatever a listing cannot prove
+unchanged is read again (a follow-up), so out-of-band changes still show."""
 
 from __future__ import annotations
 
@@ -13,35 +13,13 @@ import pytest
 from modelinfra.providers.aws.s3_index import list_latest
 from modelinfra.providers.aws.s3_object import S3ObjectHandler
 from modelinfra.providers.aws.session import AwsSession
-from modelinfra.providers.base import ResourceContext, ResourceHandler
-from modelinfra.providers.requests_count import requests_sent
+from modelinfra.providers.base import ResourceContext
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
 from modelinfra.values import redact
+from tests.providers.batching import one_by_one, settle
 
 S3 = S3ObjectHandler()
-
-
-def settle(handler: ResourceHandler, ctx: ResourceContext,
-           recorded: dict[str, tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], set[str], int]:
-    """(answer per address with follow-ups run and omissions read, the addresses that needed
-    their own read, requests sent)."""
-    before = requests_sent()
-    answers = handler.read_many(ctx, recorded)
-    out: dict[str, Any] = {}
-    separate: set[str] = set()
-    for address, (cloud_id, _) in recorded.items():
-        answer = answers.get(address, handler.read)
-        if callable(answer):
-            separate.add(address)
-            answer = answer(ctx) if address in answers else handler.read(ctx, cloud_id)
-        out[address] = answer
-    return out, separate, requests_sent() - before
-
-
-def one_by_one(handler: ResourceHandler, ctx: ResourceContext,
-               recorded: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    return {address: handler.read(ctx, cloud_id) for address, (cloud_id, _) in recorded.items()}
 
 
 # -- aws.s3_object ---------------------------------------------------------------------------------
