@@ -69,10 +69,14 @@ def list_latest(client: Any, bucket: str, keys: Iterable[str], *, page_size: int
     return listing
 
 
+def has_version(recorded: dict[str, Any]) -> bool:
+    """True when state recorded a real version id (not none or ``null``), which a listing can match."""
+    return recorded.get("version_id") not in (None, "", "null")
+
+
 def unchanged(entry: dict[str, Any], recorded: dict[str, Any]) -> bool:
     """True when the listed current version is provably the one ``recorded`` describes."""
-    version = recorded.get("version_id")
-    if not version or version == "null" or entry.get("VersionId") != version:
+    if not has_version(recorded) or entry.get("VersionId") != recorded["version_id"]:
         return False
     if any(name not in recorded or is_redacted(recorded[name]) or recorded[name] == SENSITIVE_MASK
            for name in HEAD_ONLY):

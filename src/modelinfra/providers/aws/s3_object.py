@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.errors import is_code, map_error
-from modelinfra.providers.aws.s3_index import list_latest, unchanged
+from modelinfra.providers.aws.s3_index import has_version, list_latest, unchanged
 from modelinfra.providers.aws.s3_names import bucket_and_key
 from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
 from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
@@ -115,6 +115,8 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
         for objects whose current version is not provably the one state recorded."""
         from botocore.exceptions import ClientError
 
+        if not any(has_version(attributes) for _, attributes in recorded.values()):
+            return {}  # nothing a listing could vouch for (an unversioned bucket): a HEAD each
         ids = {address: split_id(cloud_id) for address, (cloud_id, _) in recorded.items()}
         bucket = next(iter(ids.values()))[0]
         try:
