@@ -35,8 +35,9 @@ def refresh(run: RunContext, state: State, addresses: list[str] | None = None) -
     if not wanted:
         return {}
     singles, groups = _partition(run, state, wanted)
-    tasks: list[Task] = [_single(run, state, a) for a in singles]
-    tasks += [_batch(run, state, type_name, members) for (type_name, _), members in sorted(groups.items())]
+    # listings first: their follow-ups queue behind whatever is submitted before them
+    tasks: list[Task] = [_batch(run, state, type_name, members) for (type_name, _), members in sorted(groups.items())]
+    tasks += [_single(run, state, a) for a in singles]
     return _run_all(run, tasks, threads=run.settings.parallelism > 1 and (len(tasks) > 1 or bool(groups)))
 
 
