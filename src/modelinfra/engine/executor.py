@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from modelinfra.engine.blocks import apply_state_blocks
 from modelinfra.engine.context import RunContext
 from modelinfra.errors import (
     AbortedError,
@@ -46,12 +47,15 @@ class Executor:
         self.manager = manager
         self.state = state
         self._lock = threading.Lock()
-        self._evaluator = Evaluator(run.spec, _Ready(self), handlers=run.handler)
+        self._evaluator = Evaluator(run.spec, _Ready(self), handlers=run.handler, data=plan.data_attributes())
 
     # -- public ------------------------------------------------------------------------------------
     def apply(self) -> State:
         """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
-        changes = {c.address: c for c in self.plan.actionable}
+        changes = {c.address: c for c in self.plan.actionable if c.action is not Action.FORGET}
+        with self._lock:  # moves, forgets and imports first: they touch state only
+            if apply_state_blocks(self.plan, self.state, self.run.spec):
+                self._persist()
         steps = _steps(changes)
         graph = Graph(self._ordering(changes, steps))
         cycle = graph.find_cycle()
@@ -237,7 +241,7 @@ class Executor:
         if self.plan.destroy:
             self.state.outputs = {}
             return
-        evaluator = Evaluator(spec, _Ready(self), handlers=self.run.handler)
+        evaluator = Evaluator(spec, _Ready(self), handlers=self.run.handler, data=self.plan.data_attributes())
         outputs: dict[str, Any] = {}
         for name, decl in spec.outputs.items():
             if decl.sensitive:

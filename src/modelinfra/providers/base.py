@@ -61,6 +61,7 @@ again from observed attributes (``strip_managed_tags``), so they never show in a
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -103,7 +104,15 @@ class ResourceContext:
 
     @property
     def managed_tags(self) -> dict[str, str]:
-        return {MANAGED_TAG_STACK: self.stack, MANAGED_TAG_ADDRESS: self.address}
+        return {MANAGED_TAG_STACK: self.stack, MANAGED_TAG_ADDRESS: tag_safe_address(self.address)}
+
+
+def tag_safe_address(address: str) -> str:
+    """``address`` as a tag value every cloud accepts (AWS allows letters, digits, spaces and
+    ``_ . : / = + - @``): an instance key ``model["ranker"]`` is written ``model:ranker``, any
+    other character outside the set becomes ``_``. Plain addresses are unchanged."""
+    text = re.sub(r'\["((?:[^"\\]|\\.)*)"\]', r":\1", address)
+    return re.sub(r"[^\w .:/=+\-@]", "_", text)
 
 
 def strip_managed_tags(tags: Mapping[str, str] | None) -> dict[str, str]:

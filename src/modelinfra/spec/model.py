@@ -40,9 +40,55 @@ class Lifecycle(SpecModel):
 
 class ResourceDecl(SpecModel):
     type: str
+    for_each: list[str] | dict[str, Any] | str | None = None
+    """One instance per list item or map key (``${var.models}``, ``${files("models/*.onnx")}``):
+    addresses ``NAME["KEY"]``, ``${each.key}`` / ``${each.value}`` in the properties. Must be known
+    offline (variables, literals, ``files()``). Items of a list must be distinct strings."""
     properties: dict[str, Any] = Field(default_factory=dict)
     depends_on: list[Address] = Field(default_factory=list)
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+
+
+class DataDecl(SpecModel):
+    """A read-only lookup of an existing resource, referenced as ``${data.NAME.ATTRIBUTE}``: read at
+    plan time, never created, changed, deleted, tagged or counted as drift."""
+
+    type: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+    """The type's lookup keys (e.g. ``name``; ``resource_group`` and ``name`` on Azure)."""
+
+
+class ModuleDecl(SpecModel):
+    """A local module: ``source`` is a directory (relative to this file) holding ``module.yaml``
+    (``variables``, ``resources``, ``data``, ``outputs``, ``modules``). Its resources are addressed
+    ``module.NAME.RESOURCE``; its outputs, ``${module.NAME.OUTPUT}``, are the only way out."""
+
+    source: Annotated[str, StringConstraints(min_length=1)]
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    """Values of the module's variables (expressions in this file's scope)."""
+
+
+InstanceAddress = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class MovedBlock(SpecModel):
+    """Rename in state: the resource at ``from`` is now ``to`` (no destroy, no create)."""
+
+    from_: InstanceAddress = Field(alias="from")
+    to: InstanceAddress
+
+
+class RemovedBlock(SpecModel):
+    """Forget ``from`` (no longer in the spec) from state; the cloud resource is left alone."""
+
+    from_: InstanceAddress = Field(alias="from")
+
+
+class ImportBlock(SpecModel):
+    """Adopt the existing cloud resource ``id`` as ``to`` at the next apply (shown in the plan)."""
+
+    to: InstanceAddress
+    id: Annotated[str, StringConstraints(min_length=1)]
 
 
 class OutputDecl(SpecModel):
@@ -158,5 +204,24 @@ class SpecDocument(SpecModel):
     outputs: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], OutputDecl] = Field(
         default_factory=dict
     )
+    data: dict[Address, DataDecl] = Field(default_factory=dict)
+    modules: dict[Address, ModuleDecl] = Field(default_factory=dict)
+    moved: list[MovedBlock] = Field(default_factory=list)
+    removed: list[RemovedBlock] = Field(default_factory=list)
+    import_: list[ImportBlock] = Field(default_factory=list, alias="import")
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
+
+
+VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class ModuleDocument(SpecModel):
+    """``module.yaml`` of a local module: a spec without stack-wide settings."""
+
+    variables: dict[VariableName, VariableDecl] = Field(default_factory=dict)
+    """A variable without ``default`` must be given in the caller's ``inputs``."""
+    data: dict[Address, DataDecl] = Field(default_factory=dict)
+    resources: dict[Address, ResourceDecl] = Field(default_factory=dict)
+    modules: dict[Address, ModuleDecl] = Field(default_factory=dict)
+    outputs: dict[VariableName, OutputDecl] = Field(default_factory=dict)

@@ -44,6 +44,10 @@ def render_reference() -> str:
         if handler.cloud_id_form:
             lines.append(f"Import: `modelinfra import SPEC ADDR CLOUD_ID` with CLOUD_ID = {handler.cloud_id_form}.")
             lines.append("")
+        if handler.lookup_keys:
+            keys = ", ".join(f"`{k}`" for k in handler.lookup_keys)
+            lines.append(f"Data source: `data: {{NAME: {{type: {type_name}, properties: {{...}}}}}}` looked up by {keys}.")
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 

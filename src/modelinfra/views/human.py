@@ -26,6 +26,7 @@ _STYLE = {
     Action.CREATE_THEN_DELETE: "magenta",
     Action.DELETE: "red",
     Action.NOOP: "",
+    Action.FORGET: "cyan",
 }
 
 
@@ -102,10 +103,17 @@ def render_plan_pieces(plan: Plan) -> Iterator[Text]:
         return
     out.append("modelinfra will perform the following actions:\n\n")
     for change in plan.adoptions:
-        out.append(f"  # {change.address} will be adopted into state ({change.reason})\n\n", style="bold")
+        for note in change.notes:
+            out.append(f"  # {note}\n", style="bold")
+        if change.reason:
+            out.append(f"  # {change.address} will be adopted into state ({change.reason})\n", style="bold")
+        out.append("\n")
     yield out
     for change in plan.actionable:
-        piece = render_change(change)
+        piece = Text()
+        for note in change.notes:
+            piece.append(f"  # {note}\n", style="bold")
+        piece.append_text(render_change(change))
         piece.append("\n")
         yield piece
     out = Text()
