@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,7 +29,7 @@ from modelinfra.reporting import NULL_REPORTER
 from modelinfra.spec.variables import Assigned
 from modelinfra.state import State
 from modelinfra.views import console, plan_formats
-from modelinfra.views.human import render_outputs, render_plan, render_state
+from modelinfra.views.human import render_outputs, render_plan_pieces, render_state
 from modelinfra.views.progress import ConsoleReporter
 
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -70,11 +72,28 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, d
     elif as_json:
         click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str))
     else:
-        console.stdout().print(render_plan(result), end="")
+        print_in_pieces(render_plan_pieces(result))
         if out is not None:
             console.stdout().print(f"\nSaved the plan to: {out}\nTo perform exactly these actions, run: "
                                    f"modelinfra apply {out}")
     return 2 if detailed_exitcode and result.has_changes else 0
+
+
+def print_in_pieces(pieces: Iterable[Any], per_print: int = 200) -> None:
+    """Print a rendered plan (``render_plan_pieces``) a couple of hundred pieces at a time, exactly
+    as printing it whole would: rich renders a whole renderable into memory before writing it,
+    which for a 10,000-resource plan is hundreds of MB."""
+    from rich.text import Text
+
+    buffer, count = Text(), 0
+    for piece in pieces:
+        buffer.append_text(piece)
+        count += 1
+        if count == per_print:
+            console.stdout().print(buffer, end="")
+            buffer, count = Text(), 0
+    if count:
+        console.stdout().print(buffer, end="")
 
 
 @click.command("apply", epilog="""\b
@@ -175,7 +194,7 @@ def show_command(planfile: Path | None, as_json: bool, fmt: str | None) -> int:
     elif as_json or fmt == "json":
         click.echo(json.dumps(saved.to_json(), indent=2, sort_keys=True, default=str))
     else:
-        console.stdout().print(render_plan(saved), end="")
+        print_in_pieces(render_plan_pieces(saved))
     return 0
 
 
@@ -196,7 +215,7 @@ def _local_state() -> State:
 
 def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
     def confirm(plan: Plan) -> bool:
-        console.stdout().print(render_plan(plan), end="")
+        print_in_pieces(render_plan_pieces(plan))
         if auto_approve:
             return True
         if not sys.stdin.isatty():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from rich.text import Text
@@ -83,13 +84,23 @@ def render_outputs(values: dict[str, Any], sensitive: frozenset[str] | set[str] 
 
 def render_plan(plan: Plan) -> Text:
     out = Text()
+    for piece in render_plan_pieces(plan):
+        out.append_text(piece)
+    return out
+
+
+def render_plan_pieces(plan: Plan) -> Iterator[Text]:
+    """``render_plan`` in consecutive pieces (one per resource change), so a huge plan can be
+    printed without building it whole: together they are exactly ``render_plan(plan)``."""
+    out = Text()
     if plan.resource_drift:
         out.append_text(render_drift(plan.resource_drift))
         out.append("\n")
     if not plan.has_changes:
         out.append("No changes. ", style="bold green")
         out.append("Your infrastructure matches the configuration.\n")
-        return out
+        yield out
+        return
     out.append("modelinfra will perform the following actions:\n\n")
     for change in plan.adoptions:
         for note in change.notes:
@@ -97,11 +108,15 @@ def render_plan(plan: Plan) -> Text:
         if change.reason:
             out.append(f"  # {change.address} will be adopted into state ({change.reason})\n", style="bold")
         out.append("\n")
+    yield out
     for change in plan.actionable:
+        piece = Text()
         for note in change.notes:
-            out.append(f"  # {note}\n", style="bold")
-        out.append_text(render_change(change))
-        out.append("\n")
+            piece.append(f"  # {note}\n", style="bold")
+        piece.append_text(render_change(change))
+        piece.append("\n")
+        yield piece
+    out = Text()
     add, change, destroy = plan.counts()
     out.append("Plan: ", style="bold")
     out.append(f"{add} to add, {change} to change, {destroy} to destroy.\n")
@@ -116,7 +131,7 @@ def render_plan(plan: Plan) -> Text:
             line = f"  {o.action.symbol} {o.name.ljust(width)} = {value}\n" if o.action is not Action.DELETE else \
                 f"  - {o.name}\n"
             out.append(line, style=_STYLE[o.action])
-    return out
+    yield out
 
 
 def render_change(change: ResourceChange) -> Text:

@@ -12,12 +12,13 @@ Invariants
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from modelinfra.errors import TerminalError
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.compute_ops import ComputeOps
 from modelinfra.providers.azure.names import (
     AzureTags,
@@ -26,7 +27,7 @@ from modelinfra.providers.azure.names import (
     ResourceGroupName,
     normalise_location,
 )
-from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
 DiskSku = Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
@@ -87,9 +88,22 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         found = DISKS.get(ctx, cloud_id)
-        if found is None:
-            return None
-        group, name, body = found
+        return None if found is None else self._attributes(cloud_id, found[2])
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One listing of the resource group stands for a GET each (the list has full bodies)."""
+        group = arm_ids.parse(next(iter(recorded.values()))[0]).resource_group or ""
+        return listing.answers(recorded, DISKS.list_group(ctx, group), self._attributes)
+
+    def _attributes(self, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes a GET (or list) body describes."""
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
         props = body.get("properties") or {}
         creation = props.get("creationData") or {}
         option = creation.get("createOption")

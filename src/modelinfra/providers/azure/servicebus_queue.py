@@ -23,7 +23,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.errors import (
     azure_errors,
     ignore_not_found,
@@ -32,7 +32,7 @@ from modelinfra.providers.azure.errors import (
 )
 from modelinfra.providers.azure.names import ResourceGroupName
 from modelinfra.providers.azure.servicebus_namespace import NamespaceName
-from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler
 from modelinfra.spec.fields import SpecModel
 
 NAMESPACE = "Microsoft.ServiceBus"
@@ -222,9 +222,27 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
         client = ctx.session.mgmt("servicebus")
         queue = read_or_none(f"reading queue {name}", lambda: client.queues.get(group, namespace, name))
-        if queue is None:
-            return None
-        props = queue.as_dict().get("properties") or {}
+        return None if queue is None else self._attributes(cloud_id, queue.as_dict())
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One ``ListByNamespace`` (full queue bodies, paged) stands for a GET each."""
+        parsed = arm_ids.parse(next(iter(recorded.values()))[0])
+        group, namespace = parsed.resource_group or "", parsed.name_of("namespaces")
+        client = ctx.session.mgmt("servicebus")
+        listed = listing.index(f"listing queues of namespace {namespace}",
+                               lambda: client.queues.list_by_namespace(group, namespace))
+        return listing.answers(recorded, listed, self._attributes)
+
+    def _attributes(self, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes a GET (or list) body describes."""
+        parsed = arm_ids.parse(cloud_id)
+        group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
+        props = body.get("properties") or {}
         return self.normalise({
             "name": name,
             "namespace": namespace,

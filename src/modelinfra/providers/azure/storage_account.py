@@ -17,11 +17,13 @@ Invariants
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.errors import (
     azure_errors,
     ignore_not_found,
@@ -35,7 +37,7 @@ from modelinfra.providers.azure.names import (
     StorageAccountName,
     normalise_location,
 )
-from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
 BLOB_SETTINGS = ("blob_versioning", "blob_soft_delete_days", "point_in_time_restore_days")
@@ -109,9 +111,28 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         client = ctx.session.mgmt("storage")
         account = read_or_none(f"reading storage account {name}",
                                lambda: client.storage_accounts.get_properties(group, name))
-        if account is None:
-            return None
-        body = account.as_dict()
+        return None if account is None else self._with_blob_service(ctx, cloud_id, account.as_dict())
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One ``ListByResourceGroup`` (full account bodies) stands for a GET of each account; its
+        blob service settings are not in the list, so each listed account keeps a follow-up GET
+        of those alone."""
+        group = arm_ids.parse(next(iter(recorded.values()))[0]).resource_group or ""
+        client = ctx.session.mgmt("storage")
+        listed = listing.index(f"listing storage accounts of {group}",
+                               lambda: client.storage_accounts.list_by_resource_group(group))
+        return listing.answers(recorded, listed, lambda cloud_id, body: partial(_finish, self, cloud_id, body))
+
+    def _with_blob_service(self, ctx: ResourceContext, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes of the account whose GET (or list) body is ``body``: reads its blob service."""
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
+        client = ctx.session.mgmt("storage")
         props = body.get("properties") or {}
         blob = read_or_none(f"reading blob service of {name}",
                             lambda: client.blob_services.get_service_properties(group, name))
@@ -201,3 +222,8 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
 def account_id(ctx: ResourceContext, resource_group: str, name: str) -> str:
     return arm_ids.resource_id(ctx.session.subscription_id, resource_group, "Microsoft.Storage",
                                "storageAccounts", name)
+
+
+def _finish(handler: StorageAccountHandler, cloud_id: str, body: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
+    """The follow-up of a listed account: its blob service settings (one GET)."""
+    return handler._with_blob_service(ctx, cloud_id, body)
