@@ -236,10 +236,10 @@ class ResourceHandler(ABC, Generic[SpecT]):
         ``recorded`` maps address -> (cloud id, the attributes state recorded for it, possibly
         empty or redacted); ``ctx`` is the run's context for this type (its ``address`` is empty).
         For each address the answer is exactly what ``read(ctx, cloud_id)`` would return now:
-        attributes, or None when the listing proves the resource gone; or a ``FollowUp`` (a
-        call taking the resource's own context and giving that answer, e.g. one HEAD for an object whose version moved)
-        when the listing cannot prove the resource unchanged. An address left out is read with
-        ``read``. An error means "the listing failed": the engine then reads every address alone.
+        attributes, or None when the listing proves the resource gone; or a ``FollowUp`` (a call
+        taking the resource's own context and giving that answer, e.g. one HEAD for an object whose
+        version moved) when the listing cannot prove the resource unchanged. An address left out
+        is read with ``read``. An error means "the listing failed": the engine then reads every address alone.
         The default lists nothing: every address is read alone."""
         return {}
 
