@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from modelinfra.engine.planner import make_plan
 from modelinfra.errors import ApplyError, StateError
 from modelinfra.state import LocalBackend, ResourceState, State, StateManager
 from modelinfra.state.backends.base import StateJournal
-from tests.fakes.fuzz import DeadAfterCrash
+from tests.engine.test_fuzz_lifecycle import _fast_dir
+from tests.fakes.fuzz import DeadAfterCrash, InvariantError, Scenario, run_scenario
 from tests.fakes.provider import Crash, FakeCloud
 from tests.fakes.stack import fake_stack
 
@@ -278,3 +280,28 @@ def test_a_crash_between_appends_and_compaction_loses_nothing_acknowledged(tmp_p
     assert all(cloud.ops("create").count(("create", a)) == 1 for a in grown)  # adopted, never created twice
     again, _ = make_plan(stack.run, stack.manager.read())
     assert not again.actionable
+
+
+class CompactingScenario(Scenario):
+    """A fuzzer scenario whose state manager compacts as often as it may (every max(1, resources)
+    records), so crashes land before, between and after mid-run compactions."""
+
+    def stack(self) -> workflow.Stack:
+        stack = super().stack()
+        stack.manager.compact_interval, stack.manager.compact_records = 0.0, 1
+        return stack
+
+
+def test_the_lifecycle_fuzzer_holds_with_compactions_mid_run(tmp_path: Path):
+    root = _fast_dir(tmp_path)
+    try:
+        for seed in range(30):
+            scenario = CompactingScenario(seed, root / f"seed-{seed}")
+            scenario.directory.mkdir()
+            try:
+                run_scenario(scenario, 2)
+            except InvariantError as exc:
+                pytest.fail(f"seed {seed}: {exc}\n  " + "\n  ".join(scenario.log), pytrace=False)
+    finally:
+        if root != tmp_path:
+            shutil.rmtree(root, ignore_errors=True)
