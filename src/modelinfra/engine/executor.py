@@ -198,7 +198,8 @@ class Executor:
                 self.state.resources[change.address] = ResourceState(
                     entry.type, entry.id, attributes, entry.dependencies, "ready")
                 changed.append(change.address)
-            self._persist(*changed)
+            if changed:
+                self._persist(*changed)
 
     def _check_planned(self, address: str, handler: Any, desired: dict[str, Any]) -> None:
         """Apply does what the plan showed: derived attributes (the ``sha256`` of a model file)
@@ -225,8 +226,12 @@ class Executor:
             self._persist(address)
 
     def _persist(self, *addresses: str) -> None:
-        """Make the entries of ``addresses`` durable (only they changed since the last call)."""
-        self.state = self.manager.record(self.state, addresses)
+        """Make the entries of ``addresses`` durable (only they changed since the last call);
+        without addresses, the whole state (O(state): for callers that cannot say what changed)."""
+        if addresses:
+            self.state = self.manager.record(self.state, addresses)
+        else:
+            self.state = self.manager.persist(self.state)
 
     def _public(self, address: str, handler: Any, attributes: dict[str, Any], model: Any = None) -> dict[str, Any]:
         """What state records: attributes minus secrets, plus the spec's write-only values (they
