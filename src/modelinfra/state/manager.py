@@ -163,13 +163,11 @@ class StateManager:
                 if entry != base.resources.get(address):
                     changes[address] = copy.deepcopy(entry)
             serial = base.serial + 1 if changes else base.serial
-            if not changes:
-                pass
-            elif self._journal is None or self._compact:
+            if changes and (self._journal is None or self._compact):  # a full write, journal compacted
                 updated = State(base.stack, base.lineage, serial, dict(base.resources), base.outputs, base.version)
                 journal.apply_changes(updated, changes)
                 self._write(updated)
-            else:
+            elif changes:  # one durable append
                 data = journal.record_line(serial, changes)
                 if not self._appending:
                     data = journal.header_line(base) + data
