@@ -7,7 +7,8 @@ live here and never in tests.
     .venv/bin/python benchmarks/run.py --quick --bin ../main/.venv/bin/modelinfra   # another build, same rows
 
 Rows: ``--help``; ``validate`` at two sizes; ``apply`` of N S3 object creates at a per-call latency
-(model ceil(N/parallelism) x 3 calls x RTT); ``apply`` at 0 ms at N and 4N (linear: <= 4.5x);
+(model ceil(N/parallelism) x 3 calls x RTT); ``apply`` at 0 ms at N and 4N (linear: <= 4.5x), and the same through the engine alone
+(``apply_scale.py``: fake provider, no network: per-action cost flat);
 ``plan`` of N unchanged objects (model ceil(requests/parallelism) x RTT + start-up); ``plan`` of many
 new resources (peak RSS); a 50 % throttled ARM plan (must succeed).
 """
@@ -195,6 +196,13 @@ def main() -> int:
             row(f"apply, {n} creates at 0 ms", f"{wall:.2f} s", "")
             run("destroy", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
         row("  ratio 4x resources", f"{times[1] / times[0]:.2f}x", "linear: <= 4.5x")
+        from apply_scale import apply_seconds  # the engine alone: fake provider, in this process
+
+        apply_seconds(20)  # warm-up
+        engine = [apply_seconds(n) for n in (linear, 4 * linear)]
+        for n, wall in zip((linear, 4 * linear), engine, strict=True):
+            row(f"apply (engine, fake provider), {n} creates", f"{wall:.2f} s", f"{wall / n * 1000:.2f} ms per action")
+        row("  ratio 4x resources", f"{engine[1] / engine[0]:.2f}x", "linear: <= 4.5x")
 
         (cwd / "new.yaml").write_text(bucket_spec("bench-new", 10000))
         wall, rss = peak_rss("plan", "new.yaml", env=env, cwd=cwd)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import random
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,9 @@ class DeadAfterCrash:
 
     def persist(self, state: State, *, force: bool = False) -> State:
         return state if self.cloud.dead else self.manager.persist(state, force=force)
+
+    def record(self, state: State, addresses: Iterable[str]) -> State:
+        return state if self.cloud.dead else self.manager.record(state, addresses)
 
 
 @dataclass

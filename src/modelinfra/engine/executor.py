@@ -1,5 +1,8 @@
 """Apply: execute a plan's actions in dependency order, in parallel, persisting state after each.
 
+Each action makes durable only the entries it changed (``StateManager.record``: O(entry), a
+journal append over a local state); the whole state is written once, at the end (``persist``).
+
 Invariants (crash safety, DESIGN.md §3):
 - Before a create, the resource is persisted as ``create_pending`` with its deterministic cloud
   id; after, as ``ready`` with its attributes. A crash in between is resolved by the next plan,
@@ -138,7 +141,7 @@ class Executor:
         with self._lock:  # the write-only values the create is called with: adoption records them
             self.state.resources[address] = ResourceState(resource.type, cloud_id, self._public(address, handler, {}, model),
                                                           dependencies, "create_pending")
-            self._persist()
+            self._persist(address)
         attributes = self.run.call(address, lambda: handler.create(ctx, model))
         self._record(address, ResourceState(resource.type, cloud_id, self._public(address, handler, attributes, model),
                                             dependencies, "ready"))
@@ -169,7 +172,7 @@ class Executor:
         self.run.call(address, lambda: handler.delete(ctx, entry.id, entry.attributes))
         with self._lock:
             self.state.resources.pop(address, None)
-            self._persist()
+            self._persist(address)
 
     def _depose(self, address: str) -> str:
         """Move the old resource aside as ``<address>#deposed`` (persisted) and return that key."""
@@ -178,7 +181,7 @@ class Executor:
             entry = self.state.resources.pop(address)
             self.state.resources[key] = ResourceState(entry.type, entry.id, entry.attributes, entry.dependencies,
                                                       "tainted")
-            self._persist()
+            self._persist(address, key)  # one atomic record: never neither of them
         return key
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -187,6 +190,7 @@ class Executor:
         cloud becomes ``ready`` (adopted), and a change made outside modelinfra that the spec now
         agrees with stops being drift. Write-only values state recorded are kept."""
         with self._lock:
+            changed = []
             for change in self.plan.resource_changes:
                 entry = self.state.resources.get(change.address)
                 if change.action is not Action.NOOP or entry is None or change.before is None:
@@ -197,7 +201,9 @@ class Executor:
                 attributes = {**self._public(change.address, handler, change.before), **kept}
                 self.state.resources[change.address] = ResourceState(
                     entry.type, entry.id, attributes, entry.dependencies, "ready")
-            self._persist()
+                changed.append(change.address)
+            if changed:
+                self._persist(*changed)
 
     def _check_planned(self, address: str, handler: Any, desired: dict[str, Any]) -> None:
         """Apply does what the plan showed: derived attributes (the ``sha256`` of a model file)
@@ -221,10 +227,15 @@ class Executor:
     def _record(self, address: str, entry: ResourceState) -> None:
         with self._lock:
             self.state.resources[address] = entry
-            self._persist()
+            self._persist(address)
 
-    def _persist(self) -> None:
-        self.state = self.manager.persist(self.state)
+    def _persist(self, *addresses: str) -> None:
+        """Make the entries of ``addresses`` durable (only they changed since the last call);
+        without addresses, the whole state (O(state): for callers that cannot say what changed)."""
+        if addresses:
+            self.state = self.manager.record(self.state, addresses)
+        else:
+            self.state = self.manager.persist(self.state)
 
     def _public(self, address: str, handler: Any, attributes: dict[str, Any], model: Any = None) -> dict[str, Any]:
         """What state records: attributes minus secrets, plus the spec's write-only values (they
