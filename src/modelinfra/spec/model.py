@@ -20,8 +20,12 @@ StackName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,63}$")]
 
 class VariableDecl(SpecModel):
     default: Any = None
+    """Value used when neither ``--var``, ``--var-file`` nor ``MODELINFRA_VAR_<name>`` sets it; none:
+    required."""
     description: str | None = None
+    """What the variable is for (shown in errors about it)."""
     sensitive: bool = False
+    """Mask the value in plan output (shown as ``(sensitive)``)."""
 
 
 class Lifecycle(SpecModel):
@@ -40,21 +44,29 @@ class Lifecycle(SpecModel):
 
 class ResourceDecl(SpecModel):
     type: str
+    """Resource type, ``<cloud>.<kind>`` (``aws.s3_bucket``, ``azure.storage_account`` ...)."""
     properties: dict[str, Any] = Field(default_factory=dict)
+    """The type's properties (see the reference per type); values may be ``${...}`` expressions."""
     depends_on: list[Address] = Field(default_factory=list)
+    """Addresses this resource must follow besides those its references imply."""
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    """Replacement, deletion and diff rules for this resource."""
 
 
 class OutputDecl(SpecModel):
     value: Any
+    """The value: usually an expression such as ``${snapshot.url}``."""
     description: str | None = None
+    """What the output is."""
     sensitive: bool = False
+    """Shown as ``(sensitive)`` unless ``modelinfra output --show-sensitive``."""
 
 
 class LocalStateConfig(SpecModel):
     """State in a JSON file beside the spec (the default)."""
 
     backend: Literal["local"] = "local"
+    """``local``: a JSON file next to the spec (the default)."""
     path: str | None = None
     """Relative to the spec; default ``.modelinfra/<name>.state.json``."""
 
@@ -63,8 +75,11 @@ class S3StateConfig(SpecModel):
     """State in one S3 object, written compare-and-swap, locked by ``<key>.lock``."""
 
     backend: Literal["s3"]
+    """``s3``: one object in an S3 bucket."""
     bucket: str = Field(min_length=3, max_length=63)
+    """Bucket that holds the state (not managed by this stack)."""
     key: str = Field(min_length=1, max_length=1024)
+    """Object key of the state, e.g. ``stacks/models.state.json``; the lock is ``<key>.lock``."""
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     """Default ``providers.aws.region``."""
     profile: str | None = None
@@ -79,9 +94,13 @@ class AzureBlobStateConfig(SpecModel):
     """State in one block blob, written with the lease and ``If-Match``, locked by a blob lease."""
 
     backend: Literal["azure_blob"]
+    """``azure_blob``: one block blob in an Azure storage container."""
     account: str = Field(pattern=r"^[a-z0-9]{3,24}$")
+    """Storage account name (3 to 24 lowercase letters and digits)."""
     container: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+    """Container that holds the state blob."""
     blob: str = Field(min_length=1, max_length=1024)
+    """Blob name of the state, e.g. ``models.state.json``."""
     resource_group: str | None = None
     """Fetch an account key (ARM listKeys) from this group where Azure AD data access is not granted."""
     endpoint: str | None = None
@@ -148,15 +167,25 @@ class PolicyConfig(SpecModel):
 
 class SpecDocument(SpecModel):
     version: Literal[1]
+    """Spec format version; always 1."""
     name: StackName
+    """Stack name, 1 to 63 of a-z, 0-9 and '-'; used in tags and the default state path."""
     variables: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], VariableDecl] = Field(
         default_factory=dict
     )
+    """Input variables, read as ``${var.<name>}``."""
     providers: dict[Literal["aws", "azure"], dict[str, Any]] = Field(default_factory=dict)
+    """Per cloud (``aws``, ``azure``) its settings: region, subscription, endpoint ...; only the clouds
+    used."""
     state: StateConfig = Field(default_factory=LocalStateConfig)
+    """Where the state is kept: ``local`` (default), ``s3`` or ``azure_blob``."""
     resources: dict[Address, ResourceDecl] = Field(default_factory=dict)
+    """The managed resources by address (``[a-z][a-z0-9_-]*``)."""
     outputs: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], OutputDecl] = Field(
         default_factory=dict
     )
+    """Values printed after apply and by ``modelinfra output``."""
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    """Suppressions of ``modelinfra check`` findings, each with a reason."""
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    """Drift that ``modelinfra drift`` reports as ignored, each with a reason."""
