@@ -74,6 +74,7 @@ def read_planfile(path: Path) -> Plan:
         lineage=data.get("lineage"), serial=data.get("serial", 0), variables=data.get("variables", {}),
         resource_changes=changes, resource_drift=drift, output_changes=outputs,
         destroy=bool(data.get("destroy")), targets=list(data.get("targets", [])),
+        refresh_only=bool(data.get("refresh_only")),
     )
 
 
