@@ -1,5 +1,6 @@
 """``plan/apply --refresh-only`` through the installed CLI against moto: drift a team decides to
-keep is accepted into state, and the cloud is left exactly as it was."""
+keep is accepted into state, and the cloud is left exactly as it was. Also (issue 13) a failed
+destroy says "destroy failed", not "apply failed"."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ def test_refresh_only_accepts_outside_changes_into_state_without_touching_the_cl
     refused = cli("plan", "spec.yaml", "--refresh-only", "--destroy")
     assert refused.code == 1 and "--refresh-only" in refused.stderr and "Traceback" not in refused.stderr
     assert cli("destroy", "spec.yaml", "--auto-approve").code == 0
+
+
+def test_a_failed_destroy_says_destroy_failed(stack):  # noqa: F811
+    write, cli, name = stack
+    (stack_dir := write()).write_text(stack_dir.read_text().replace("force_destroy: true", "force_destroy: false"))
+    assert cli("apply", "spec.yaml", "--auto-approve").code == 0
+    boto3.client("s3").put_object(Bucket=f"first-{name}", Key="outside.bin", Body=b"x")
+    failed = cli("destroy", "spec.yaml", "--auto-approve")
+    assert failed.code == 1, failed.output
+    assert "destroy failed:" in failed.stderr and "apply failed" not in failed.output, failed.stderr
+    boto3.client("s3").delete_object(Bucket=f"first-{name}", Key="outside.bin")
