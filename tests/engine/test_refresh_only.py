@@ -141,3 +141,16 @@ def test_the_refresh_only_plan_json_validates_against_the_plan_schema(tmp_path: 
     document = json.loads(json.dumps(workflow.plan(stack, refresh_only=True).to_json(), default=str))
     jsonschema.Draft202012Validator(schema).validate(document)
     assert document["refresh_only"] is True
+
+
+def test_every_plan_format_renders_a_refresh_only_plan(tmp_path: Path):
+    from modelinfra.views import plan_formats
+
+    cloud = FakeCloud()
+    stack = applied(tmp_path, cloud)
+    cloud.objects["a"]["label"] = "edited outside"
+    plan = workflow.plan(stack, refresh_only=True)
+    markdown = plan_formats.render(plan, "markdown")
+    assert "Refresh-only plan: 1 change(s) made outside modelinfra" in markdown and "to add" not in markdown
+    tf = plan_formats.render(plan, "terraform-json")
+    assert '"create"' not in tf and '"update"' not in tf
