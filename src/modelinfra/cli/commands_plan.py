@@ -36,12 +36,17 @@ SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 replace_option = click.option("--replace", "replace", multiple=True, metavar="ADDR",
                               help="Replace ADDR (delete and create it again) even if nothing forces it; repeatable.")
+refresh_only_option = click.option(
+    "--refresh-only", is_flag=True,
+    help="Accept what changed outside modelinfra: only record the cloud's current values in state "
+         "(resources deleted outside leave it); never create, update or delete anything.")
 
 
 @click.command("plan", epilog="""\b
 Examples:
   modelinfra plan spec.yaml --var env=prod
-  modelinfra plan spec.yaml --out plan.json --detailed-exitcode   # CI: exit 2 = changes""")
+  modelinfra plan spec.yaml --out plan.json --detailed-exitcode   # CI: exit 2 = changes
+  modelinfra plan spec.yaml --refresh-only   # drift to accept into state, nothing else""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
@@ -53,16 +58,18 @@ Examples:
 @click.option("--destroy", is_flag=True, help="Plan to destroy everything in state.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
 @replace_option
+@refresh_only_option
 @var_option
 @parallelism_option
 def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, detailed_exitcode: bool, refresh: bool,
-                 destroy: bool, targets: tuple[str, ...], replace: tuple[str, ...], variables: tuple[str, ...],
-                 parallelism: int | None) -> int:
+                 destroy: bool, targets: tuple[str, ...], replace: tuple[str, ...], refresh_only: bool,
+                 variables: tuple[str, ...], parallelism: int | None) -> int:
     """Show what apply would do. Reads the cloud; changes nothing."""
     as_json = as_json or fmt == "json"
     reporter = NULL_REPORTER if as_json else ConsoleReporter()
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
-    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets, replace=replace)
+    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets, replace=replace,
+                           refresh_only=refresh_only)
     for warning in plan_warnings(stack.spec, result):
         console.stderr().print(warning, style="yellow", markup=False, highlight=False)
     if out is not None:
@@ -100,7 +107,8 @@ def print_in_pieces(pieces: Iterable[Any], per_print: int = 200) -> None:
 Examples:
   modelinfra apply spec.yaml
   modelinfra apply plan.json      # exactly what `plan --out plan.json` showed
-  modelinfra apply spec.yaml --target bucket --auto-approve""")
+  modelinfra apply spec.yaml --target bucket --auto-approve
+  modelinfra apply spec.yaml --refresh-only   # accept the drift into state; the cloud is untouched""")
 @log_level_option
 @no_color_option
 @click.argument("target", type=SPEC, metavar="SPEC|PLANFILE")
@@ -108,19 +116,21 @@ Examples:
 @click.option("--target", "targets", multiple=True, metavar="ADDR",
               help="Apply only ADDR and what it needs (repeatable; a saved plan keeps its own targets).")
 @replace_option
+@refresh_only_option
 @var_option
 @parallelism_option
 @lock_timeout_option
 def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], replace: tuple[str, ...],
-                  variables: tuple[str, ...],
+                  refresh_only: bool, variables: tuple[str, ...],
                   parallelism: int | None, lock_timeout: float) -> int:
     """Make the cloud match the spec (or execute a saved plan exactly)."""
     saved: Plan | None = None
     cli_vars = parse_vars(variables)
     spec_path = target
     if is_planfile(target):
-        if targets or replace:
-            raise click.UsageError("--target and --replace do not change a saved plan; give them to plan instead")
+        if targets or replace or refresh_only:
+            raise click.UsageError("--target, --replace and --refresh-only do not change a saved plan; give them to "
+                                   "plan instead")
         saved = read_planfile(target)
         spec_path = Path(saved.spec_path)
         cli_vars = Assigned({**saved.variables, **cli_vars},
@@ -130,7 +140,7 @@ def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], re
     confirm = _confirmer(auto_approve or saved is not None, "apply")
     with acknowledge_interrupts(reporter):
         the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, targets=targets,
-                                         replace=replace, lock_timeout=lock_timeout)
+                                         replace=replace, lock_timeout=lock_timeout, refresh_only=refresh_only)
     _summary(the_plan, state, "Apply")
     return 0
 
@@ -220,7 +230,9 @@ def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
             return True
         if not sys.stdin.isatty():
             raise AbortedError(f"no terminal to confirm the {verb}; pass --auto-approve to {verb} without asking")
-        click.echo("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
+        question = ("Would you like to update the state to reflect these detected changes?" if plan.refresh_only
+                    else "Do you want to perform these actions?")
+        click.echo(f"\n{question}\n  Only 'yes' will be accepted to approve.\n")
         answer = click.prompt("  Enter a value", default="", show_default=False)
         return answer.strip() == "yes"
 
@@ -237,6 +249,9 @@ def _summary(plan: Plan, state: State, verb: str) -> None:
         return
     if not plan.has_changes:
         out.print("\nNo changes. Your infrastructure matches the configuration.")
+    elif plan.refresh_only:
+        out.print(f"\nApply complete! State updated: {len(plan.resource_drift)} changed outside modelinfra accepted; "
+                  "nothing in the cloud was changed.", style="bold green")
     else:
         out.print(f"\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.",
                   style="bold green")

@@ -13,6 +13,8 @@ Invariants (crash safety, DESIGN.md §3):
 - State never holds a sensitive attribute.
 - A failure skips the failed resource's dependents and is reported once, as the root cause;
   everything that succeeded stays persisted.
+- A refresh-only plan makes no cloud call: state takes the attributes the plan observed, and the
+  resources it found deleted outside modelinfra leave state.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class Executor:
     # -- public ------------------------------------------------------------------------------------
     def apply(self) -> State:
         """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
+        if self.plan.refresh_only:
+            return self._accept_refresh()
         changes = {c.address: c for c in self.plan.actionable if c.action is not Action.FORGET}
         with self._lock:  # moves, forgets and imports first: they touch state only
             if apply_state_blocks(self.plan, self.state, self.run.spec):
@@ -190,20 +194,38 @@ class Executor:
         cloud becomes ``ready`` (adopted), and a change made outside modelinfra that the spec now
         agrees with stops being drift. Write-only values state recorded are kept."""
         with self._lock:
-            changed = []
-            for change in self.plan.resource_changes:
-                entry = self.state.resources.get(change.address)
-                if change.action is not Action.NOOP or entry is None or change.before is None:
-                    continue
-                handler = self.run.handler(entry.type)
-                kept = {k: entry.attributes[k] for k in handler.write_only
-                        if k in entry.attributes}
-                attributes = {**self._public(change.address, handler, change.before), **kept}
-                self.state.resources[change.address] = ResourceState(
-                    entry.type, entry.id, attributes, entry.dependencies, "ready")
-                changed.append(change.address)
+            changed = self._record_observed("ready")
             if changed:
                 self._persist(*changed)
+
+    def _record_observed(self, status: str | None) -> list[str]:
+        """Each no-op's entry takes the attributes the plan observed (write-only values state
+        recorded are kept) and ``status`` (None: its own); the addresses it set. Call with the
+        lock held."""
+        changed = []
+        for change in self.plan.resource_changes:
+            entry = self.state.resources.get(change.address)
+            if change.action is not Action.NOOP or entry is None or change.before is None:
+                continue
+            handler = self.run.handler(entry.type)
+            kept = {k: entry.attributes[k] for k in handler.write_only if k in entry.attributes}
+            attributes = {**self._public(change.address, handler, change.before), **kept}
+            self.state.resources[change.address] = ResourceState(
+                entry.type, entry.id, attributes, entry.dependencies, status or entry.status)
+            changed.append(change.address)
+        return changed
+
+    def _accept_refresh(self) -> State:
+        """Apply a refresh-only plan: write state only (observed attributes in, resources deleted
+        outside modelinfra out, outputs re-evaluated); nothing in the cloud is called."""
+        with self._lock:
+            self._record_observed(None)
+            for drift in self.plan.resource_drift:
+                if drift.status == "deleted":
+                    self.state.resources.pop(drift.address, None)
+            self._record_outputs()
+            self.state = self.manager.persist(self.state, force=self.plan.has_changes)
+        return self.state
 
     def _check_planned(self, address: str, handler: Any, desired: dict[str, Any]) -> None:
         """Apply does what the plan showed: derived attributes (the ``sha256`` of a model file)

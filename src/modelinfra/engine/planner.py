@@ -7,7 +7,8 @@ Decisions, per spec resource in dependency order:
   (delete-then-create; create-then-delete with ``lifecycle.create_before_destroy``)
 - any other difference                                       → update in place
 Resources in state but not in the spec are deleted; with ``destroy`` everything is. A delete or
-replace of a ``prevent_destroy`` resource fails the plan. A resource being created or replaced
+replace of a ``prevent_destroy`` resource fails the plan. With ``refresh_only`` every change is a
+no-op carrying what refresh observed: the plan is its drift, and applying it only rewrites state. A resource being created or replaced
 makes its computed attributes UNKNOWN for everything downstream; one being updated, those of its
 handler's ``recomputed_on_update``.
 """
@@ -44,10 +45,14 @@ def make_plan(
     destroy: bool = False,
     targets: Iterable[str] = (),
     replace: Iterable[str] = (),
+    refresh_only: bool = False,
 ) -> tuple[Plan, dict[str, dict[str, Any] | None]]:
     """The plan, and the observed attributes it was made from (None = gone). ``replace``: addresses
-    to replace even if nothing forces it (``--replace``)."""
+    to replace even if nothing forces it (``--replace``). ``refresh_only`` (``--refresh-only``): no
+    action at all, only the drift to accept into state."""
     spec = run.spec
+    if refresh_only and (destroy or replace or not refresh_state):
+        raise PlanError("--refresh-only cannot be combined with --destroy, --replace or --no-refresh")
     targets = list(targets)
     declared = set(spec.resources) | set(state.resources)
     unknown_targets = [t for t in targets if not select(t, declared)]
@@ -73,7 +78,9 @@ def make_plan(
     drift = drift_entries(run, working, {a: v for a, v in observed.items() if a not in blocks.imported})
     values = {d.address: d.attributes for d in data}
 
-    if destroy:
+    if refresh_only:
+        changes = _refresh_only_changes(working, observed)
+    elif destroy:
         changes = _destroy_changes(working, observed)
     else:
         changes = _changes(run, working, observed, forced, values)
@@ -81,7 +88,9 @@ def make_plan(
                         importing=working.resources[c.address].id if c.address in blocks.imported else None)
                for c in changes] + blocks.forgotten
     if targets:
-        changes = _restrict(run, working, changes, targets, destroy)
+        keep = _targeted(run, working, targets, destroy)
+        changes = [c for c in changes if c.address in keep]
+        drift = [d for d in drift if d.address in keep] if refresh_only else drift
     changes = [_redacted(run, c) for c in changes]
     _check_prevent_destroy(run, changes)
     plan = Plan(
@@ -98,6 +107,7 @@ def make_plan(
         targets=targets,
         sensitive_variables=sorted(spec.sensitive_variables),
         data_sources=data,
+        refresh_only=refresh_only,
     )
     return plan, observed
 
@@ -240,8 +250,14 @@ def _destroy_changes(state: State, observed: dict[str, dict[str, Any] | None]) -
     ]
 
 
-def _restrict(run: RunContext, state: State, changes: list[ResourceChange], targets: list[str],
-              destroy: bool) -> list[ResourceChange]:
+def _refresh_only_changes(state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:
+    """A no-op per resource found in the cloud, ``before`` = ``after`` = what was read: what
+    applying a refresh-only plan records. Resources not found get none (their drift says so)."""
+    return [ResourceChange(address, entry.type, Action.NOOP, observed[address], observed[address], cloud_id=entry.id)
+            for address, entry in state.resources.items() if observed.get(address) is not None]
+
+
+def _targeted(run: RunContext, state: State, targets: list[str], destroy: bool) -> set[str]:
     """Targets and what they need: their dependencies (create/update) or dependents (destroy)."""
     deps = {a: set(r.dependencies) for a, r in state.resources.items()}
     for address, resource in run.spec.resources.items():
@@ -250,8 +266,7 @@ def _restrict(run: RunContext, state: State, changes: list[ResourceChange], targ
         deps[address] &= deps.keys()
     graph = Graph(deps)
     roots = [a for t in targets for a in select(t, deps)]
-    keep = graph.reversed().closure(roots) if destroy else graph.closure(roots)
-    return [c for c in changes if c.address in keep]
+    return set(graph.reversed().closure(roots) if destroy else graph.closure(roots))
 
 
 def _check_prevent_destroy(run: RunContext, changes: list[ResourceChange]) -> None:

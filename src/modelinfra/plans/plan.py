@@ -148,6 +148,7 @@ class Plan:
     sensitive_variables: list[str] = field(default_factory=list)  # never written to plan files
     statistics: dict[str, int] | None = None  # {"requests": HTTP attempts to make it, "resources": n}
     data_sources: list[DataRead] = field(default_factory=list)
+    refresh_only: bool = False  # ``--refresh-only``: only no-ops; apply records what was observed in state
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -165,6 +166,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
+        if self.refresh_only:  # what it changes is state: drift to accept, outputs to update
+            return bool(self.resource_drift) or any(o.action is not Action.NOOP for o in self.output_changes)
         return bool(self.actionable or self.adoptions) or any(o.action is not Action.NOOP for o in self.output_changes)
 
     def counts(self) -> tuple[int, int, int]:
@@ -189,6 +192,7 @@ class Plan:
             "serial": self.serial,
             "destroy": self.destroy,
             "targets": self.targets,
+            **({"refresh_only": True} if self.refresh_only else {}),
             "resource_changes": [c.to_json() for c in self.resource_changes],
             "resource_drift": [d.to_json() for d in self.resource_drift],
             "output_changes": {o.name: o.to_json() for o in self.output_changes},

@@ -77,6 +77,7 @@ def read_planfile(path: Path) -> Plan:
         resource_changes=changes, resource_drift=drift, output_changes=outputs,
         destroy=bool(data.get("destroy")), targets=list(data.get("targets", [])),
         data_sources=[DataRead.from_json(d) for d in data.get("data_sources", [])],
+        refresh_only=bool(data.get("refresh_only")),
     )
 
 

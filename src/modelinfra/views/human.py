@@ -96,6 +96,9 @@ def render_plan_pieces(plan: Plan) -> Iterator[Text]:
     if plan.resource_drift:
         out.append_text(render_drift(plan.resource_drift))
         out.append("\n")
+    if plan.refresh_only:
+        yield _refresh_only(plan, out)
+        return
     if not plan.has_changes:
         out.append("No changes. ", style="bold green")
         out.append("Your infrastructure matches the configuration.\n")
@@ -120,6 +123,25 @@ def render_plan_pieces(plan: Plan) -> Iterator[Text]:
     add, change, destroy = plan.counts()
     out.append("Plan: ", style="bold")
     out.append(f"{add} to add, {change} to change, {destroy} to destroy.\n")
+    _output_lines(plan, out)
+    yield out
+
+
+def _refresh_only(plan: Plan, out: Text) -> Text:
+    """A ``--refresh-only`` plan: the drift it accepts, what state forgets, the outputs it updates."""
+    if not plan.has_changes:
+        out.append("No changes. ", style="bold green")
+        out.append("The cloud still matches the last applied state: nothing changed outside modelinfra.\n")
+        return out
+    gone = [d.address for d in plan.resource_drift if d.status == "deleted"]
+    out.append("This is a refresh-only plan, so modelinfra will not take any action to undo these changes. "
+               "Applying it records the values above in state without changing any cloud resource")
+    out.append(f"; state forgets {', '.join(gone)}.\n" if gone else ".\n")
+    _output_lines(plan, out)
+    return out
+
+
+def _output_lines(plan: Plan, out: Text) -> None:
     outputs = [o for o in plan.output_changes if o.action is not Action.NOOP]
     if outputs:
         out.append("\nChanges to outputs:\n")
@@ -131,7 +153,6 @@ def render_plan_pieces(plan: Plan) -> Iterator[Text]:
             line = f"  {o.action.symbol} {o.name.ljust(width)} = {value}\n" if o.action is not Action.DELETE else \
                 f"  - {o.name}\n"
             out.append(line, style=_STYLE[o.action])
-    yield out
 
 
 def render_change(change: ResourceChange) -> Text:

@@ -41,6 +41,9 @@ def marker(stack: str) -> str:
 
 
 def summary_line(plan: Plan) -> str:
+    if plan.refresh_only:
+        return (f"Refresh-only plan: {len(plan.resource_drift)} change(s) made outside modelinfra to record in "
+                "state; nothing in the cloud changes.")
     add, change, destroy = plan.counts()
     return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
 

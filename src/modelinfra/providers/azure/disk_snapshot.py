@@ -34,11 +34,16 @@ SNAPSHOTS = ComputeOps("snapshots", "snapshot")
 
 class DiskSnapshotSpec(SpecModel):
     name: DiskName
+    """Snapshot name, 1 to 80 letters, digits, '_', '.' or '-'."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     source_disk: str
+    """ARM id of the managed disk to snapshot (e.g. ``${disk.id}``)."""
     incremental: bool = False
+    """Store only the changes since the disk's previous snapshot (cheaper; billed by used size)."""
     sku: Literal["Standard_LRS", "Premium_LRS", "Standard_ZRS"] | None = None
+    """Storage type of the snapshot; unset lets Azure choose (Standard_LRS for full snapshots)."""
     tags: AzureTags
 
     @field_validator("source_disk")

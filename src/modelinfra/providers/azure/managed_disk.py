@@ -38,13 +38,20 @@ DISKS = ComputeOps("disks", "disk")
 
 class ManagedDiskSpec(SpecModel):
     name: DiskName
+    """Disk name, 1 to 80 letters, digits, '_', '.' or '-'."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: DiskSku = "Standard_LRS"
+    """Disk storage type."""
     size_gb: int | None = Field(default=None, ge=1, le=32767)
+    """Size in GiB (1 to 32767); required with ``create_option: Empty``; a disk only grows."""
     create_option: Literal["Empty", "Copy", "Import"] = "Empty"
+    """How the disk is made: ``Empty``, ``Copy`` (of ``source_id``) or ``Import`` (a VHD blob)."""
     source_id: str | None = None
+    """``Copy``: ARM id of the disk or snapshot copied; ``Import``: URI of the VHD blob."""
     storage_account_id: str | None = None
+    """``Import`` only: ARM id of the storage account holding the VHD."""
     tags: AzureTags
 
     @model_validator(mode="after")

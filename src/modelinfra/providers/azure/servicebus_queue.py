@@ -183,14 +183,23 @@ def spec_problems(resources: Mapping[str, tuple[str, Mapping[str, Any]]]) -> lis
 # -- the handler ---------------------------------------------------------------------------------
 class ServiceBusQueueSpec(SpecModel):
     name: QueueName
+    """Queue name, 1 to 260 letters, digits, '.', '-', '_' or '/'."""
     namespace: NamespaceName
+    """Name of the Service Bus namespace (e.g. ``${ns.name}``)."""
     resource_group: ResourceGroupName
+    """Resource group of the namespace."""
     max_delivery_count: int = Field(default=10, ge=1, le=2000)
+    """Deliveries before a message is dead-lettered (1 to 2000)."""
     lock_duration: LockDuration = "PT1M"
+    """How long a received message stays locked, ISO 8601 (``PT5S`` to ``PT5M``)."""
     requires_duplicate_detection: bool = False
+    """Drop messages whose MessageId was seen recently (Standard/Premium)."""
     dead_lettering_on_message_expiration: bool = False
+    """Move expired messages to the dead-letter queue instead of dropping them."""
     default_message_ttl: Duration | None = None
+    """Time to live of a message without its own, ISO 8601 (``P14D``); unset: the service maximum."""
     max_size_mb: MaxSizeMb = 1024
+    """Queue size in MB: 1024 to 5120 in steps of 1024 (Premium: up to 81920)."""
 
 
 class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):

@@ -52,17 +52,29 @@ Sku = Literal[
 
 class StorageAccountSpec(SpecModel):
     name: StorageAccountName
+    """Account name, 3 to 24 lowercase letters and digits, globally unique."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: Sku = "Standard_LRS"
+    """Replication and performance tier (the API's SKU name)."""
     kind: Literal["StorageV2", "BlobStorage", "BlockBlobStorage", "FileStorage", "Storage"] = "StorageV2"
+    """Account kind; ``StorageV2`` for general purpose v2."""
     access_tier: Literal["Hot", "Cool", "Cold"] | None = "Hot"
+    """Default blob access tier (StorageV2 / BlobStorage only)."""
     min_tls_version: Literal["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"] = "TLS1_2"
+    """Lowest TLS version clients may use."""
     allow_blob_public_access: bool = False
+    """Allow containers to grant anonymous read access."""
     https_only: bool = True
+    """Refuse plain HTTP requests."""
     blob_versioning: bool = False
+    """Keep previous versions of every blob (needed for point-in-time restore)."""
     blob_soft_delete_days: int | None = Field(default=None, ge=1, le=365)
+    """Days deleted blobs are kept and restorable (1 to 365); unset: soft delete off."""
     point_in_time_restore_days: int | None = Field(default=None, ge=1, le=365)
+    """Days block blobs can be restored to an earlier state; needs blob_versioning and a longer soft
+    delete."""
     tags: AzureTags
 
     @model_validator(mode="after")
