@@ -196,7 +196,11 @@ class AzureBlobBackend:
                 response = self._put(self.blob, "write the state", body, self._etag, lease)
             except _Refused as refused:
                 if refused.code in _LEASE_TAKEN:
-                    raise lock_held_error(self.lock_info(), self.lock_path, "Nothing was written.") from None
+                    holder = self.lock_info()
+                    why = "Nothing was written." if holder else (
+                        f"Its lease was not taken by modelinfra (no lock document {self.lock_document_path}); "
+                        f"nothing was written.")
+                    raise lock_held_error(holder, self.lock_path, why) from None
                 if refused.code in _LEASE_LOST:
                     self._lost = True
                     raise StateError(f"lost the state lock on {self.path} (its lease was broken or taken "
