@@ -292,12 +292,12 @@ class AzureBlobBackend:
 
     # -- locking internals ----------------------------------------------------------------------------
     def _try_lock(self, info: LockInfo, seconds: int) -> StateError | None:
-        self._ensure_blob()
         try:
             self._call("take the lock", lambda: self._blob().acquire_lease(lease_duration=seconds,
                                                                            lease_id=info.id))
-        except _Missing:
-            return _AGAIN  # deleted between the placeholder and the lease
+        except _Missing:  # no state blob yet: a lease needs one
+            self._ensure_blob()
+            return _AGAIN
         except _Refused as refused:
             if refused.code not in _LEASE_TAKEN:
                 raise StateError(f"cannot take the lock on {self.path}: {refused.code}") from None
