@@ -252,6 +252,7 @@ class FaultyProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in two writes: no delayed-ACK stall
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
                 pass
@@ -317,12 +318,12 @@ def test_a_store_that_ignores_conditional_writes_is_refused(azurite: RunningServ
 def test_thirty_percent_of_calls_failing_every_run_succeeds_or_fails_cleanly(
         azurite: RunningService, container, proxy: FaultyProxy, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001
     monkeypatch.setenv("MODELINFRA_MAX_ATTEMPTS", "3")  # few retries, so some runs do fail
-    monkeypatch.setenv("MODELINFRA_RETRY_BACKOFF_MAX", "0.2")
+    monkeypatch.setenv("MODELINFRA_RETRY_BACKOFF_MAX", "0.05")
     endpoint = proxy.endpoint(urlsplit(azurite.extra["blob_endpoint"]).path)
     open_faulty = opener(endpoint, container.container_name)
     StateManager(open_faulty()).persist(sample_state())
     outcomes: list[str] = []
-    for n in range(4):
+    for n in range(5):
         proxy.fail_ratio = 0.3
         backend = open_faulty()
         manager = StateManager(backend)
