@@ -106,6 +106,38 @@ def _normalize_account(ctx: RequestContext, body: dict[str, Any], existing: dict
     }
     props["primaryLocation"] = body["location"]
     props["statusOfPrimary"] = "available"
+    _add_reported_facts(body, props)
+
+
+_PAIRED_REGIONS = {"westus": "eastus", "eastus": "westus", "westus2": "westcentralus", "westcentralus": "westus2",
+                   "eastus2": "centralus", "centralus": "eastus2", "northeurope": "westeurope",
+                   "westeurope": "northeurope", "uksouth": "ukwest", "ukwest": "uksouth"}
+_ROUTED_ENDPOINTS = (("publishMicrosoftEndpoints", "microsoft", ("blob", "queue", "table", "file", "web", "dfs")),
+                     ("publishInternetEndpoints", "internet", ("blob", "file", "web", "dfs")))
+
+
+def _add_reported_facts(body: dict[str, Any], props: dict[str, Any]) -> None:
+    """Read-only facts StorageAccountGetProperties.json shows: migration/conversion flags, when each
+    encryption service was enabled, the routing-preference endpoints, and the secondary region of a
+    geo-redundant SKU."""
+    name = body["name"]
+    props.setdefault("accountMigrationInProgress", False)
+    props.setdefault("isSkuConversionBlocked", False)
+    for service in (get_path(props, "encryption.services") or {}).values():
+        if isinstance(service, dict) and service.get("enabled"):
+            service.setdefault("lastEnabledTime", props["creationTime"])
+    routing = props.get("routingPreference") or {}
+    for flag, label, services in _ROUTED_ENDPOINTS:
+        if routing.get(flag):
+            props["primaryEndpoints"][f"{label}Endpoints"] = {
+                service: f"https://{name}-{label}routing.{'z13.web' if service == 'web' else service}"
+                         ".core.windows.net/" for service in services}
+    if "GRS" in body["sku"]["name"]:
+        props["secondaryLocation"] = _PAIRED_REGIONS.get(body["location"], body["location"])
+        props["statusOfSecondary"] = "available"
+    else:
+        props.pop("secondaryLocation", None)
+        props.pop("statusOfSecondary", None)
 
 
 def _create_blob_service(ctx: RequestContext, account: dict[str, Any]) -> None:
