@@ -161,9 +161,11 @@ CASES: tuple[Case, ...] = (
          lambda ids: {"properties": {"publicAccess": "None", "metadata": {"owner": "ml"}}},
          "storage/resource-manager/Microsoft.Storage/stable/2025-08-01/examples/BlobContainersGet.json",
          ("id", "name", "type", "etag", "properties.publicAccess", "properties.leaseStatus",
-          "properties.leaseState", "properties.lastModifiedTime", "properties.legalHold.hasLegalHold",
-          "properties.hasImmutabilityPolicy", "properties.hasLegalHold"),
-         {**{f"properties.immutabilityPolicy.{key}": "made by the containers/immutabilityPolicies API, not served"
+          "properties.leaseState", "properties.lastModifiedTime", "properties.hasImmutabilityPolicy",
+          "properties.hasLegalHold"),
+         {"properties.legalHold.hasLegalHold": "the legalHold object appears once setLegalHold ran (containers "
+                                               "without one answer no legalHold: BlobContainersList.json)",
+          **{f"properties.immutabilityPolicy.{key}": "made by the containers/immutabilityPolicies API, not served"
              for key in ("etag", "properties.immutabilityPeriodSinceCreationInDays", "properties.state",
                          "updateHistory[].update", "updateHistory[].immutabilityPeriodSinceCreationInDays",
                          "updateHistory[].timestamp", "updateHistory[].objectIdentifier", "updateHistory[].tenantId")},
@@ -195,10 +197,12 @@ CASES: tuple[Case, ...] = (
                           "maxReplicationLagDurationInSeconds": 300,
                           "locations": [{"locationName": "westus", "roleType": "Primary"},
                                         {"locationName": "eastus", "roleType": "Secondary"}]}}},
-         "servicebus/resource-manager/Microsoft.ServiceBus/stable/2024-01-01/examples/NameSpaces/SBNameSpaceCreate.json",
+         "servicebus/resource-manager/Microsoft.ServiceBus/stable/2024-01-01/examples/NameSpaces/"
+         "SBNameSpaceCreate.json",
          ("id", "name", "type", "location", "tags", "sku.name", "sku.tier", "sku.capacity",
           "properties.geoDataReplication.maxReplicationLagDurationInSeconds",
-          "properties.geoDataReplication.locations[].locationName", "properties.geoDataReplication.locations[].roleType",
+          "properties.geoDataReplication.locations[].locationName",
+          "properties.geoDataReplication.locations[].roleType",
           "properties.provisioningState", "properties.metricId", "properties.createdAt", "properties.updatedAt",
           "properties.serviceBusEndpoint", "properties.minimumTlsVersion", "properties.premiumMessagingPartitions")),
     Case("servicebus_rule", NAMESPACE + "/AuthorizationRules/listen-send", "2024-01-01",
@@ -365,7 +369,7 @@ CASES: tuple[Case, ...] = (
                           "encryption": {"status": "Enabled", "identity": {"userAssignedIdentity": rid(ids, UAI)},
                                          "keyVaultProperties": {
                                              "keyVaultArmId": rid(ids, VAULT), "identityClientId": "",
-                                             "keyIdentifier": "https://kv-{s}.vault.azure.net/keys/cmk/1".format(**ids)}},
+                                             "keyIdentifier": f"https://kv-{ids['s']}.vault.azure.net/keys/cmk/1"}},
                           "managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "outboundRules": {
                               "pypi": {"type": "FQDN", "destination": "pypi.org"}}},
                           "sharedPrivateLinkResources": [{"name": "blob", "properties": {
@@ -377,7 +381,8 @@ CASES: tuple[Case, ...] = (
           "identity.userAssignedIdentities.*.clientId", "identity.userAssignedIdentities.*.principalId")
          + tuple(f"properties.{key}" for key in (
              "description", "allowPublicAccessWhenBehindVnet", "applicationInsights", "containerRegistry",
-             "discoveryUrl", "encryption.identity.userAssignedIdentity", "encryption.keyVaultProperties.identityClientId",
+             "discoveryUrl", "encryption.identity.userAssignedIdentity",
+             "encryption.keyVaultProperties.identityClientId",
              "encryption.keyVaultProperties.keyIdentifier", "encryption.keyVaultProperties.keyVaultArmId",
              "encryption.status", "friendlyName", "hbiWorkspace", "imageBuildCompute", "keyVault",
              "managedNetwork.isolationMode", "managedNetwork.networkId", "managedNetwork.outboundRules.*.type",
@@ -453,34 +458,38 @@ def _call(method: str, url: str, api: str | None, **kwargs: Any) -> requests.Res
     return requests.request(method, url, params=params, headers=ARM_AUTH, timeout=10, **kwargs)
 
 
-def _put_and_get(base: str, case: Case, ids: Ids) -> dict[str, Any]:
-    """PUT the case's body, follow its LRO as an SDK poller does, then GET it (200 expected)."""
-    url = base + case.path.format(**ids)
-    put = _call("PUT", url, case.api, json=case.body(ids))
-    assert put.status_code in (200, 201, 202), f"PUT {case.name}: {put.status_code} {put.text}"
+def write_and_get(url: str, api: str, body: dict[str, Any], method: str = "PUT") -> dict[str, Any]:
+    """PUT (or PATCH) ``body``, follow the LRO as an SDK poller does, then GET the resource (200 expected)."""
+    put = _call(method, url, api, json=body)
+    assert put.status_code in (200, 201, 202), f"{method} {url}: {put.status_code} {put.text}"
     monitor = put.headers.get("Azure-AsyncOperation") or (put.headers.get("Location") if put.status_code == 202
                                                             else None)
-    for _ in range(10):
-        if monitor is None:
-            break
-        status = requests.get(monitor, headers=ARM_AUTH, timeout=10)
-        if status.status_code == 200 and (status.json() or {}).get("status", "Succeeded") != "InProgress":
-            break
-    got = _call("GET", url, case.api)
-    assert got.status_code == 200, f"GET {case.name}: {got.status_code} {got.text}"
+    if monitor is not None:
+        for _ in range(10):
+            status = requests.get(monitor, headers=ARM_AUTH, timeout=10)
+            if status.status_code == 200 and (status.json() or {}).get("status", "Succeeded") != "InProgress":
+                break
+        else:
+            raise AssertionError(f"{method} {url}: the operation did not complete in 10 polls")
+    got = _call("GET", url, api)
+    assert got.status_code == 200, f"GET {url}: {got.status_code} {got.text}"
     return got.json()
+
+
+def new_ids() -> Ids:
+    """Fresh names for the case path templates: a group, a suffix for global names, a GUID."""
+    return {"rg": f"rg-cov-{uuid.uuid4().hex[:8]}", "s": uuid.uuid4().hex[:10], "ra": str(uuid.uuid4())}
 
 
 @pytest.fixture(scope="module")
 def served(arm: RunningService) -> Iterator[dict[str, Any]]:
     """Every case PUT in order (later cases reference earlier resources) into one fresh group:
     case name -> its GET body, or the error that stopped it."""
-    ids = {"rg": f"rg-cov-{uuid.uuid4().hex[:8]}", "s": uuid.uuid4().hex[:10], "ra": str(uuid.uuid4())}
-    base = f"{arm.url}/subscriptions/{SUBSCRIPTION_ID}"
+    ids, base = new_ids(), f"{arm.url}/subscriptions/{SUBSCRIPTION_ID}"
     bodies: dict[str, Any] = {}
     for case in CASES:
         try:
-            bodies[case.name] = _put_and_get(base, case, ids)
+            bodies[case.name] = write_and_get(base + case.path.format(**ids), case.api, case.body(ids))
         except AssertionError as exc:
             bodies[case.name] = exc
     yield bodies
@@ -500,6 +509,70 @@ def test_get_carries_the_keys_of_the_spec_example(served: dict[str, Any], case: 
                                    f"missing: {', '.join(missing)}")
 
 
+# -- the computed keys keep their meaning ------------------------------------------------------------
+def _case(name: str) -> Case:
+    return next(case for case in CASES if case.name == name)
+
+
+@pytest.fixture
+def fresh(arm: RunningService) -> Iterator[tuple[str, Ids]]:
+    """A fresh resource group: (subscription URL, ids for the case path templates)."""
+    ids, base = new_ids(), f"{arm.url}/subscriptions/{SUBSCRIPTION_ID}"
+    write_and_get(base + RG.format(**ids), "2025-04-01", {"location": "westus"})
+    yield base, ids
+    _call("DELETE", base + RG.format(**ids), "2025-04-01")
+
+
+def test_storage_secondary_region_and_routed_endpoints_follow_sku_and_routing(fresh: tuple[str, Ids]) -> None:
+    base, ids = fresh
+    case, url = _case("storage_account"), base + ACCOUNT.format(**ids)
+    props = write_and_get(url, case.api, case.body(ids))["properties"]
+    assert (props["secondaryLocation"], props["statusOfSecondary"]) == ("eastus", "available")
+    routed = props["primaryEndpoints"]["microsoftEndpoints"]["blob"]
+    assert routed == f"https://st{ids['s']}-microsoftrouting.blob.core.windows.net/"
+    assert props["encryption"]["services"]["blob"]["lastEnabledTime"] == props["creationTime"]
+    local = write_and_get(url, case.api, {"sku": {"name": "Standard_LRS"},
+                                          "properties": {"routingPreference": {"publishMicrosoftEndpoints": False}}},
+                          method="PATCH")["properties"]
+    assert "secondaryLocation" not in local and "statusOfSecondary" not in local
+    assert "microsoftEndpoints" not in local["primaryEndpoints"] and "internetEndpoints" in local["primaryEndpoints"]
+
+
+def test_identity_ids_and_system_data_survive_a_replacing_put(fresh: tuple[str, Ids]) -> None:
+    base, ids = fresh
+    for name in ("storage_account", "log_analytics_workspace", "application_insights", "key_vault",
+                 "container_registry"):
+        case = _case(name)
+        write_and_get(base + case.path.format(**ids), case.api, case.body(ids))
+    workspace, vault = _case("ml_workspace"), _case("key_vault")
+    first = write_and_get(base + WORKSPACE.format(**ids), workspace.api, workspace.body(ids))
+    again = write_and_get(base + WORKSPACE.format(**ids), workspace.api, workspace.body(ids))
+    assert first["identity"] == again["identity"] and first["identity"]["tenantId"] == TENANT
+    assert first["identity"]["principalId"] != next(iter(first["identity"]["userAssignedIdentities"].values()))[
+        "principalId"]
+    assert again["properties"]["managedNetwork"]["status"] == {"status": "Active", "sparkReady": False}
+    vault_url = base + VAULT.format(**ids)
+    before = write_and_get(vault_url, vault.api, vault.body(ids))["systemData"]
+    after = write_and_get(vault_url, vault.api, vault.body(ids))["systemData"]
+    assert after["createdAt"] == before["createdAt"] and after["lastModifiedAt"] >= before["lastModifiedAt"]
+
+
+def test_registry_network_rules_and_retention_stamp(fresh: tuple[str, Ids]) -> None:
+    base, ids = fresh
+    case, url = _case("container_registry"), base + REGISTRY.format(**ids)
+    first = write_and_get(url, case.api, case.body(ids))["properties"]
+    assert first["networkRuleSet"] == {"defaultAction": "Allow", "ipRules": []}
+    again = write_and_get(url, case.api, case.body(ids))["properties"]
+    stamp = first["policies"]["retentionPolicy"]["lastUpdatedTime"]
+    assert again["policies"]["retentionPolicy"]["lastUpdatedTime"] == stamp
+    longer = {**case.body(ids), "properties": {"policies": {"retentionPolicy": {"days": 30, "status": "enabled"}}}}
+    changed = write_and_get(url, case.api, longer)["properties"]["policies"]["retentionPolicy"]
+    assert changed["days"] == 30 and changed["lastUpdatedTime"] > stamp
+    deny = {**case.body(ids), "properties": {"networkRuleSet": {"defaultAction": "Deny", "ipRules": []}}}
+    refused = _call("PUT", url, case.api, json=deny)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "NetworkRuleSetNotSupported"
+
+
 # -- 401 without a bearer token, for every type of every family ---------------------------------------
 def _sample_path(template: str) -> str:
     """``template`` with every ``{param}`` filled by a plausible segment."""
@@ -510,7 +583,8 @@ def _sample_path(template: str) -> str:
 TYPES = [(family.name, rtype) for family in FAMILIES for rtype in family.types]
 
 
-@pytest.mark.parametrize("family, rtype", TYPES, ids=[f"{name}:{rtype.path.rsplit('/', 2)[-2]}" for name, rtype in TYPES])
+@pytest.mark.parametrize("family, rtype", TYPES,
+                         ids=[f"{name}:{rtype.path.rsplit('/', 2)[-2]}" for name, rtype in TYPES])
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic dXNlcjpwYXNz"}], ids=["no-header", "basic"])
 def test_every_type_refuses_a_request_without_a_bearer_token(arm: RunningService, family: str, rtype: Any,
                                                              headers: dict[str, str]) -> None:

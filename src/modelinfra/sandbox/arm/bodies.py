@@ -99,4 +99,5 @@ def fill_managed_identity(resource_id: str, identity: Any) -> None:
     users = identity.get("userAssignedIdentities")
     if isinstance(users, dict):
         for user_id in list(users):
-            users[user_id] = {"clientId": stable_guid(user_id, "client"), "principalId": stable_guid(user_id, "principal")}
+            users[user_id] = {"clientId": stable_guid(user_id, "client"),
+                              "principalId": stable_guid(user_id, "principal")}
