@@ -96,6 +96,7 @@ def _normalize_account(ctx: RequestContext, body: dict[str, Any], existing: dict
     now = utc_now_iso()
     props.setdefault("creationTime", now)
     props.setdefault("keyCreationTime", {"key1": now, "key2": now})
+    _add_reported_facts(body, props)
     props["primaryEndpoints"] = {
         "blob": _blob_endpoint(ctx, name),
         "queue": f"https://{name}.queue.core.windows.net/",
@@ -103,10 +104,10 @@ def _normalize_account(ctx: RequestContext, body: dict[str, Any], existing: dict
         "file": f"https://{name}.file.core.windows.net/",
         "dfs": f"https://{name}.dfs.core.windows.net/",
         "web": f"https://{name}.z13.web.core.windows.net/",
+        **_routed_endpoints(name, props),
     }
     props["primaryLocation"] = body["location"]
     props["statusOfPrimary"] = "available"
-    _add_reported_facts(body, props)
 
 
 _PAIRED_REGIONS = {"westus": "eastus", "eastus": "westus", "westus2": "westcentralus", "westcentralus": "westus2",
@@ -116,22 +117,23 @@ _ROUTED_ENDPOINTS = (("publishMicrosoftEndpoints", "microsoft", ("blob", "queue"
                      ("publishInternetEndpoints", "internet", ("blob", "file", "web", "dfs")))
 
 
+def _routed_endpoints(name: str, props: dict[str, Any]) -> dict[str, Any]:
+    """``microsoftEndpoints``/``internetEndpoints`` for the routing preference's publish flags."""
+    routing = props.get("routingPreference") or {}
+    return {f"{label}Endpoints": {service: f"https://{name}-{label}routing."
+                                           f"{'z13.web' if service == 'web' else service}.core.windows.net/"
+                                  for service in services}
+            for flag, label, services in _ROUTED_ENDPOINTS if routing.get(flag)}
+
+
 def _add_reported_facts(body: dict[str, Any], props: dict[str, Any]) -> None:
     """Read-only facts StorageAccountGetProperties.json shows: migration/conversion flags, when each
-    encryption service was enabled, the routing-preference endpoints, and the secondary region of a
-    geo-redundant SKU."""
-    name = body["name"]
+    encryption service was enabled, and the secondary region of a geo-redundant SKU."""
     props.setdefault("accountMigrationInProgress", False)
     props.setdefault("isSkuConversionBlocked", False)
     for service in (get_path(props, "encryption.services") or {}).values():
         if isinstance(service, dict) and service.get("enabled"):
             service.setdefault("lastEnabledTime", props["creationTime"])
-    routing = props.get("routingPreference") or {}
-    for flag, label, services in _ROUTED_ENDPOINTS:
-        if routing.get(flag):
-            props["primaryEndpoints"][f"{label}Endpoints"] = {
-                service: f"https://{name}-{label}routing.{'z13.web' if service == 'web' else service}"
-                         ".core.windows.net/" for service in services}
     if "GRS" in body["sku"]["name"]:
         props["secondaryLocation"] = _PAIRED_REGIONS.get(body["location"], body["location"])
         props["statusOfSecondary"] = "available"
