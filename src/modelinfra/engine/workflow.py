@@ -3,6 +3,11 @@
 The CLI parses arguments, asks questions and renders; everything between is here. Locking rule:
 ``apply``/``destroy``/``import``/``state rm`` hold the state lock for their whole run; ``plan``,
 ``drift``, ``show`` and ``output`` read a lock-free snapshot and never write.
+
+The state lives where the spec's ``state:`` block says (``modelinfra.state.backends.select``);
+``open_stack`` refuses a spec whose backend differs from where the state was last kept (run
+``state migrate``). ``drift`` with no state is an error naming where it looked, never "no drift";
+``plan`` with no state warns about cloud resources already tagged as this stack's.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from modelinfra.engine.context import RunContext
-from modelinfra.engine.drift import DriftReport, detect_drift
+from modelinfra.engine.drift import DriftReport, detect_drift, find_unmanaged
 from modelinfra.engine.executor import Executor
 from modelinfra.engine.planner import make_plan
-from modelinfra.errors import AbortedError, PlanError, StalePlanError
+from modelinfra.errors import AbortedError, ModelinfraError, PlanError, StalePlanError, StateError
 from modelinfra.plans.plan import Plan
 from modelinfra.reporting import NULL_REPORTER, Reporter
 from modelinfra.settings import Settings
 from modelinfra.spec.compile import compile_spec
 from modelinfra.spec.spec import Spec
-from modelinfra.state import LocalBackend, State, StateManager
+from modelinfra.state import State, StateManager
+from modelinfra.state.backends.select import check_recorded, describe, open_backend
 
 Confirm = Callable[[Plan], bool]
 
@@ -38,16 +44,27 @@ class Stack:
     def snapshot(self) -> State:
         return self.manager.snapshot() or State.new(self.spec.name)
 
+    @property
+    def where(self) -> str:
+        """Where this stack's state is kept (a path, ``s3://bucket/key``...), for messages."""
+        return describe(self.spec.state, self.spec)
+
 
 def open_stack(
     spec_path: Path | str,
     variables: Mapping[str, str] | None = None,
     settings: Settings | None = None,
     reporter: Reporter = NULL_REPORTER,
+    *,
+    check_backend: bool = True,
 ) -> Stack:
+    """Compile the spec and open its state backend. With ``check_backend`` (every command but
+    ``state migrate``/``unlock``), ``StateError`` when the state was last kept elsewhere."""
     spec = compile_spec(Path(spec_path), variables)
     settings = settings or Settings.from_env()
-    manager = StateManager(LocalBackend(spec.state_path(), reporter=reporter))
+    if check_backend:
+        check_recorded(spec)
+    manager = StateManager(open_backend(spec, reporter))
     return Stack(spec, manager, RunContext(spec, settings, reporter))
 
 
@@ -55,7 +72,10 @@ def plan(stack: Stack, *, refresh: bool = True, destroy: bool = False, targets: 
          replace: Iterable[str] = (), refresh_only: bool = False) -> Plan:
     from modelinfra.providers.requests_count import requests_sent
 
-    state = stack.snapshot()
+    stored = stack.manager.snapshot()
+    state = stored or State.new(stack.spec.name)
+    if stored is None and refresh and not destroy:
+        warn_adoptable(stack)
     sent = requests_sent()
     result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets, replace=replace,
                           refresh_only=refresh_only)
@@ -123,8 +143,37 @@ def check_fresh(saved: Plan, spec: Spec, state: State) -> None:
         raise StalePlanError("stale plan: " + "; ".join(problems) + ". Run plan again; nothing was changed.")
 
 
+def warn_adoptable(stack: Stack) -> None:
+    """With no state, warn (through the reporter) about resources the stack's clouds already tag as
+    this stack's: planning creates for them would collide. A failed look is a warning too."""
+    from modelinfra.providers.registry import DISCOVERY
+
+    run = stack.run
+    clouds = {run.handler(r.type).cloud for r in stack.spec.resources.values()}
+    if not clouds or not clouds <= set(DISCOVERY):
+        return
+    try:
+        found = [u for u in find_unmanaged(run, State.new(stack.spec.name)) if u.address]
+    except ModelinfraError as exc:
+        run.reporter.warning(f"no state in {stack.where}, and looking for resources already tagged "
+                             f"modelinfra-stack={stack.spec.name} failed: {exc}")
+        return
+    if found:
+        names = ", ".join(f"{u.address} ({u.cloud_id})" for u in found[:5]) + (", ..." if len(found) > 5 else "")
+        run.reporter.warning(
+            f"no state in {stack.where}, but {len(found)} cloud resource(s) already carry this stack's "
+            f"modelinfra-address tags: {names}. If the state is kept elsewhere, point `state:` at it (or run "
+            f"`modelinfra state migrate {stack.spec.path}`); to adopt them, use `modelinfra import` (or `import` "
+            f"blocks) instead of creating them again")
+
+
 def drift(stack: Stack, *, unmanaged: bool = False) -> DriftReport:
-    return detect_drift(stack.run, stack.snapshot(), unmanaged=unmanaged)
+    """``StateError`` when there is no state: nothing to compare is never "no drift"."""
+    state = stack.manager.snapshot()
+    if state is None:
+        raise StateError(f"no state to check for drift: nothing at {stack.where} (from the `state:` block of "
+                         f"{stack.spec.path}); apply first, or point `state:` at where this stack's state is kept")
+    return detect_drift(stack.run, state, unmanaged=unmanaged)
 
 
 def import_resource(stack: Stack, address: str, cloud_id: str, lock_timeout: float = 0.0) -> dict[str, Any]:

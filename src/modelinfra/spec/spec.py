@@ -127,8 +127,9 @@ class Spec:
         return self.document.path.resolve().parent
 
     def state_path(self) -> Path:
-        """The local state file: ``state.path`` (relative to the spec) or ``.modelinfra/<name>.state.json``."""
-        relative = self.state.path or f".modelinfra/{self.name}.state.json"
+        """The local state file: ``state.path`` (relative to the spec) or ``.modelinfra/<name>.state.json``
+        (also for a remote ``state:`` block: where a local state would be)."""
+        relative = getattr(self.state, "path", None) or f".modelinfra/{self.name}.state.json"
         return (self.directory / relative).resolve()
 
     def clouds(self) -> set[str]:

@@ -76,6 +76,20 @@ class State:
     def copy(self) -> State:
         return copy.deepcopy(self)
 
+    def rename(self, source: str, destination: str) -> None:
+        """Move the entry at ``source`` to ``destination``, and every dependency on it with it.
+        ``StateError`` when ``source`` is not in state or ``destination`` already is."""
+        if source not in self.resources:
+            raise StateError(f"{source}: not in state" + (f" (it holds {', '.join(sorted(self.resources))})"
+                                                          if self.resources else " (the state is empty)"))
+        if destination in self.resources:
+            raise StateError(f"{destination}: already in state (id {self.resources[destination].id}); "
+                             f"`modelinfra state rm` it first if it is the one to drop")
+        self.resources = {destination if address == source else address: entry
+                          for address, entry in self.resources.items()}
+        for entry in self.resources.values():
+            entry.dependencies = [destination if d == source else d for d in entry.dependencies]
+
     def to_json(self) -> dict[str, Any]:
         """The on-disk document (a fresh structure; sensitive output values are dropped)."""
         return {

@@ -1,4 +1,6 @@
-"""State backends: where a stack's state lives. Only ``local`` for now; see ``base`` for the contract."""
+"""State backends: where a stack's state lives — ``local`` (a file), ``s3`` and ``azure_blob`` (imported
+lazily by ``select.open_backend``, which picks one from the spec's ``state:`` block); see ``base`` for
+the contract every backend keeps."""
 
 from modelinfra.state.backends.base import (
     LockInfo,

@@ -80,6 +80,15 @@ class LockInfo:
         except ValueError:
             return False
 
+    def gone(self, now: datetime) -> bool:
+        """Whether the holder is known to be gone: an expiring lock past ``expires``, or a lock held as
+        long as its process that names a process of this host which is not running."""
+        if self.expires:
+            return self.expired(now)
+        from modelinfra.state.lock import _pid_alive
+
+        return self.host == host_name() and not _pid_alive(self.pid)
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -109,9 +118,10 @@ def lock_held_error(info: LockInfo | None, path: str, why: str = "") -> LockHeld
     to do about it. ``info`` is None when the lock document itself is unreadable."""
     who = f"by {info.holder()} (lock id {info.id})" if info else "(its lock document is unreadable)"
     reason = f" {why}" if why else ""
+    force = f" --force {info.id}" if info else ""
     return LockHeldError(
         f"state is locked {who}: {path}.{reason} Wait for it with --lock-timeout SECONDS; if that process "
-        f"is gone, release the lock with `modelinfra state unlock SPEC`."
+        f"is gone, release the lock with `modelinfra state unlock SPEC{force}`."
     )
 
 

@@ -157,6 +157,10 @@ class LocalBackend:
         """Who holds the lock now (None when nobody, or when its file is unreadable)."""
         return self._lock.read_info()
 
+    def lock_exists(self) -> bool:
+        """Whether there is a lock file at all (readable or not)."""
+        return self.lock_path.exists()
+
     # -- internals ------------------------------------------------------------------------------------
     def _check_unchanged(self) -> None:
         """Refuse unless the state file and the journal are as this handle last saw them."""

@@ -169,6 +169,10 @@ class S3Backend:
         got = self._get(self.lock_key, "read the lock")
         return _lock_document(got[0]) if got else None
 
+    def lock_exists(self) -> bool:
+        """Whether there is a lock object at all (readable as a lock document or not)."""
+        return self._get(self.lock_key, "read the lock") is not None
+
     # -- locking internals ----------------------------------------------------------------------------
     def _try_lock(self, info: LockInfo) -> StateError | None:
         try:
