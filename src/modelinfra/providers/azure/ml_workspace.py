@@ -77,6 +77,7 @@ class MlWorkspaceHandler(ResourceHandler[MlWorkspaceSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "storage_account", "key_vault")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: MlWorkspaceSpec) -> str:
         return workspace_id(ctx, spec.resource_group, spec.name)

@@ -95,6 +95,7 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id", "primary_blob_endpoint")
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "kind")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: StorageAccountSpec) -> str:
         return account_id(ctx, spec.resource_group, spec.name)
