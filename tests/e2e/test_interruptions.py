@@ -3,7 +3,6 @@ orphaned or duplicated resources; a second writer fails fast naming the lock hol
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import threading
@@ -46,8 +45,9 @@ resources:
 
 
 def state_of(directory: Path) -> dict:
-    path = directory / ".modelinfra" / "crash.state.json"
-    return json.loads(path.read_text()) if path.exists() else {"resources": {}}
+    """The state as every command reads it: the file with its journal of a run in progress replayed."""
+    state = StateManager(LocalBackend(directory / ".modelinfra" / "crash.state.json")).snapshot()
+    return state.to_json() if state else {"resources": {}}
 
 
 def start_apply(spec: Path, env: dict[str, str]) -> subprocess.Popen[str]:

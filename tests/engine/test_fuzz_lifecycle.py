@@ -1,7 +1,9 @@
 """The lifecycle fuzzer: ``FUZZ_SCENARIOS`` (default 500) seeded scenarios over the fake provider,
 each a random spec, random edits, random faults and crashes, with the invariants of
-tests/fakes/fuzz.py checked after every step. A failing seed prints its edit log; rerun one
-with ``FUZZ_SEED=n``. ``FUZZ_STEPS`` sets the edits per scenario (default 2)."""
+tests/fakes/fuzz.py checked after every step. A failing seed is shrunk to its shortest failing
+prefix (a scenario draws from its seeded RNG in order, so fewer steps replay the same start), and
+that prefix's edit log and the command that reruns it are printed. ``FUZZ_STEPS`` sets the edits
+per scenario (default 2)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,20 @@ def _fast_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _shortest_failing_prefix(root: Path, seed: int, failed: Scenario,
+                             error: InvariantError) -> tuple[int, Scenario, InvariantError]:
+    """The fewest steps of ``seed`` that still break an invariant, with that run and its error."""
+    for steps in range(STEPS):
+        directory = root / f"seed-{seed}-shrink-{steps}"
+        directory.mkdir()
+        scenario = Scenario(seed, directory)
+        try:
+            run_scenario(scenario, steps)
+        except InvariantError as exc:
+            return steps, scenario, exc
+    return STEPS, failed, error
+
+
 def test_lifecycle_fuzz(tmp_path: Path):
     root = _fast_dir(tmp_path)
     try:
@@ -37,8 +53,10 @@ def test_lifecycle_fuzz(tmp_path: Path):
             try:
                 run_scenario(scenario, STEPS)
             except InvariantError as exc:
+                steps, scenario, exc = _shortest_failing_prefix(root, seed, scenario, exc)
                 log = "\n  ".join(scenario.log)
-                pytest.fail(f"seed {seed}: {exc}\n  {log}\nrerun with FUZZ_SEED={seed}", pytrace=False)
+                pytest.fail(f"seed {seed}: {exc}\n  {log}\n"
+                            f"rerun with FUZZ_SEED={seed} FUZZ_STEPS={steps}", pytrace=False)
     finally:
         if root != tmp_path:
             shutil.rmtree(root, ignore_errors=True)

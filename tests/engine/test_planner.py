@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import boto3
@@ -12,7 +11,7 @@ from modelinfra.engine import workflow
 from modelinfra.engine.planner import make_plan
 from modelinfra.errors import PlanError, PreventDestroyError
 from modelinfra.plans.action import Action
-from modelinfra.state import ResourceState, State
+from modelinfra.state import LocalBackend, ResourceState, State, StateManager
 
 SPEC = """\
 version: 1
@@ -115,8 +114,9 @@ def test_every_apply_action_is_persisted_before_the_next_starts(stack, tmp_path:
 
     class Watcher(Reporter):
         def action_done(self, address: str, action: str, error: str | None = None) -> None:
-            state = json.loads((tmp_path / ".modelinfra" / "planner.state.json").read_text())
-            seen.append((action, state["resources"].get(address, {}).get("status", "gone")))
+            state = StateManager(LocalBackend(tmp_path / ".modelinfra" / "planner.state.json")).snapshot()
+            entry = state.resources.get(address) if state else None  # the file with its journal replayed
+            seen.append((action, entry.status if entry else "gone"))
 
     stack()  # writes the spec
     s = workflow.open_stack(tmp_path / "s.yaml", reporter=Watcher())

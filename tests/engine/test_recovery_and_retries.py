@@ -17,6 +17,7 @@ from modelinfra.providers.registry import HANDLERS
 from modelinfra.reporting import Reporter
 from modelinfra.settings import Settings
 from modelinfra.state import LocalBackend, State, StateManager
+from tests.fakes.fuzz import DeadAfterCrash
 from tests.fakes.provider import Crash, FakeCloud
 from tests.fakes.stack import fake_stack
 
@@ -38,17 +39,7 @@ def crash_apply(stack: workflow.Stack) -> None:
     state = stack.manager.read() or State.new(stack.spec.name)
     plan, _ = make_plan(stack.run, state)
     with pytest.raises((ApplyError, Crash)):
-        Executor(stack.run, plan, _DeadAfterCrash(stack.manager, stack.run.session("fake")), state).apply()
-
-
-class _DeadAfterCrash:
-    """A state manager that stops writing once the fake process died."""
-
-    def __init__(self, manager: StateManager, cloud: FakeCloud):
-        self.manager, self.cloud = manager, cloud
-
-    def persist(self, state: State, *, force: bool = False) -> State:
-        return state if self.cloud.dead else self.manager.persist(state, force=force)
+        Executor(stack.run, plan, DeadAfterCrash(stack.manager, stack.run.session("fake")), state).apply()
 
 
 PARENT = {"name": "bkt", "force_destroy": True}

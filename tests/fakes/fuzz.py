@@ -6,7 +6,8 @@ reference earlier resources' computed (``uid``, ``arn``, ``rev`` which updates c
 ``parent`` (force-new containment; a contained resource's name starts with its parent's, like
 an object key under a bucket, so replacing a parent replaces its children), ``label`` or a tag, plus random ``depends_on`` and lifecycle
 flags. Each step applies an edit (add, remove, re-reference, force-new rename, literal change,
-toggle create_before_destroy / prevent_destroy / ignore_changes), then plans and applies, maybe
+toggle create_before_destroy / prevent_destroy / ignore_changes, rename the address with a
+``moved`` block, which stays in the spec), then plans and applies, maybe
 with one injected fault: a terminal error, retryable errors (within the engine's budget), or a
 crash (``Crash``) before or after a cloud call, after which only what the state manager persisted
 survives (``DeadAfterCrash``) and the in-memory state is thrown away.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import copy
 import random
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,9 @@ class DeadAfterCrash:
     def persist(self, state: State, *, force: bool = False) -> State:
         return state if self.cloud.dead else self.manager.persist(state, force=force)
 
+    def record(self, state: State, addresses: Iterable[str]) -> State:
+        return state if self.cloud.dead else self.manager.record(state, addresses)
+
 
 @dataclass
 class Scenario:
@@ -66,6 +71,7 @@ class Scenario:
     decls: Decls = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # creation order: references only point backwards
     log: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)  # moved blocks, kept (they are idempotent)
     _next: int = 0
     _stack: tuple[str, workflow.Stack] | None = None
 
@@ -117,7 +123,7 @@ class Scenario:
         props["name"] = f"{base}-v{int(version) + 1}"
 
     def edit(self) -> None:
-        kind = self.rng.choice(["add", "remove", "reref", "force_new", "literal", "cbd", "prevent", "ignore"])
+        kind = self.rng.choice(["add", "remove", "reref", "force_new", "literal", "cbd", "prevent", "ignore", "move"])
         target = self.rng.choice(self.order)
         decl = self.decls[target]
         if kind == "add":
@@ -145,6 +151,8 @@ class Scenario:
             self._rename(target)
         elif kind == "literal":
             decl["properties"]["label"] = f"lit-{self.rng.randrange(1000)}"
+        elif kind == "move":
+            target = self._move(target)
         elif kind in ("cbd", "prevent", "ignore"):
             lifecycle = decl.setdefault("lifecycle", {})
             key = {"cbd": "create_before_destroy", "prevent": "prevent_destroy", "ignore": "ignore_changes"}[kind]
@@ -153,6 +161,28 @@ class Scenario:
             else:
                 lifecycle[key] = [self.rng.choice(["label", "tags"])] if kind == "ignore" else True
         self.log.append(f"edit {kind} {target}")
+
+    def _move(self, address: str) -> str:
+        """Rename ``address`` (not its cloud name) to a new address, with a ``moved`` block, and
+        point every reference at the new one."""
+        new = f"{address}m"
+        old_ref, new_ref = f"${{{address}.", f"${{{new}."
+
+        def rewrite(value: Any) -> Any:
+            if isinstance(value, str):
+                return value.replace(old_ref, new_ref)
+            if isinstance(value, dict):
+                return {k: rewrite(v) for k, v in value.items()}
+            return value
+
+        self.decls = {(new if a == address else a): d for a, d in self.decls.items()}
+        for decl in self.decls.values():
+            decl["properties"] = rewrite(decl["properties"])
+            if "depends_on" in decl:
+                decl["depends_on"] = [new if d == address else d for d in decl["depends_on"]]
+        self.order[self.order.index(address)] = new
+        self.moved.append((address, new))
+        return new
 
     def relax(self) -> None:
         """After a refused plan: drop the lifecycle flags that made it impossible."""
@@ -163,9 +193,10 @@ class Scenario:
     # -- running -------------------------------------------------------------------------------
     def stack(self) -> workflow.Stack:
         """The stack of the current spec (rebuilt only after an edit)."""
-        key = repr(self.decls)
+        key = repr((self.decls, self.moved))
         if self._stack is None or self._stack[0] != key:
-            stack = fake_stack(self.directory, self.cloud, copy.deepcopy(self.decls), settings=SETTINGS)
+            stack = fake_stack(self.directory, self.cloud, copy.deepcopy(self.decls), settings=SETTINGS,
+                               moved=tuple(self.moved))
             seed = self.seed  # steps ready together run in a seeded shuffled order, not by name
             stack.run.tiebreak = lambda step: zlib.crc32(f"{seed}:{step}".encode())
             self._stack = (key, stack)

@@ -11,6 +11,7 @@ It models what makes real clouds hard for an engine:
 - eventual consistency: with ``lag=n`` an object is invisible to the next ``n`` lookups after its
   create, and the handlers answer ``RetryableError`` meanwhile (as real handlers map NoSuchBucket
   just after create);
+- data sources: ``lookup`` finds a node by name (``lookup_keys = ("name",)``) and changes nothing;
 - injectable failures per call (``fail``): an exception raised before or after the cloud change;
   ``Crash`` (a ``BaseException``) kills the "process": from then on every call raises ``Crash``.
 
@@ -29,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from modelinfra.errors import RetryableError, TerminalError
 from modelinfra.providers.base import ResourceContext, ResourceHandler
 
-OPS = ("read", "create", "update", "delete")
+OPS = ("read", "create", "update", "delete", "lookup")
 
 
 class Crash(BaseException):
@@ -140,6 +141,7 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
     force_new = ("name", "parent")
     write_only = ("force_destroy",)
     taggable = True
+    lookup_keys = ("name",)
 
     def identify(self, ctx: ResourceContext, spec: NodeSpec) -> str:
         return spec.name
@@ -194,6 +196,15 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
                 cloud.objects.pop(child, None)
             cloud.objects.pop(cloud_id, None)
         cloud.leave(fault)
+
+
+    def lookup(self, ctx: ResourceContext, keys: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """A data source: the node named ``keys["name"]``, read-only."""
+        cloud: FakeCloud = ctx.session
+        fault = cloud.enter("lookup", ctx.address, keys["name"])
+        found = cloud.objects.get(keys["name"])
+        cloud.leave(fault)
+        return None if found is None else (keys["name"], dict(found))
 
 
 def matches(path: str, patterns: tuple[str, ...]) -> bool:

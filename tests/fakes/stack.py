@@ -19,11 +19,12 @@ from modelinfra.engine.context import RunContext
 from modelinfra.engine.workflow import Stack
 from modelinfra.graph.dag import Graph
 from modelinfra.settings import Settings
+from modelinfra.spec.compile import compile_spec
 from modelinfra.spec.expressions import Reference, find_references
 from modelinfra.spec.loader import Document
 from modelinfra.spec.model import OutputDecl, SpecDocument
 from modelinfra.spec.providers import ProvidersConfig
-from modelinfra.spec.spec import Resource, Spec
+from modelinfra.spec.spec import Resource, Spec, StateBlock
 from modelinfra.state import LocalBackend, StateManager
 from tests.fakes.provider import FakeCloud, fake_handlers
 
@@ -60,8 +61,29 @@ def fake_spec(directory: Path, resources: dict[str, dict[str, Any]], outputs: di
 
 
 def fake_stack(directory: Path, cloud: FakeCloud, resources: dict[str, dict[str, Any]],
-               outputs: dict[str, Any] | None = None, settings: Settings = SETTINGS, reporter: Any = None) -> Stack:
+               outputs: dict[str, Any] | None = None, settings: Settings = SETTINGS, reporter: Any = None,
+               removed: tuple[str, ...] = (), moved: tuple[tuple[str, str], ...] = ()) -> Stack:
+    """``removed``: addresses of ``removed`` blocks; ``moved``: (from, to) of ``moved`` blocks."""
     spec = fake_spec(directory, resources, outputs)
+    spec.removed = [StateBlock("removed", a, None, ("removed", i)) for i, a in enumerate(removed)]
+    spec.moved = [StateBlock("moved", a, b, ("moved", i)) for i, (a, b) in enumerate(moved)]
+    return _stack(directory, cloud, spec, settings, reporter)
+
+
+def compiled_stack(directory: Path, cloud: FakeCloud, text: str, *, variables: dict[str, str] | None = None,
+                   settings: Settings = SETTINGS, reporter: Any = None, files: dict[str, str] | None = None) -> Stack:
+    """A stack over the fake provider from spec text, through ``compile_spec`` (for_each, modules,
+    data and state blocks included): ``text`` goes to ``directory/spec.yaml``, each of ``files``
+    (relative path -> content, e.g. a module's ``modules/m/module.yaml``) beside it."""
+    for relative, content in (files or {}).items():
+        (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+        (directory / relative).write_text(content)
+    (directory / "spec.yaml").write_text(text)
+    spec = compile_spec(directory / "spec.yaml", variables or {}, environ={}, handlers=fake_handlers())
+    return _stack(directory, cloud, spec, settings, reporter)
+
+
+def _stack(directory: Path, cloud: FakeCloud, spec: Spec, settings: Settings, reporter: Any) -> Stack:
     manager = StateManager(LocalBackend(directory / "fake.state.json"))
     kwargs = {"reporter": reporter} if reporter is not None else {}
     run = RunContext(spec, settings, handlers=fake_handlers(), sessions={"fake": cloud}, sleep=lambda s: None,

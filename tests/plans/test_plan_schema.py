@@ -36,7 +36,7 @@ def errors(validator: Draft202012Validator, document: dict) -> list[str]:
 @pytest.fixture
 def every_kind_of_change(tmp_path: Path):
     """A plan with create, update (known and unknown), both replacements, delete, no-op,
-    a sensitive property, drift (modified and deleted) and output changes."""
+    a removed (forgotten) resource, a sensitive property, drift (modified and deleted) and output changes."""
     cloud = FakeCloud()
     first = {
         "keep": {"properties": {"name": "keep"}},
@@ -47,12 +47,13 @@ def every_kind_of_change(tmp_path: Path):
         "drifted": {"properties": {"name": "drifted", "label": "x"}},
         "vanished": {"properties": {"name": "vanished"}},
         "secret": {"properties": {"name": "secret", "label": "hunter2"}, "sensitive": ["label"]},
+        "forgot": {"properties": {"name": "forgot"}},
     }
     outputs = {"swap_uid": {"value": "${swap.uid}"}, "token": {"value": "${secret.label}", "sensitive": True}}
     workflow.apply(fake_stack(tmp_path, cloud, first, outputs), confirm=lambda p: True)
     cloud.objects["drifted"]["label"] = "changed outside"
     del cloud.objects["vanished"]
-    second = {k: v for k, v in first.items() if k != "gone"}
+    second = {k: v for k, v in first.items() if k not in ("gone", "forgot")}
     second.update({
         "new": {"properties": {"name": "new", "tags": {"swap": "${swap.uid}"}}},
         "edit": {"properties": {"name": "edit", "label": "two", "tags": {"of": "${cbd.arn}"}}},
@@ -60,7 +61,7 @@ def every_kind_of_change(tmp_path: Path):
         "cbd": {"properties": {"name": "cbd2"}, "lifecycle": {"create_before_destroy": True}},
         "secret": {"properties": {"name": "secret", "label": "hunter3"}, "sensitive": ["label"]},
     })
-    return workflow.plan(fake_stack(tmp_path, cloud, second, outputs))
+    return workflow.plan(fake_stack(tmp_path, cloud, second, outputs, removed=("forgot",)))
 
 
 def test_a_plan_with_every_kind_of_change_validates(validator, every_kind_of_change):

@@ -86,6 +86,14 @@ def test_values_equal_what_the_round_trip_loader_built(text: str):
     assert parse_document(Path("s.yaml"), text).data == _round_trip_reference(text)
 
 
+def test_yaml_1_2_plain_scalars_libyaml_refuses_still_parse_with_their_positions():
+    # A backup schedule in a flow mapping: libyaml (YAML 1.1) reads " ? " and " * " as indicators.
+    text = "rules: [{name: daily, schedule: cron(0 5 ? * * *)}]\nnext: 1\n"
+    doc = parse_document(Path("s.yaml"), text)
+    assert doc.data == {"rules": [{"name": "daily", "schedule": "cron(0 5 ? * * *)"}], "next": 1}
+    assert doc.positions[("next",)] == (2, 1)
+
+
 def test_an_explicit_str_tag_gives_a_string():
     assert parse_document(Path("s.yaml"), "t: !!str 12\n").data == {"t": "12"}
 

@@ -45,3 +45,45 @@ def test_schema_rejects_unknown_fields_and_types():
     expression = json.loads(json.dumps(good))
     expression["resources"]["b"]["properties"]["versioning"] = "${var.flag}"
     assert not list(validator.iter_errors(expression))
+
+
+def _properties_without_description(node: object, path: str = "#") -> list[str]:
+    """Every property schema under ``node`` (through $defs, properties, items, anyOf/allOf/oneOf,
+    additionalProperties and if/then branches' ``then``) that has no non-empty description."""
+    if isinstance(node, list):
+        return [m for i, item in enumerate(node) for m in _properties_without_description(item, f"{path}[{i}]")]
+    if not isinstance(node, dict):
+        return []
+    missing = []
+    for name, prop in node.get("properties", {}).items():
+        if not (isinstance(prop, dict) and str(prop.get("description", "")).strip()):
+            missing.append(f"{path}/properties/{name}")
+        missing += _properties_without_description(prop, f"{path}/properties/{name}")
+    for key in ("items", "additionalProperties", "then", "else", "anyOf", "allOf", "oneOf", "prefixItems"):
+        if isinstance(node.get(key), dict | list):
+            missing += _properties_without_description(node[key], f"{path}/{key}")
+    for name, definition in node.get("$defs", {}).items():
+        missing += _properties_without_description(definition, f"#/$defs/{name}")
+    return missing
+
+
+def test_every_property_of_the_committed_schema_has_a_description():
+    schema = json.loads(SCHEMA_FILE.read_text())
+    missing = _properties_without_description(schema)
+    assert not missing, f"{len(missing)} properties without a description:\n" + "\n".join(missing)
+
+
+def test_the_description_walk_finds_a_missing_description():
+    schema = {"properties": {"a": {"description": "ok", "anyOf": [{"properties": {"b": {"type": "string"}}}]}},
+              "$defs": {"X": {"properties": {"c": {"description": " "}}}}}
+    assert _properties_without_description(schema) == ["#/properties/a/anyOf[0]/properties/b",
+                                                        "#/$defs/X/properties/c"]
+
+
+def test_descriptions_are_one_line_and_say_when_a_change_replaces_the_resource():
+    props = spec_schema()["$defs"]["props_azure_storage_account"]["properties"]
+    assert props["name"]["description"].endswith("Changing it replaces the resource.")
+    assert "replaces" not in props["sku"]["description"]
+    assert props["min_tls_version"]["anyOf"][0]["enum"] == ["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"]
+    text = SCHEMA_FILE.read_text()
+    assert "``" not in text

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import no_color_option, parse_vars, var_option
+from modelinfra.cli.options import log_level_option, no_color_option, parse_vars, var_option
 from modelinfra.fileio import atomic_write_text
 from modelinfra.views import console
 
 
 @click.command("check")
+@log_level_option
 @no_color_option
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "sarif", "junit")), default="text",

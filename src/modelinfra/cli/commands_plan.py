@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,19 +29,24 @@ from modelinfra.reporting import NULL_REPORTER
 from modelinfra.spec.variables import Assigned
 from modelinfra.state import State
 from modelinfra.views import console, plan_formats
-from modelinfra.views.human import render_outputs, render_plan, render_state
+from modelinfra.views.human import render_outputs, render_plan_pieces, render_state
 from modelinfra.views.progress import ConsoleReporter
 
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 replace_option = click.option("--replace", "replace", multiple=True, metavar="ADDR",
                               help="Replace ADDR (delete and create it again) even if nothing forces it; repeatable.")
+refresh_only_option = click.option(
+    "--refresh-only", is_flag=True,
+    help="Accept what changed outside modelinfra: only record the cloud's current values in state "
+         "(resources deleted outside leave it); never create, update or delete anything.")
 
 
 @click.command("plan", epilog="""\b
 Examples:
   modelinfra plan spec.yaml --var env=prod
-  modelinfra plan spec.yaml --out plan.json --detailed-exitcode   # CI: exit 2 = changes""")
+  modelinfra plan spec.yaml --out plan.json --detailed-exitcode   # CI: exit 2 = changes
+  modelinfra plan spec.yaml --refresh-only   # drift to accept into state, nothing else""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=SPEC)
@@ -51,16 +58,18 @@ Examples:
 @click.option("--destroy", is_flag=True, help="Plan to destroy everything in state.")
 @click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
 @replace_option
+@refresh_only_option
 @var_option
 @parallelism_option
 def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, detailed_exitcode: bool, refresh: bool,
-                 destroy: bool, targets: tuple[str, ...], replace: tuple[str, ...], variables: tuple[str, ...],
-                 parallelism: int | None) -> int:
+                 destroy: bool, targets: tuple[str, ...], replace: tuple[str, ...], refresh_only: bool,
+                 variables: tuple[str, ...], parallelism: int | None) -> int:
     """Show what apply would do. Reads the cloud; changes nothing."""
     as_json = as_json or fmt == "json"
     reporter = NULL_REPORTER if as_json else ConsoleReporter()
     stack = workflow.open_stack(spec, parse_vars(variables), settings(parallelism), reporter)
-    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets, replace=replace)
+    result = workflow.plan(stack, refresh=refresh, destroy=destroy, targets=targets, replace=replace,
+                           refresh_only=refresh_only)
     for warning in plan_warnings(stack.spec, result):
         console.stderr().print(warning, style="yellow", markup=False, highlight=False)
     if out is not None:
@@ -70,18 +79,36 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, d
     elif as_json:
         click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, default=str))
     else:
-        console.stdout().print(render_plan(result), end="")
+        print_in_pieces(render_plan_pieces(result))
         if out is not None:
             console.stdout().print(f"\nSaved the plan to: {out}\nTo perform exactly these actions, run: "
                                    f"modelinfra apply {out}")
     return 2 if detailed_exitcode and result.has_changes else 0
 
 
+def print_in_pieces(pieces: Iterable[Any], per_print: int = 200) -> None:
+    """Print a rendered plan (``render_plan_pieces``) a couple of hundred pieces at a time, exactly
+    as printing it whole would: rich renders a whole renderable into memory before writing it,
+    which for a 10,000-resource plan is hundreds of MB."""
+    from rich.text import Text
+
+    buffer, count = Text(), 0
+    for piece in pieces:
+        buffer.append_text(piece)
+        count += 1
+        if count == per_print:
+            console.stdout().print(buffer, end="")
+            buffer, count = Text(), 0
+    if count:
+        console.stdout().print(buffer, end="")
+
+
 @click.command("apply", epilog="""\b
 Examples:
   modelinfra apply spec.yaml
   modelinfra apply plan.json      # exactly what `plan --out plan.json` showed
-  modelinfra apply spec.yaml --target bucket --auto-approve""")
+  modelinfra apply spec.yaml --target bucket --auto-approve
+  modelinfra apply spec.yaml --refresh-only   # accept the drift into state; the cloud is untouched""")
 @log_level_option
 @no_color_option
 @click.argument("target", type=SPEC, metavar="SPEC|PLANFILE")
@@ -89,19 +116,21 @@ Examples:
 @click.option("--target", "targets", multiple=True, metavar="ADDR",
               help="Apply only ADDR and what it needs (repeatable; a saved plan keeps its own targets).")
 @replace_option
+@refresh_only_option
 @var_option
 @parallelism_option
 @lock_timeout_option
 def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], replace: tuple[str, ...],
-                  variables: tuple[str, ...],
+                  refresh_only: bool, variables: tuple[str, ...],
                   parallelism: int | None, lock_timeout: float) -> int:
     """Make the cloud match the spec (or execute a saved plan exactly)."""
     saved: Plan | None = None
     cli_vars = parse_vars(variables)
     spec_path = target
     if is_planfile(target):
-        if targets or replace:
-            raise click.UsageError("--target and --replace do not change a saved plan; give them to plan instead")
+        if targets or replace or refresh_only:
+            raise click.UsageError("--target, --replace and --refresh-only do not change a saved plan; give them to "
+                                   "plan instead")
         saved = read_planfile(target)
         spec_path = Path(saved.spec_path)
         cli_vars = Assigned({**saved.variables, **cli_vars},
@@ -111,7 +140,7 @@ def apply_command(target: Path, auto_approve: bool, targets: tuple[str, ...], re
     confirm = _confirmer(auto_approve or saved is not None, "apply")
     with acknowledge_interrupts(reporter):
         the_plan, state = workflow.apply(stack, confirm=confirm, saved_plan=saved, targets=targets,
-                                         replace=replace, lock_timeout=lock_timeout)
+                                         replace=replace, lock_timeout=lock_timeout, refresh_only=refresh_only)
     _summary(the_plan, state, "Apply")
     return 0
 
@@ -175,7 +204,7 @@ def show_command(planfile: Path | None, as_json: bool, fmt: str | None) -> int:
     elif as_json or fmt == "json":
         click.echo(json.dumps(saved.to_json(), indent=2, sort_keys=True, default=str))
     else:
-        console.stdout().print(render_plan(saved), end="")
+        print_in_pieces(render_plan_pieces(saved))
     return 0
 
 
@@ -196,12 +225,14 @@ def _local_state() -> State:
 
 def _confirmer(auto_approve: bool, verb: str):  # type: ignore[no-untyped-def]
     def confirm(plan: Plan) -> bool:
-        console.stdout().print(render_plan(plan), end="")
+        print_in_pieces(render_plan_pieces(plan))
         if auto_approve:
             return True
         if not sys.stdin.isatty():
             raise AbortedError(f"no terminal to confirm the {verb}; pass --auto-approve to {verb} without asking")
-        click.echo("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
+        question = ("Would you like to update the state to reflect these detected changes?" if plan.refresh_only
+                    else "Do you want to perform these actions?")
+        click.echo(f"\n{question}\n  Only 'yes' will be accepted to approve.\n")
         answer = click.prompt("  Enter a value", default="", show_default=False)
         return answer.strip() == "yes"
 
@@ -218,6 +249,9 @@ def _summary(plan: Plan, state: State, verb: str) -> None:
         return
     if not plan.has_changes:
         out.print("\nNo changes. Your infrastructure matches the configuration.")
+    elif plan.refresh_only:
+        out.print(f"\nApply complete! State updated: {len(plan.resource_drift)} changed outside modelinfra accepted; "
+                  "nothing in the cloud was changed.", style="bold green")
     else:
         out.print(f"\nApply complete! Resources: {add} added, {change} changed, {destroy} destroyed.",
                   style="bold green")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import lock_timeout_option
+from modelinfra.cli.options import LoggingGroup, lock_timeout_option
 from modelinfra.engine import workflow
 from modelinfra.errors import PlanError
 from modelinfra.state import State
@@ -16,7 +16,7 @@ from modelinfra.views import console
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.group("state")
+@click.group("state", cls=LoggingGroup)
 def state_group() -> None:
     """Inspect or repair state. Each subcommand takes the SPEC whose state it works on."""
 

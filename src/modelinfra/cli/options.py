@@ -140,3 +140,13 @@ def log_level_option(f: Callable[..., Any]) -> Callable[..., Any]:
                         expose_value=False, is_eager=True, callback=apply, show_envvar=True,
                         help="Log to stderr at this level: debug shows every cloud request (method, URL, "
                              "status, time) and retry; default warning.")(f)
+
+
+class LoggingGroup(click.Group):
+    """A command group whose every subcommand takes ``--log-level`` (and ``MODELINFRA_LOG``), added
+    when the subcommand is registered, so the subcommands need not each say so."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not any(getattr(p, "name", None) == "log_level" for p in cmd.params):
+            log_level_option(cmd)
+        super().add_command(cmd, name)

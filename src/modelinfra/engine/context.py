@@ -65,7 +65,7 @@ class RunContext:
         return ResourceContext(
             stack=self.spec.name,
             address=address,
-            spec_dir=self.spec.directory,
+            spec_dir=self.spec.directory_of(declared.scope) if declared else self.spec.directory,
             session=self.session(handler.cloud),
             reporter=self.reporter,
             hard_delete=bool(declared and declared.lifecycle.hard_delete),

@@ -53,6 +53,9 @@ def detect_drift(run: RunContext, state: State, *, unmanaged: bool = False) -> D
         type_name = declared.type if declared else entry.type  # type: ignore[union-attr]
         change = pending.get(address)
         item = ResourceDrift(address, type_name, "in_sync", line, entry.id if entry else None)
+        if declared is not None and declared.scope.document is not None \
+                and declared.scope.document is not spec.document:
+            item.file = declared.scope.document.display_name
         if entry is None:
             item.status = "not_created"
         elif address in drifted:

@@ -1,5 +1,8 @@
 """Apply: execute a plan's actions in dependency order, in parallel, persisting state after each.
 
+Each action makes durable only the entries it changed (``StateManager.record``: O(entry), a
+journal append over a local state); the whole state is written once, at the end (``persist``).
+
 Invariants (crash safety, DESIGN.md §3):
 - Before a create, the resource is persisted as ``create_pending`` with its deterministic cloud
   id; after, as ``ready`` with its attributes. A crash in between is resolved by the next plan,
@@ -10,6 +13,8 @@ Invariants (crash safety, DESIGN.md §3):
 - State never holds a sensitive attribute.
 - A failure skips the failed resource's dependents and is reported once, as the root cause;
   everything that succeeded stays persisted.
+- A refresh-only plan makes no cloud call: state takes the attributes the plan observed, and the
+  resources it found deleted outside modelinfra leave state.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from modelinfra.engine.blocks import apply_state_blocks
 from modelinfra.engine.context import RunContext
 from modelinfra.errors import (
     AbortedError,
@@ -46,12 +52,17 @@ class Executor:
         self.manager = manager
         self.state = state
         self._lock = threading.Lock()
-        self._evaluator = Evaluator(run.spec, _Ready(self), handlers=run.handler)
+        self._evaluator = Evaluator(run.spec, _Ready(self), handlers=run.handler, data=plan.data_attributes())
 
     # -- public ------------------------------------------------------------------------------------
     def apply(self) -> State:
         """Run the plan. Raises ``ApplyError`` (root causes) or ``AbortedError`` (interrupted)."""
-        changes = {c.address: c for c in self.plan.actionable}
+        if self.plan.refresh_only:
+            return self._accept_refresh()
+        changes = {c.address: c for c in self.plan.actionable if c.action is not Action.FORGET}
+        with self._lock:  # moves, forgets and imports first: they touch state only
+            if apply_state_blocks(self.plan, self.state, self.run.spec):
+                self._persist()
         steps = _steps(changes)
         graph = Graph(self._ordering(changes, steps))
         cycle = graph.find_cycle()
@@ -134,7 +145,7 @@ class Executor:
         with self._lock:  # the write-only values the create is called with: adoption records them
             self.state.resources[address] = ResourceState(resource.type, cloud_id, self._public(address, handler, {}, model),
                                                           dependencies, "create_pending")
-            self._persist()
+            self._persist(address)
         attributes = self.run.call(address, lambda: handler.create(ctx, model))
         self._record(address, ResourceState(resource.type, cloud_id, self._public(address, handler, attributes, model),
                                             dependencies, "ready"))
@@ -165,7 +176,7 @@ class Executor:
         self.run.call(address, lambda: handler.delete(ctx, entry.id, entry.attributes))
         with self._lock:
             self.state.resources.pop(address, None)
-            self._persist()
+            self._persist(address)
 
     def _depose(self, address: str) -> str:
         """Move the old resource aside as ``<address>#deposed`` (persisted) and return that key."""
@@ -174,7 +185,7 @@ class Executor:
             entry = self.state.resources.pop(address)
             self.state.resources[key] = ResourceState(entry.type, entry.id, entry.attributes, entry.dependencies,
                                                       "tainted")
-            self._persist()
+            self._persist(address, key)  # one atomic record: never neither of them
         return key
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -183,17 +194,38 @@ class Executor:
         cloud becomes ``ready`` (adopted), and a change made outside modelinfra that the spec now
         agrees with stops being drift. Write-only values state recorded are kept."""
         with self._lock:
-            for change in self.plan.resource_changes:
-                entry = self.state.resources.get(change.address)
-                if change.action is not Action.NOOP or entry is None or change.before is None:
-                    continue
-                handler = self.run.handler(entry.type)
-                kept = {k: entry.attributes[k] for k in handler.write_only
-                        if k in entry.attributes}
-                attributes = {**self._public(change.address, handler, change.before), **kept}
-                self.state.resources[change.address] = ResourceState(
-                    entry.type, entry.id, attributes, entry.dependencies, "ready")
-            self._persist()
+            changed = self._record_observed("ready")
+            if changed:
+                self._persist(*changed)
+
+    def _record_observed(self, status: str | None) -> list[str]:
+        """Each no-op's entry takes the attributes the plan observed (write-only values state
+        recorded are kept) and ``status`` (None: its own); the addresses it set. Call with the
+        lock held."""
+        changed = []
+        for change in self.plan.resource_changes:
+            entry = self.state.resources.get(change.address)
+            if change.action is not Action.NOOP or entry is None or change.before is None:
+                continue
+            handler = self.run.handler(entry.type)
+            kept = {k: entry.attributes[k] for k in handler.write_only if k in entry.attributes}
+            attributes = {**self._public(change.address, handler, change.before), **kept}
+            self.state.resources[change.address] = ResourceState(
+                entry.type, entry.id, attributes, entry.dependencies, status or entry.status)
+            changed.append(change.address)
+        return changed
+
+    def _accept_refresh(self) -> State:
+        """Apply a refresh-only plan: write state only (observed attributes in, resources deleted
+        outside modelinfra out, outputs re-evaluated); nothing in the cloud is called."""
+        with self._lock:
+            self._record_observed(None)
+            for drift in self.plan.resource_drift:
+                if drift.status == "deleted":
+                    self.state.resources.pop(drift.address, None)
+            self._record_outputs()
+            self.state = self.manager.persist(self.state, force=self.plan.has_changes)
+        return self.state
 
     def _check_planned(self, address: str, handler: Any, desired: dict[str, Any]) -> None:
         """Apply does what the plan showed: derived attributes (the ``sha256`` of a model file)
@@ -217,10 +249,15 @@ class Executor:
     def _record(self, address: str, entry: ResourceState) -> None:
         with self._lock:
             self.state.resources[address] = entry
-            self._persist()
+            self._persist(address)
 
-    def _persist(self) -> None:
-        self.state = self.manager.persist(self.state)
+    def _persist(self, *addresses: str) -> None:
+        """Make the entries of ``addresses`` durable (only they changed since the last call);
+        without addresses, the whole state (O(state): for callers that cannot say what changed)."""
+        if addresses:
+            self.state = self.manager.record(self.state, addresses)
+        else:
+            self.state = self.manager.persist(self.state)
 
     def _public(self, address: str, handler: Any, attributes: dict[str, Any], model: Any = None) -> dict[str, Any]:
         """What state records: attributes minus secrets, plus the spec's write-only values (they
@@ -237,7 +274,7 @@ class Executor:
         if self.plan.destroy:
             self.state.outputs = {}
             return
-        evaluator = Evaluator(spec, _Ready(self), handlers=self.run.handler)
+        evaluator = Evaluator(spec, _Ready(self), handlers=self.run.handler, data=self.plan.data_attributes())
         outputs: dict[str, Any] = {}
         for name, decl in spec.outputs.items():
             if decl.sensitive:

@@ -7,7 +7,8 @@ Decisions, per spec resource in dependency order:
   (delete-then-create; create-then-delete with ``lifecycle.create_before_destroy``)
 - any other difference                                       → update in place
 Resources in state but not in the spec are deleted; with ``destroy`` everything is. A delete or
-replace of a ``prevent_destroy`` resource fails the plan. A resource being created or replaced
+replace of a ``prevent_destroy`` resource fails the plan. With ``refresh_only`` every change is a
+no-op carrying what refresh observed: the plan is its drift, and applying it only rewrites state. A resource being created or replaced
 makes its computed attributes UNKNOWN for everything downstream; one being updated, those of its
 handler's ``recomputed_on_update``.
 """
@@ -16,15 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from dataclasses import replace as replace_
 from typing import Any
 
+from modelinfra.engine.blocks import plan_state_blocks
 from modelinfra.engine.context import RunContext
+from modelinfra.engine.data import read_data_sources
 from modelinfra.engine.desired import desired_attributes, with_unknown_computed
 from modelinfra.engine.drift_compare import drift_entries
 from modelinfra.engine.refresh import refresh
 from modelinfra.errors import PlanError, PreventDestroyError
 from modelinfra.graph.dag import Graph
 from modelinfra.plans.action import Action
+from modelinfra.plans.address import select
 from modelinfra.plans.diff import AttributeChange, diff_attributes, matches_any
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
 from modelinfra.spec.evaluator import Evaluator
@@ -40,32 +45,52 @@ def make_plan(
     destroy: bool = False,
     targets: Iterable[str] = (),
     replace: Iterable[str] = (),
+    refresh_only: bool = False,
 ) -> tuple[Plan, dict[str, dict[str, Any] | None]]:
     """The plan, and the observed attributes it was made from (None = gone). ``replace``: addresses
-    to replace even if nothing forces it (``--replace``)."""
+    to replace even if nothing forces it (``--replace``). ``refresh_only`` (``--refresh-only``): no
+    action at all, only the drift to accept into state."""
     spec = run.spec
+    if refresh_only and (destroy or replace or not refresh_state):
+        raise PlanError("--refresh-only cannot be combined with --destroy, --replace or --no-refresh")
     targets = list(targets)
-    unknown_targets = [t for t in targets if t not in spec.resources and t not in state.resources]
+    declared = set(spec.resources) | set(state.resources)
+    unknown_targets = [t for t in targets if not select(t, declared)]
     if unknown_targets:
         raise PlanError(f"--target {', '.join(unknown_targets)}: no such resource in the spec or state")
-    forced = frozenset(replace)
-    if forced - (spec.resources.keys() & state.resources.keys()):
-        raise PlanError(f"--replace {', '.join(sorted(forced - (spec.resources.keys() & state.resources.keys())))}: "
-                        "only a resource in both the spec and the state can be replaced")
+    blocks = plan_state_blocks(run, state, imports=not destroy)
+    working = blocks.state
+    both = spec.resources.keys() & working.resources.keys()
+    wrong = [r for r in replace if not select(r, both)]
+    if wrong:
+        raise PlanError(f"--replace {', '.join(sorted(wrong))}: only a resource in both the spec and the state can be "
+                        "replaced")
+    forced = frozenset(a for r in replace for a in select(r, both))
+    data = [] if destroy else read_data_sources(run)
+    fresh = [a for a in working.resources if a not in blocks.imported]
     if refresh_state:
-        observed = refresh(run, state)
+        observed = refresh(run, working, fresh)
     else:  # trust state, except for interrupted creates: whether they exist must be read
-        pending = [a for a, r in state.resources.items() if r.status == "create_pending"]
-        observed = {a: r.attributes for a, r in state.resources.items() if r.status != "create_pending"}
-        observed.update(refresh(run, state, pending))
-    drift = drift_entries(run, state, observed)
+        pending = [a for a, r in working.resources.items() if r.status == "create_pending"]
+        observed = {a: r.attributes for a, r in working.resources.items() if r.status != "create_pending"}
+        observed.update(refresh(run, working, pending))
+    observed.update(blocks.imported)
+    drift = drift_entries(run, working, {a: v for a, v in observed.items() if a not in blocks.imported})
+    values = {d.address: d.attributes for d in data}
 
-    if destroy:
-        changes = _destroy_changes(state, observed)
+    if refresh_only:
+        changes = _refresh_only_changes(working, observed)
+    elif destroy:
+        changes = _destroy_changes(working, observed)
     else:
-        changes = _changes(run, state, observed, forced)
+        changes = _changes(run, working, observed, forced, values)
+    changes = [replace_(c, previous_address=blocks.previous.get(c.address),
+                        importing=working.resources[c.address].id if c.address in blocks.imported else None)
+               for c in changes] + blocks.forgotten
     if targets:
-        changes = _restrict(run, state, changes, targets, destroy)
+        keep = _targeted(run, working, targets, destroy)
+        changes = [c for c in changes if c.address in keep]
+        drift = [d for d in drift if d.address in keep] if refresh_only else drift
     changes = [_redacted(run, c) for c in changes]
     _check_prevent_destroy(run, changes)
     plan = Plan(
@@ -77,21 +102,25 @@ def make_plan(
         variables=spec.variables,
         resource_changes=sorted(changes, key=lambda c: c.address),
         resource_drift=drift,
-        output_changes=[] if targets else _output_changes(run, state, observed, changes, destroy),
+        output_changes=[] if targets else _output_changes(run, working, observed, changes, destroy, values),
         destroy=destroy,
         targets=targets,
         sensitive_variables=sorted(spec.sensitive_variables),
+        data_sources=data,
+        refresh_only=refresh_only,
     )
     return plan, observed
 
 
 def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None],
-             forced: frozenset[str] = frozenset()) -> list[ResourceChange]:
+             forced: frozenset[str] = frozenset(), data: dict[str, dict[str, Any]] | None = None
+             ) -> list[ResourceChange]:
     spec = run.spec
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     pending: set[str] = set()
     recomputed: dict[str, tuple[str, ...]] = {}  # updates under way: computed attributes they change
-    evaluator = Evaluator(spec, known, pending, handlers=run.handler, recomputed=recomputed)  # all seen live
+    evaluator = Evaluator(spec, known, pending, handlers=run.handler, recomputed=recomputed,
+                          data=data)  # all seen live
     changes: list[ResourceChange] = []
     for address in spec.graph.topological_order():
         resource = spec.resources[address]
@@ -221,8 +250,14 @@ def _destroy_changes(state: State, observed: dict[str, dict[str, Any] | None]) -
     ]
 
 
-def _restrict(run: RunContext, state: State, changes: list[ResourceChange], targets: list[str],
-              destroy: bool) -> list[ResourceChange]:
+def _refresh_only_changes(state: State, observed: dict[str, dict[str, Any] | None]) -> list[ResourceChange]:
+    """A no-op per resource found in the cloud, ``before`` = ``after`` = what was read: what
+    applying a refresh-only plan records. Resources not found get none (their drift says so)."""
+    return [ResourceChange(address, entry.type, Action.NOOP, observed[address], observed[address], cloud_id=entry.id)
+            for address, entry in state.resources.items() if observed.get(address) is not None]
+
+
+def _targeted(run: RunContext, state: State, targets: list[str], destroy: bool) -> set[str]:
     """Targets and what they need: their dependencies (create/update) or dependents (destroy)."""
     deps = {a: set(r.dependencies) for a, r in state.resources.items()}
     for address, resource in run.spec.resources.items():
@@ -230,8 +265,8 @@ def _restrict(run: RunContext, state: State, changes: list[ResourceChange], targ
     for address in list(deps):
         deps[address] &= deps.keys()
     graph = Graph(deps)
-    keep = graph.reversed().closure(targets) if destroy else graph.closure(targets)
-    return [c for c in changes if c.address in keep]
+    roots = [a for t in targets for a in select(t, deps)]
+    return set(graph.reversed().closure(roots) if destroy else graph.closure(roots))
 
 
 def _check_prevent_destroy(run: RunContext, changes: list[ResourceChange]) -> None:
@@ -245,11 +280,12 @@ def _check_prevent_destroy(run: RunContext, changes: list[ResourceChange]) -> No
 
 
 def _output_changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None],
-                    changes: list[ResourceChange], destroy: bool) -> list[OutputChange]:
+                    changes: list[ResourceChange], destroy: bool,
+                    data: dict[str, dict[str, Any]] | None = None) -> list[OutputChange]:
     pending = {c.address for c in changes if c.action.creates}
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     recomputed = {c.address: run.handler(c.type).recomputed_on_update for c in changes if c.action is Action.UPDATE}
-    evaluator = Evaluator(run.spec, known, pending, handlers=run.handler, recomputed=recomputed)
+    evaluator = Evaluator(run.spec, known, pending, handlers=run.handler, recomputed=recomputed, data=data)
     out: list[OutputChange] = []
     names = set(state.outputs) | (set() if destroy else set(run.spec.outputs))
     for name in sorted(names):

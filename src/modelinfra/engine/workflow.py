@@ -52,12 +52,13 @@ def open_stack(
 
 
 def plan(stack: Stack, *, refresh: bool = True, destroy: bool = False, targets: Iterable[str] = (),
-         replace: Iterable[str] = ()) -> Plan:
+         replace: Iterable[str] = (), refresh_only: bool = False) -> Plan:
     from modelinfra.providers.requests_count import requests_sent
 
     state = stack.snapshot()
     sent = requests_sent()
-    result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets, replace=replace)
+    result, _ = make_plan(stack.run, state, refresh_state=refresh, destroy=destroy, targets=targets, replace=replace,
+                          refresh_only=refresh_only)
     result = with_delete_notes(stack.run, result)
     result.statistics = {"requests": requests_sent() - sent, "resources": len(result.resource_changes)}
     return result
@@ -87,15 +88,18 @@ def apply(
     targets: Iterable[str] = (),
     lock_timeout: float = 0.0,
     replace: Iterable[str] = (),
+    refresh_only: bool = False,
 ) -> tuple[Plan, State]:
-    """Plan (or check the saved plan is fresh), confirm, execute. Holds the state lock throughout."""
+    """Plan (or check the saved plan is fresh), confirm, execute. Holds the state lock throughout.
+    ``refresh_only``: accept the drift into state; the cloud is only read."""
     with stack.manager.lock("destroy" if destroy else "apply", lock_timeout):
         state = stack.manager.read() or State.new(stack.spec.name)
         if saved_plan is not None:
             check_fresh(saved_plan, stack.spec, state)
             the_plan = saved_plan
         else:
-            the_plan, _ = make_plan(stack.run, state, destroy=destroy, targets=targets, replace=replace)
+            the_plan, _ = make_plan(stack.run, state, destroy=destroy, targets=targets, replace=replace,
+                                    refresh_only=refresh_only)
             the_plan = with_delete_notes(stack.run, the_plan)
         if the_plan.has_changes and not confirm(the_plan):
             raise AbortedError("apply cancelled; nothing was changed")

@@ -13,6 +13,8 @@ class Action(Enum):
     DELETE_THEN_CREATE = "delete-then-create"
     CREATE_THEN_DELETE = "create-then-delete"
     DELETE = "delete"
+    FORGET = "forget"
+    """Drop from state (a ``removed`` block); the cloud resource is not touched."""
 
     @property
     def symbol(self) -> str:
@@ -54,6 +56,7 @@ _SYMBOLS = {
     Action.DELETE_THEN_CREATE: "-/+",
     Action.CREATE_THEN_DELETE: "+/-",
     Action.DELETE: "-",
+    Action.FORGET: ".",
 }
 _VERBS = {
     Action.NOOP: "is up to date",
@@ -62,6 +65,7 @@ _VERBS = {
     Action.DELETE_THEN_CREATE: "must be replaced",
     Action.CREATE_THEN_DELETE: "must be replaced",
     Action.DELETE: "will be destroyed",
+    Action.FORGET: "will be removed from state, not destroyed",
 }
 _JSON = {
     Action.NOOP: ["no-op"],
@@ -70,4 +74,5 @@ _JSON = {
     Action.DELETE_THEN_CREATE: ["delete", "create"],
     Action.CREATE_THEN_DELETE: ["create", "delete"],
     Action.DELETE: ["delete"],
+    Action.FORGET: ["forget"],
 }

@@ -61,6 +61,7 @@ class ResourceDrift:
     pending_action: str | None = None
     ignored: list[IgnoredChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. an expired ignore rule
+    file: str | None = None  # the file declaring it when not the spec itself (a module's module.yaml)
 
     @property
     def drifted(self) -> bool:
@@ -75,6 +76,7 @@ class ResourceDrift:
             "notes": list(self.notes),
             "pending_action": self.pending_action,
             "pending_changes": [c.to_json() for c in self.pending],
+            **({"file": self.file} if self.file else {}),
         }
 
 

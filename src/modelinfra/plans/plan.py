@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelinfra.plans.action import Action
+from modelinfra.plans.address import parse_address
 from modelinfra.plans.diff import AttributeChange
 from modelinfra.values import UNKNOWN, contains_unknown
 
@@ -32,6 +33,23 @@ class ResourceChange:
     cloud_id: str | None = None
     reason: str | None = None  # e.g. "tainted", "deleted outside modelinfra", "create interrupted; adopting"
     sensitive_keys: list[str] = field(default_factory=list)  # redacted top-level attributes
+    previous_address: str | None = None  # a ``moved`` block: state holds it under this address until apply
+    importing: str | None = None  # an ``import`` block: the cloud id adopted at apply
+
+    @property
+    def notes(self) -> list[str]:
+        """What the change does to state besides its action, in the words every view uses."""
+        out = []
+        if self.previous_address:
+            out.append(f"{self.previous_address} has moved to {self.address}")
+        if self.importing:
+            out.append(f"{self.address} will be imported (id {self.importing})")
+        return out
+
+    @property
+    def state_only(self) -> bool:
+        """A no-op that still changes state: a move, an import, an adoption of an interrupted create."""
+        return self.action is Action.NOOP and bool(self.reason or self.previous_address or self.importing)
 
     @property
     def replace_paths(self) -> list[str]:
@@ -39,11 +57,16 @@ class ResourceChange:
 
     def to_json(self) -> dict[str, Any]:
         after = self.after
+        where = parse_address(self.address)
         return {
             "address": self.address,
+            **({"module_address": where.module} if where.module else {}),
+            **({"index": where.index} if where.index is not None else {}),
+            **({"previous_address": self.previous_address} if self.previous_address else {}),
             "type": self.type,
             "cloud_id": self.cloud_id,
             "change": {
+                **({"importing": {"id": self.importing}} if self.importing else {}),
                 "actions": self.action.json_actions,
                 "before": self.before,
                 "after": _known_only(after),
@@ -55,6 +78,27 @@ class ResourceChange:
             },
             **({"reason": self.reason} if self.reason else {}),
         }
+
+
+@dataclass
+class DataRead:
+    """A data source as the plan read it: what it looked up and what it found (no secrets: a
+    handler's ``lookup`` returns what ``read`` does)."""
+
+    address: str
+    type: str
+    keys: dict[str, Any]
+    cloud_id: str
+    attributes: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "mode": "data", "type": self.type, "lookup": self.keys,
+                "cloud_id": self.cloud_id, "values": self.attributes}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DataRead:
+        return cls(data["address"], data["type"], dict(data.get("lookup") or {}), data.get("cloud_id") or "",
+                   dict(data.get("values") or {}))
 
 
 @dataclass
@@ -103,6 +147,8 @@ class Plan:
     targets: list[str] = field(default_factory=list)
     sensitive_variables: list[str] = field(default_factory=list)  # never written to plan files
     statistics: dict[str, int] | None = None  # {"requests": HTTP attempts to make it, "resources": n}
+    data_sources: list[DataRead] = field(default_factory=list)
+    refresh_only: bool = False  # ``--refresh-only``: only no-ops; apply records what was observed in state
 
     @property
     def actionable(self) -> list[ResourceChange]:
@@ -111,15 +157,21 @@ class Plan:
     @property
     def adoptions(self) -> list[ResourceChange]:
         """No-op changes that still change state: a create interrupted by a crash, found in the
-        cloud, becomes managed."""
-        return [c for c in self.resource_changes if c.action is Action.NOOP and c.reason]
+        cloud, becomes managed; a moved resource is renamed; an imported one is recorded."""
+        return [c for c in self.resource_changes if c.state_only]
+
+    def data_attributes(self) -> dict[str, dict[str, Any]]:
+        """Data source address -> the attributes the plan read."""
+        return {d.address: d.attributes for d in self.data_sources}
 
     @property
     def has_changes(self) -> bool:
+        if self.refresh_only:  # what it changes is state: drift to accept, outputs to update
+            return bool(self.resource_drift) or any(o.action is not Action.NOOP for o in self.output_changes)
         return bool(self.actionable or self.adoptions) or any(o.action is not Action.NOOP for o in self.output_changes)
 
     def counts(self) -> tuple[int, int, int]:
-        """(to add, to change, to destroy) as Terraform counts them."""
+        """(to add, to change, to destroy) as Terraform counts them (a forget is none of them)."""
         add = sum(1 for c in self.resource_changes if c.action.creates)
         change = sum(1 for c in self.resource_changes if c.action is Action.UPDATE)
         destroy = sum(1 for c in self.resource_changes if c.action.deletes)
@@ -140,9 +192,11 @@ class Plan:
             "serial": self.serial,
             "destroy": self.destroy,
             "targets": self.targets,
+            **({"refresh_only": True} if self.refresh_only else {}),
             "resource_changes": [c.to_json() for c in self.resource_changes],
             "resource_drift": [d.to_json() for d in self.resource_drift],
             "output_changes": {o.name: o.to_json() for o in self.output_changes},
+            **({"data_sources": [d.to_json() for d in self.data_sources]} if self.data_sources else {}),
             **({"statistics": self.statistics} if self.statistics is not None else {}),
         }
 

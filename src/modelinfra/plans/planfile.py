@@ -15,7 +15,7 @@ from typing import Any
 from modelinfra.errors import PlanError
 from modelinfra.fileio import atomic_write_text
 from modelinfra.plans.action import Action
-from modelinfra.plans.plan import DriftEntry, OutputChange, Plan, ResourceChange, change_from_json
+from modelinfra.plans.plan import DataRead, DriftEntry, OutputChange, Plan, ResourceChange, change_from_json
 from modelinfra.values import UNKNOWN
 
 KIND = "modelinfra-plan"
@@ -61,6 +61,8 @@ def read_planfile(path: Path) -> Plan:
             changes=[change_from_json(c) for c in change.get("attribute_changes", [])],
             cloud_id=item.get("cloud_id"),
             reason=item.get("reason"),
+            previous_address=item.get("previous_address"),
+            importing=(change.get("importing") or {}).get("id"),
             sensitive_keys=sorted(change["after_sensitive"]) if isinstance(change.get("after_sensitive"), dict)
             else [],
         ))
@@ -74,6 +76,8 @@ def read_planfile(path: Path) -> Plan:
         lineage=data.get("lineage"), serial=data.get("serial", 0), variables=data.get("variables", {}),
         resource_changes=changes, resource_drift=drift, output_changes=outputs,
         destroy=bool(data.get("destroy")), targets=list(data.get("targets", [])),
+        data_sources=[DataRead.from_json(d) for d in data.get("data_sources", [])],
+        refresh_only=bool(data.get("refresh_only")),
     )
 
 

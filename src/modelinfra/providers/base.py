@@ -43,6 +43,13 @@ Contract (every handler passes ``tests/providers/conformance.py``)
     versions(ctx, cloud_id) -> [dict] | None   optional: the stored versions of a versioned
                                                artifact, newest first (``artifacts versions``);
                                                None for types that keep none (the default).
+    batch_group(cloud_id) -> str | None       optional, pure: the container one listing covers
+                                               (an S3 bucket, an Azure resource group...); None
+                                               (the default): the resource is read alone.
+    read_many(ctx, recorded) -> {addr: attributes | None | FollowUp}
+                                               optional ("index, then read"): read several
+                                               resources of one ``batch_group`` with fewer calls
+                                               than one ``read`` each. See ``read_many``.
     spec_problems(resources) -> [(addr, property, message)]
                                                optional, pure: rules spanning several resources
                                                (a queue feature its namespace's SKU forbids);
@@ -58,11 +65,12 @@ again from observed attributes (``strip_managed_tags``), so they never show in a
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from pydantic import BaseModel
 
@@ -72,6 +80,11 @@ MANAGED_TAG_STACK = "modelinfra-stack"
 MANAGED_TAG_ADDRESS = "modelinfra-address"
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
+
+FollowUp: TypeAlias = Callable[["ResourceContext"], "dict[str, Any] | None"]
+"""What ``read_many`` answers for a resource its listing could not settle: a call the engine makes
+later with that resource's own context, like a ``read`` (retried, bounded by ``parallelism``),
+answering what ``read`` would."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,15 @@ class ResourceContext:
 
     @property
     def managed_tags(self) -> dict[str, str]:
-        return {MANAGED_TAG_STACK: self.stack, MANAGED_TAG_ADDRESS: self.address}
+        return {MANAGED_TAG_STACK: self.stack, MANAGED_TAG_ADDRESS: tag_safe_address(self.address)}
+
+
+def tag_safe_address(address: str) -> str:
+    """``address`` as a tag value every cloud accepts (AWS allows letters, digits, spaces and
+    ``_ . : / = + - @``): an instance key ``model["ranker"]`` is written ``model:ranker``, any
+    other character outside the set becomes ``_``. Plain addresses are unchanged."""
+    text = re.sub(r'\["((?:[^"\\]|\\.)*)"\]', r":\1", address)
+    return re.sub(r"[^\w .:/=+\-@]", "_", text)
 
 
 def strip_managed_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
@@ -215,6 +236,27 @@ class ResourceHandler(ABC, Generic[SpecT]):
         """The stored versions of the artifact at ``cloud_id``, newest first, each at least
         ``{version_id, last_modified, size, is_latest}``; None when the type keeps no versions."""
         return None
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        """The container whose listing covers the resource at ``cloud_id`` together with its
+        siblings of this type (``read_many``), e.g. its bucket; None (the default) when the type
+        has no batch read. Pure."""
+        return None
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """Read several resources of one ``batch_group`` at once ("index, then read").
+
+        ``recorded`` maps address -> (cloud id, the attributes state recorded for it, possibly
+        empty or redacted); ``ctx`` is the run's context for this type (its ``address`` is empty).
+        For each address the answer is exactly what ``read(ctx, cloud_id)`` would return now:
+        attributes, or None when the listing proves the resource gone; or a ``FollowUp`` (a call
+        taking the resource's own context and giving that answer, e.g. one HEAD for an object whose
+        version moved) when the listing cannot prove the resource unchanged. An address left out
+        is read with ``read``. An error means "the listing failed": the engine then reads every address alone.
+        The default lists nothing: every address is read alone."""
+        return {}
 
     def spec_problems(
         self, resources: Mapping[str, tuple[str, Mapping[str, Any]]]

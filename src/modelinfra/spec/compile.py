@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +24,48 @@ from pydantic import ValidationError
 
 from modelinfra.errors import Problem, SpecError
 from modelinfra.graph.dag import Graph
+from modelinfra.providers.base import ResourceHandler
 from modelinfra.providers.registry import HANDLERS, handler_for
+from modelinfra.spec.blocks import state_blocks
 from modelinfra.spec.checks import CycleSafeEvaluator, blame_variables, cycles, source_problems
-from modelinfra.spec.evaluator import Evaluator
+from modelinfra.spec.evaluator import Evaluator, resolve_address
+from modelinfra.spec.expand import data_problems, expand
 from modelinfra.spec.expressions import ExpressionError, Reference, find_references
 from modelinfra.spec.loader import Document, read_document
 from modelinfra.spec.model import SpecDocument
 from modelinfra.spec.providers import ProvidersConfig
 from modelinfra.spec.pydantic_problems import problems_from_validation
-from modelinfra.spec.spec import Resource, Spec
+from modelinfra.spec.spec import Resource, Scope, Spec
 from modelinfra.spec.suggest import did_you_mean
 from modelinfra.spec.variables import resolve
 from modelinfra.values import UNKNOWN, contains_unknown
 
 
 def compile_spec(
-    path: Path | str, cli_vars: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+    path: Path | str, cli_vars: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None,
+    handlers: Mapping[str, ResourceHandler] | None = None,
 ) -> Spec:
+    """``handlers`` (type name -> handler) replaces the registry: only those types exist (tests
+    compile specs of the fake provider this way)."""
     path = Path(path)
     environ = os.environ if environ is None else environ
+    known_types: Collection[str] = handlers.keys() if handlers is not None else HANDLERS.keys()
+    get = handlers.__getitem__ if handlers is not None else handler_for
+
+    def handler_of(type_name: str) -> ResourceHandler | None:
+        return get(type_name) if type_name in known_types else None
+
     doc = read_document(path)
     problems: list[Problem] = list(doc.problems)  # duplicate keys, anchors: reported with the rest
     model = _document_model(doc, problems)
     variables, origins = resolve(doc, model, cli_vars or {}, environ, problems)
-    resources = _resources(doc, model, problems)
-    _check_references(doc, model, resources, variables, environ, problems)
+    expansion = expand(doc, model, variables, environ, handler_of, problems)
+    resources = expansion.resources
+    _type_problems(expansion, known_types, problems)
+    data_problems(expansion, handler_of, problems)
     graph = Graph({a: r.dependencies & resources.keys() for a, r in resources.items()})
-    cyclic = cycles(doc, graph, problems)
-    sound = {a for a, r in resources.items() if r.type in HANDLERS}
+    cyclic = cycles(graph, problems, lambda a, m: _problem(doc, resources[a], (), m))
+    sound = {a for a, r in resources.items() if r.type in known_types}
     order = sorted(resources) if cyclic else graph.topological_order()
 
     spec = Spec(
@@ -65,30 +79,65 @@ def compile_spec(
         graph=graph,
         environ=dict(environ),
         digest="",
+        data=expansion.data,
+        root=expansion.root,
     )
+    spec.moved, spec.removed, spec.imports = state_blocks(doc, model, resources, handler_of, problems)
     spec.sensitive_variables = {n for n, d in model.variables.items() if d.sensitive}
-    problems.extend(_mark_sensitive(doc, spec, order))
-    evaluator = CycleSafeEvaluator(spec, cyclic, lenient=bool(problems))  # broken references are UNKNOWN
+    problems.extend(_mark_sensitive(doc, spec, order, handler_of))
+    evaluator = CycleSafeEvaluator(spec, cyclic, lenient=bool(problems), handlers=get)  # broken references: UNKNOWN
+    evaluator.expression_errors = {}  # a function given values it cannot take: reported, then UNKNOWN
     if not any(p.path.startswith("providers") for p in problems):
-        spec.providers = _providers(doc, model, evaluator, resources, problems)
+        spec.providers = _providers(doc, model, evaluator, resources, problems, custom=handlers is not None)
     property_problems: list[Problem] = []
     for address in order:
         if address in sound:
-            property_problems.extend(_validate_properties(doc, spec.resources[address], evaluator))
-            property_problems.extend(source_problems(doc, spec, address, evaluator))
+            property_problems.extend(_validate_properties(doc, spec.resources[address], evaluator, get))
+            property_problems.extend(source_problems(doc, spec, address, evaluator, get))
+    for address, errors in evaluator.expression_errors.items():
+        property_problems.extend(_problem(doc, spec.resources[address], ("properties", *path), message)
+                                 for path, message in errors)
     problems.extend(blame_variables(doc, spec, property_problems, origins))
-    problems.extend(_cross_resource_problems(doc, spec, evaluator, sound))
+    problems.extend(_cross_resource_problems(doc, spec, evaluator, sound, get))
     if problems:
-        raise SpecError(problems)
+        raise SpecError(_distinct(problems))
     for name, output in model.outputs.items():
         try:
             evaluator.evaluate(output.value)
-        except ExpressionError as exc:  # pragma: no cover - parse errors were reported above
+        except ExpressionError as exc:
             problems.append(doc.problem(("outputs", name, "value"), str(exc)))
     if problems:
         raise SpecError(problems)
-    spec.digest = _digest(doc, variables, environ, model)
+    spec.digest = _digest(doc, variables, environ, model, spec)
     return spec
+
+
+def _problem(doc: Document, resource: Resource, sub: tuple[Any, ...], message: str) -> Problem:
+    """A problem of ``resource`` at ``sub`` beneath its declaration, in the file declaring it (the
+    same problem of several instances or module copies is reported once: see ``_distinct``)."""
+    return (resource.scope.document or doc).problem((*resource.path, *sub), message)
+
+
+def _distinct(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        key = (p.file, p.line, p.col, p.path, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _type_problems(expansion: Any, known_types: Collection[str], problems: list[Problem]) -> None:
+    items = [(i.scope, i.where, i.decl.type) for i in expansion.decls.values()]
+    items += [(d.scope, d.where, d.type) for d in expansion.data.values()]
+    for scope, where, type_name in items:
+        if type_name not in known_types:
+            hint = did_you_mean(type_name, known_types)
+            kind = "data source" if where[0] == "data" else "resource"
+            problems.append(scope.document.problem((*where, "type"), f"unknown {kind} type {type_name!r}" + (
+                hint if hint else "; known types: " + ", ".join(sorted(known_types)))))
 
 
 _PLACEHOLDERS = {"version": 1, "name": "invalid-name", "state": {}}
@@ -109,86 +158,13 @@ def _document_model(doc: Document, problems: list[Problem]) -> SpecDocument:
         return SpecDocument.model_validate({**data, **{k: _PLACEHOLDERS[k] for k in tops}})
 
 
-def _resources(doc: Document, model: SpecDocument, problems: list[Problem]) -> dict[str, Resource]:
-    resources: dict[str, Resource] = {}
-    for address, decl in model.resources.items():
-        where = ("resources", address)
-        if decl.type not in HANDLERS:
-            hint = did_you_mean(decl.type, HANDLERS)
-            problems.append(doc.problem((*where, "type"), f"unknown resource type {decl.type!r}" + (
-                hint if hint else "; known types: " + ", ".join(sorted(HANDLERS)))))
-        deps = {ref.name for _, ref in find_references(decl.properties) if isinstance(ref, Reference)
-                and ref.kind == "resource"}
-        resources[address] = Resource(
-            address=address,
-            type=decl.type,
-            properties=decl.properties,
-            depends_on=list(decl.depends_on),
-            lifecycle=decl.lifecycle,
-            dependencies=deps | set(decl.depends_on),
-            line=doc.position(where)[0],
-        )
-    return resources
-
-
-def _check_references(
-    doc: Document,
-    model: SpecDocument,
-    resources: dict[str, Resource],
-    variables: dict[str, Any],
-    environ: Mapping[str, str],
-    problems: list[Problem],
-) -> None:
-    blocks: list[tuple[tuple[str | int, ...], Any]] = [(("providers",), model.providers)]
-    for address, resource in resources.items():
-        blocks.append((("resources", address, "properties"), resource.properties))
-        for index, dep in enumerate(resource.depends_on):
-            if dep not in resources:
-                problems.append(doc.problem(("resources", address, "depends_on", index),
-                                            f"depends_on names {dep!r}, which is not a resource in this spec"
-                                            + did_you_mean(dep, resources)))
-            elif dep == address:
-                problems.append(doc.problem(("resources", address, "depends_on", index),
-                                            "a resource cannot depend on itself"))
-    for name, output in model.outputs.items():
-        blocks.append((("outputs", name, "value"), output.value))
-    for prefix, value in blocks:
-        for sub, ref in find_references(value):
-            where = (*prefix, *sub)
-            if isinstance(ref, ExpressionError):
-                problems.append(doc.problem(where, str(ref)))
-            elif ref.kind == "var" and ref.name not in model.variables:
-                problems.append(doc.problem(where, f"{ref}: no variable {ref.name!r} is declared"
-                                            + did_you_mean(ref.name, model.variables)))
-            elif ref.kind == "env" and ref.name not in environ:
-                problems.append(doc.problem(where, f"{ref}: environment variable {ref.name} is not set"))
-            elif ref.kind == "resource":
-                message = _resource_reference_problem(ref, resources, prefix)
-                if message:
-                    problems.append(doc.problem(where, message))
-
-
-def _resource_reference_problem(ref: Reference, resources: dict[str, Resource], prefix: tuple[Any, ...]) -> str | None:
-    target = resources.get(ref.name)
-    if target is None:
-        return f"{ref}: no resource {ref.name!r} in this spec" + did_you_mean(ref.name, resources)
-    if prefix[:1] == ("providers",):
-        return f"{ref}: providers cannot reference resources"
-    if target.type not in HANDLERS:
-        return None  # reported on the target's type
-    handler = handler_for(target.type)
-    attr = ref.attr[0]
-    if attr in handler.spec_model.model_fields or attr in handler.computed or attr in handler.derived:
-        return None
-    known = sorted({*handler.spec_model.model_fields, *handler.computed, *handler.derived})
-    hint = did_you_mean(attr, known)
-    return f"{ref}: {target.type} has no attribute {attr!r}" + (hint or f" (known: {', '.join(known)})")
-
-
 def _providers(
-    doc: Document, model: SpecDocument, evaluator: Evaluator, resources: dict[str, Resource], problems: list[Problem]
+    doc: Document, model: SpecDocument, evaluator: Evaluator, resources: dict[str, Resource], problems: list[Problem],
+    custom: bool = False,
 ) -> ProvidersConfig:
-    clouds = {r.type.split(".", 1)[0] for r in resources.values()}
+    clouds = {r.type.split(".", 1)[0] for r in [*resources.values(), *evaluator.spec.data.values()]}
+    if custom:  # a test's own handlers: their clouds need no providers block
+        clouds &= {"aws", "azure"}
     for cloud in sorted(clouds - model.providers.keys()):
         problems.append(doc.problem(("providers",), f"resources of type {cloud}.* need a providers.{cloud} block"))
     raw = evaluator.evaluate(model.providers)
@@ -199,10 +175,12 @@ def _providers(
         return ProvidersConfig()
 
 
-def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator) -> list[Problem]:
-    handler = handler_for(resource.type)
+def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator,
+                         get: Callable[[str], ResourceHandler]) -> list[Problem]:
+    handler = get(resource.type)
     values = evaluator.properties(resource.address)
-    prefix = ("resources", resource.address, "properties")
+    where = resource.scope.document or doc
+    prefix = (*resource.path, "properties")
 
     def known(loc: tuple[Any, ...]) -> bool:
         value: Any = values
@@ -218,58 +196,87 @@ def _validate_properties(doc: Document, resource: Resource, evaluator: Evaluator
     try:
         handler.spec_model.model_validate(values)
     except ValidationError as exc:
-        return problems_from_validation(doc, exc, prefix, keep=known, model=handler.spec_model)
+        return problems_from_validation(where, exc, prefix, keep=known, model=handler.spec_model)
     problems = []
     fields = handler.spec_model.model_fields
     for index, path in enumerate(resource.lifecycle.ignore_changes):
         if path.split(".", 1)[0].split("[", 1)[0] not in fields:
-            problems.append(doc.problem(("resources", resource.address, "lifecycle", "ignore_changes", index),
-                                        f"{path!r} is not a property of {resource.type}"))
+            problems.append(where.problem((*resource.path, "lifecycle", "ignore_changes", index),
+                                          f"{path!r} is not a property of {resource.type}"))
     return problems
 
 
-def _mark_sensitive(doc: Document, spec: Spec, order: list[str]) -> list[Problem]:
+def _mark_sensitive(doc: Document, spec: Spec, order: list[str],
+                    handler_of: Callable[[str], ResourceHandler | None]) -> list[Problem]:
     """Mark each property fed by a sensitive variable or attribute (transitively, in dependency
-    order) and require ``sensitive: true`` on outputs that show one."""
+    order, through module inputs and outputs) and require ``sensitive: true`` on outputs that show one."""
 
-    def secret(ref: Reference) -> bool:
-        if ref.kind == "var":
-            return ref.name in spec.sensitive_variables
-        if ref.kind != "resource" or ref.name not in spec.resources:
+    def secret(ref: Reference, scope: Scope, depth: int = 0) -> bool:
+        if depth > 20:
             return False
-        target = spec.resources[ref.name]
+        if ref.kind == "var":
+            if scope.is_root:
+                return ref.name in spec.sensitive_variables
+            return ref.name in scope.inputs and scope.parent is not None and any(
+                isinstance(r, Reference) and secret(r, scope.parent, depth + 1)
+                for _, r in find_references(scope.inputs[ref.name]))
+        if ref.kind == "module":
+            child = scope.children.get(ref.name)
+            output = child.outputs.get(ref.attr[0]) if child else None
+            return bool(child and output and (output.sensitive or any(
+                isinstance(r, Reference) and secret(r, child, depth + 1) for _, r in find_references(output.value))))
+        if ref.kind != "resource":
+            return False
+        target = spec.resources.get(resolve_address(ref, scope))
+        if target is None:
+            return False
         if ref.attr[0] in target.sensitive_properties:
             return True
-        return target.type in HANDLERS and ref.attr[0] in handler_for(target.type).sensitive
+        handler = handler_of(target.type)
+        return handler is not None and ref.attr[0] in handler.sensitive
 
     for address in order:
         resource = spec.resources[address]
         for name, value in resource.properties.items():
-            if any(isinstance(ref, Reference) and secret(ref) for _, ref in find_references(value)):
+            if any(isinstance(ref, Reference) and secret(ref, resource.scope) for _, ref in find_references(value)):
                 resource.sensitive_properties.add(name)
     problems = []
     for name, output in spec.outputs.items():
-        if not output.sensitive and any(isinstance(ref, Reference) and secret(ref)
+        if not output.sensitive and any(isinstance(ref, Reference) and secret(ref, spec.root)
                                         for _, ref in find_references(output.value)):
             problems.append(doc.problem(("outputs", name, "value"),
                                         "shows a sensitive value; mark the output `sensitive: true`"))
     return problems
 
 
-def _cross_resource_problems(doc: Document, spec: Spec, evaluator: Evaluator, sound: set[str]) -> list[Problem]:
+def _cross_resource_problems(doc: Document, spec: Spec, evaluator: Evaluator, sound: set[str],
+                             get: Callable[[str], ResourceHandler]) -> list[Problem]:
     """Each handler type present checks the rules that span resources (``spec_problems``)."""
     typed = {a: (r.type, evaluator.properties(a)) for a, r in spec.resources.items() if a in sound}
     problems = []
     for type_name in sorted({t for t, _ in typed.values()}):
-        for address, prop, message in handler_for(type_name).spec_problems(typed):
-            problems.append(doc.problem(("resources", address, "properties", prop), message))
+        for address, prop, message in get(type_name).spec_problems(typed):
+            problems.append(_problem(doc, spec.resources[address], ("properties", prop), message))
     return problems
 
 
-def _digest(doc: Document, variables: dict[str, Any], environ: Mapping[str, str], model: SpecDocument) -> str:
-    """Identity of what was planned: the spec text, the variable values and the env values it reads."""
-    env_names = sorted({ref.name for _, ref in find_references(doc.data)
+def _digest(doc: Document, variables: dict[str, Any], environ: Mapping[str, str], model: SpecDocument,
+            spec: Spec) -> str:
+    """Identity of what was planned: the spec text (and every module's), the variable values, the
+    env values it reads and the ``for_each`` instances (``files()`` may find new files)."""
+    docs = [doc, *_module_documents(spec.root)]
+    env_names = sorted({ref.name for d in docs for _, ref in find_references(d.data)
                         if isinstance(ref, Reference) and ref.kind == "env"})
-    payload = json.dumps({"text": doc.text, "vars": variables, "env": {n: environ.get(n) for n in env_names}},
+    payload = json.dumps({"text": doc.text, "modules": [d.text for d in docs[1:]], "vars": variables,
+                          "env": {n: environ.get(n) for n in env_names}, "instances": sorted(spec.resources)},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _module_documents(scope: Scope) -> list[Document]:
+    out = []
+    for child in scope.children.values():
+        if child.document is not None:
+            out.append(child.document)
+        out.extend(_module_documents(child))
+    return out

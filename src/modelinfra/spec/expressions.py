@@ -1,9 +1,18 @@
 """``${...}`` expressions: parsing, reference discovery and evaluation.
 
-Forms: ``${var.NAME}``, ``${env.NAME}``, ``${ADDRESS.ATTR[.KEY...]}``. ``$${`` escapes a literal
-``${``. A string that is exactly one expression keeps the referenced value's type; an embedded
-expression interpolates its value as text. If any referenced value is UNKNOWN the whole string is
-UNKNOWN. Evaluation is pure: the caller supplies ``lookup(ref) -> value``.
+Inside ``${...}``: a reference, a string or number literal, or a function call whose arguments
+are expressions (``${format("%s-%s", var.env, each.key)}``; the functions are in ``functions``).
+References:
+
+- ``var.NAME``, ``env.NAME``, ``each.key`` / ``each.value`` (inside a ``for_each`` resource);
+- ``ADDRESS.ATTR[.KEY...]`` where ADDRESS is a resource name, optionally with an instance key
+  (``model["ranker"].version_id``);
+- ``data.NAME.ATTR`` (a data source), ``module.NAME.OUTPUT`` (a module's output).
+
+``$${`` escapes a literal ``${``. A string that is exactly one expression keeps the value's type;
+an embedded expression interpolates its value as text. If any value is UNKNOWN the whole string
+is UNKNOWN (a function of an UNKNOWN argument is UNKNOWN). Evaluation is pure: the caller
+supplies ``lookup(ref) -> value`` and, for ``files``, the directory it globs in.
 """
 
 from __future__ import annotations
@@ -12,43 +21,203 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from modelinfra.values import UNKNOWN
+from modelinfra.values import UNKNOWN, contains_unknown
 
-_EXPR = re.compile(r"(?<!\$)\$\{([^}]*)\}")
-_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_EXPR = re.compile(r"(?<!\$)\$\{((?:[^}\"]|\"(?:[^\"\\]|\\.)*\")*)\}")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)|(?P<ident>[A-Za-z_][A-Za-z0-9_-]*)'
+                    r"|(?P<punct>[.,()\[\]]))")
+SCOPED_KINDS = ("var", "env", "each")
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A parsed ``${...}``: ``kind`` is ``var``, ``env`` or ``resource``."""
+    """A parsed reference: ``kind`` is ``var``, ``env``, ``each``, ``data``, ``module`` or
+    ``resource``. ``name`` is the variable/env name, ``key``/``value`` for each, the data source
+    or module name, or the resource address (with its instance key: ``model["ranker"]``)."""
 
     kind: str
-    name: str  # variable/env name, or resource address
-    attr: tuple[str, ...] = ()  # resource attribute path (empty for var/env)
+    name: str
+    attr: tuple[str, ...] = ()  # attribute path (a module's output first); empty for var/env/each
     text: str = ""
 
     def __str__(self) -> str:
         return "${" + self.text + "}"
 
+    @property
+    def base(self) -> str:
+        """The resource name without its instance key (``model`` for ``model["ranker"]``)."""
+        return self.name.split("[", 1)[0]
+
+    @property
+    def key(self) -> str | None:
+        """The instance key of a resource reference (``ranker``), None without one."""
+        return instance_key(self.name)
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Any, ...]
+    text: str = ""
+
 
 class ExpressionError(ValueError):
-    """A malformed ``${...}``; the message is user-facing."""
+    """A malformed ``${...}`` or a function applied to values it cannot take; user-facing."""
+
+
+def instance_address(name: str, key: str | None) -> str:
+    """``model["ranker"]`` for ``("model", "ranker")``; ``name`` alone for no key."""
+    return name if key is None else f"{name}[{json.dumps(key)}]"
+
+
+def instance_key(address: str) -> str | None:
+    """The key of the last instance index in ``address`` (``model["a"]`` -> ``a``), else None."""
+    if not address.endswith('"]'):
+        return None
+    start = address.rfind('["')
+    return json.loads(address[start + 1:-1]) if start >= 0 else None
+
+
+def _tokens(inner: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    text = inner.rstrip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise ExpressionError(f"invalid expression ${{{inner}}}: unexpected {text[pos:].strip()[:20]!r}")
+        kind = match.lastgroup or ""
+        out.append((kind, match.group(kind)))
+        pos = match.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, inner: str):
+        self.inner = inner
+        self.tokens = _tokens(inner)
+        self.pos = 0
+
+    def fail(self, why: str) -> ExpressionError:
+        return ExpressionError(f"invalid expression ${{{self.inner}}}: {why}")
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or (value is not None and token[1] != value):
+            raise self.fail(f"expected {value!r}" if value else "unexpected end")
+        self.pos += 1
+        return token
+
+    def parse(self) -> Any:
+        if not self.tokens:
+            raise self.fail("expected ${var.NAME}, ${env.NAME} or ${ADDRESS.ATTRIBUTE}")
+        node = self.expression()
+        if self.peek() is not None:
+            raise self.fail(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        return node
+
+    def expression(self) -> Any:
+        kind, value = self.take()
+        if kind == "str":
+            return Literal(json.loads(value))
+        if kind == "num":
+            return Literal(json.loads(value))
+        if kind != "ident":
+            raise self.fail(f"unexpected {value!r}")
+        nxt = self.peek()
+        if nxt is not None and nxt[1] == "(":
+            return self.call(value)
+        return self.reference(value)
+
+    def call(self, name: str) -> Call:
+        from modelinfra.spec.functions import FUNCTIONS
+
+        start = self.pos - 1
+        if name not in FUNCTIONS:
+            raise self.fail(f"unknown function {name}() (functions: {', '.join(sorted(FUNCTIONS))})")
+        self.take("(")
+        args: list[Any] = []
+        while self.peek() is not None and self.peek()[1] != ")":  # type: ignore[index]
+            args.append(self.expression())
+            if self.peek() is not None and self.peek()[1] == ",":  # type: ignore[index]
+                self.take(",")
+            elif self.peek() is None or self.peek()[1] != ")":  # type: ignore[index]
+                raise self.fail("expected ',' or ')' between arguments")
+        self.take(")")
+        return Call(name, tuple(args), "".join(v for _, v in self.tokens[start:self.pos]))
+
+    def reference(self, first: str) -> Reference:
+        start = self.pos - 1
+        parts: list[str] = [first]
+        key: str | None = None
+        while self.peek() is not None and self.peek()[1] in (".", "["):  # type: ignore[index]
+            _, punct = self.take()
+            if punct == ".":
+                kind, value = self.take()
+                if kind != "ident":
+                    raise self.fail(f"expected a name after '.', got {value!r}")
+                parts.append(value)
+                continue
+            kind, value = self.take()
+            self.take("]")
+            if len(parts) == 1 and kind == "str" and parts[0] not in (*SCOPED_KINDS, "data", "module"):
+                key = json.loads(value)
+            elif kind in ("num", "str") and len(parts) > 1:
+                parts.append(str(json.loads(value)))
+            else:
+                raise self.fail("an index [\"KEY\"] follows a resource name or an attribute")
+        return _reference(self.inner, parts, key, "".join(v for _, v in self.tokens[start:self.pos]))
+
+
+def _reference(inner: str, parts: list[str], key: str | None, text: str) -> Reference:
+    head = parts[0]
+    if head in SCOPED_KINDS:
+        if len(parts) != 2:
+            raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{{head}.NAME}}")
+        if head == "each" and parts[1] not in ("key", "value"):
+            raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{each.key}} or ${{each.value}}")
+        return Reference(head, parts[1], (), text)
+    if head in ("data", "module"):
+        if len(parts) < 3:
+            what = "ATTRIBUTE" if head == "data" else "OUTPUT"
+            raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{{head}.NAME.{what}}}")
+        return Reference(head, parts[1], tuple(parts[2:]), text)
+    if len(parts) < 2:
+        raise ExpressionError(f"invalid expression ${{{inner}}}: a resource reference needs an attribute, "
+                              f"e.g. ${{{inner.strip()}.id}}")
+    return Reference("resource", instance_address(head, key), tuple(parts[1:]), text)
+
+
+def parse_expression(inner: str) -> Any:
+    """The syntax tree of the text inside ``${...}``: a Reference, Literal or Call."""
+    return _Parser(inner).parse()
 
 
 def parse_reference(inner: str) -> Reference:
-    text = inner.strip()
-    parts = text.split(".")
-    if not text or any(not _SEGMENT.match(p) for p in parts):
-        raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{var.NAME}}, ${{env.NAME}} or ${{ADDRESS.ATTRIBUTE}}")
-    if parts[0] in ("var", "env"):
-        if len(parts) != 2:
-            raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{{parts[0]}.NAME}}")
-        return Reference(parts[0], parts[1], (), text)
-    if len(parts) < 2:
-        raise ExpressionError(f"invalid expression ${{{inner}}}: a resource reference needs an attribute, e.g. ${{{text}.id}}")
-    return Reference("resource", parts[0], tuple(parts[1:]), text)
+    node = parse_expression(inner)
+    if not isinstance(node, Reference):
+        raise ExpressionError(f"invalid expression ${{{inner}}}: expected a reference")
+    return node
+
+
+def node_references(node: Any) -> Iterator[Reference]:
+    if isinstance(node, Reference):
+        yield node
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from node_references(arg)
 
 
 def iter_strings(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -64,32 +233,51 @@ def iter_strings(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple
 
 
 def find_references(value: Any) -> Iterator[tuple[tuple[str | int, ...], Reference | ExpressionError]]:
-    """Every reference (or parse error) inside ``value``, with the path of the string holding it."""
+    """Every reference (or parse error) inside ``value``, with the path of the string holding it;
+    references inside function arguments included."""
     for path, text in iter_strings(value):
         for match in _EXPR.finditer(text):
             try:
-                yield path, parse_reference(match.group(1))
+                node = parse_expression(match.group(1))
             except ExpressionError as exc:
                 yield path, exc
+                continue
+            for ref in node_references(node):
+                yield path, ref
 
 
-def evaluate(value: Any, lookup: Callable[[Reference], Any]) -> Any:
-    """``value`` with every expression replaced through ``lookup``. Containers are copied."""
+def evaluate(value: Any, lookup: Callable[[Reference], Any], directory: Path | None = None,
+             errors: list[tuple[tuple[str | int, ...], str]] | None = None,
+             path: tuple[str | int, ...] = ()) -> Any:
+    """``value`` with every expression replaced through ``lookup``. Containers are copied.
+    ``directory``: where ``files()`` globs (the spec's directory). A malformed expression or a
+    function given values it cannot take raises ``ExpressionError``; with ``errors`` (a list), that
+    string is UNKNOWN instead and ``(path, message)`` is appended."""
     if isinstance(value, dict):
-        return {k: evaluate(v, lookup) for k, v in value.items()}
+        return {k: evaluate(v, lookup, directory, errors, (*path, k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [evaluate(v, lookup) for v in value]
+        return [evaluate(v, lookup, directory, errors, (*path, i)) for i, v in enumerate(value)]
     if not isinstance(value, str) or "${" not in value:
         return value
+    try:
+        return _evaluate_string(value, lookup, directory)
+    except ExpressionError as exc:
+        if errors is None:
+            raise
+        errors.append((path, str(exc)))
+        return UNKNOWN
+
+
+def _evaluate_string(value: str, lookup: Callable[[Reference], Any], directory: Path | None) -> Any:
     whole = _EXPR.fullmatch(value)
     if whole:
-        return lookup(parse_reference(whole.group(1)))
+        return evaluate_node(parse_expression(whole.group(1)), lookup, directory)
     unknown = False
 
     def substitute(match: re.Match[str]) -> str:
         nonlocal unknown
-        result = lookup(parse_reference(match.group(1)))
-        if result is UNKNOWN:
+        result = evaluate_node(parse_expression(match.group(1)), lookup, directory)
+        if contains_unknown(result):
             unknown = True
             return ""
         if isinstance(result, str):
@@ -98,6 +286,19 @@ def evaluate(value: Any, lookup: Callable[[Reference], Any]) -> Any:
 
     text = _EXPR.sub(substitute, value)
     return UNKNOWN if unknown else text.replace("$${", "${")
+
+
+def evaluate_node(node: Any, lookup: Callable[[Reference], Any], directory: Path | None = None) -> Any:
+    if isinstance(node, Reference):
+        return lookup(node)
+    if isinstance(node, Literal):
+        return node.value
+    from modelinfra.spec.functions import call_function
+
+    args = [evaluate_node(a, lookup, directory) for a in node.args]
+    if any(contains_unknown(a) for a in args):
+        return UNKNOWN
+    return call_function(node.name, args, directory)
 
 
 def dig(value: Any, path: tuple[str, ...]) -> Any:
@@ -122,6 +323,21 @@ def whole_reference(value: Any) -> Reference | None:
     if not whole:
         return None
     try:
-        return parse_reference(whole.group(1))
+        node = parse_expression(whole.group(1))
     except ExpressionError:
         return None
+    return node if isinstance(node, Reference) else None
+
+
+def expressions_in(value: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every parsed ``${...}`` node inside ``value`` with its path (malformed ones skipped)."""
+    for path, text in iter_strings(value):
+        for match in _EXPR.finditer(text):
+            try:
+                yield path, parse_expression(match.group(1))
+            except ExpressionError:
+                continue
+
+
+__all__ = ["Call", "ExpressionError", "Literal", "Reference", "dig", "evaluate", "find_references",
+           "instance_address", "instance_key", "parse_expression", "parse_reference", "whole_reference"]

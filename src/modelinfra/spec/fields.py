@@ -16,13 +16,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-Tags = Annotated[dict[str, str], Field(default_factory=dict)]
+Tags = Annotated[dict[str, str], Field(default_factory=dict, description=(
+    "Tags (key: value); modelinfra adds modelinfra-stack and modelinfra-address itself."))]
 
 
 class SpecModel(BaseModel):
     """Base of every resource and provider spec model: unknown keys are errors; booleans are strict."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, validate_default=True,
+                              use_attribute_docstrings=True)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -96,7 +96,18 @@ def parse_document(path: Path, text: str, strict: bool = True) -> Document:
     name = str(path)
     builder = _Builder(name)
     try:
-        builder.run(_events(text))
+        try:
+            builder.run(_events(text))
+        except YAMLError as first:
+            # libyaml is a YAML 1.1 scanner and refuses some valid YAML 1.2 plain scalars (in a flow
+            # collection, ``cron(0 5 ? * * *)`` reads as a key indicator and an alias). The spec is
+            # YAML 1.2: the pure-Python parser decides, only on this error path; when it refuses
+            # too, libyaml's error (the position it reports is the better one) is the one shown.
+            builder = _Builder(name)
+            try:
+                builder.run(_events(text, pure=True))
+            except YAMLError:
+                raise first from None
     except MarkedYAMLError as exc:
         line, col, message = explain(exc, text)
         raise SpecError([*builder.problems, Problem(name, line, col, "", message)]) from None
@@ -114,11 +125,14 @@ def parse_document(path: Path, text: str, strict: bool = True) -> Document:
     return doc
 
 
-def _events(text: str) -> Any:
-    """Parser events for ``text``: libyaml through ruamel.yaml.clib when present (same events, same marks)."""
+def _events(text: str, pure: bool = False) -> Any:
+    """Parser events for ``text``: libyaml through ruamel.yaml.clib when present (same events, same
+    marks), else (or with ``pure``) ruamel's YAML 1.2 parser."""
     try:
         from ruamel.yaml.cyaml import CParser
     except ImportError:  # pragma: no cover - no C extension on this platform
+        CParser = None  # noqa: N806
+    if pure:
         CParser = None  # noqa: N806
     if CParser is not None:
         parser = CParser(text)

@@ -20,8 +20,12 @@ StackName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,63}$")]
 
 class VariableDecl(SpecModel):
     default: Any = None
+    """Value used when neither ``--var``, ``--var-file`` nor ``MODELINFRA_VAR_<name>`` sets it; none:
+    required."""
     description: str | None = None
+    """What the variable is for (shown in errors about it)."""
     sensitive: bool = False
+    """Mask the value in plan output (shown as ``(sensitive)``)."""
 
 
 class Lifecycle(SpecModel):
@@ -40,21 +44,82 @@ class Lifecycle(SpecModel):
 
 class ResourceDecl(SpecModel):
     type: str
+    """Resource type, ``<cloud>.<kind>`` (``aws.s3_bucket``, ``azure.storage_account`` ...)."""
+    for_each: list[Any] | dict[str, Any] | str | None = None
+    """One instance per list item or map key (``${var.models}``, ``${files("models/*.onnx")}``):
+    addresses ``NAME["KEY"]``, ``${each.key}`` / ``${each.value}`` in the properties. Must be known
+    offline (variables, literals, ``files()``). Items of a list must be distinct strings."""
     properties: dict[str, Any] = Field(default_factory=dict)
+    """The type's properties (see the reference per type); values may be ``${...}`` expressions."""
     depends_on: list[Address] = Field(default_factory=list)
+    """Addresses this resource must follow besides those its references imply."""
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
+    """Replacement, deletion and diff rules for this resource."""
+
+
+class DataDecl(SpecModel):
+    """A read-only lookup of an existing resource, referenced as ``${data.NAME.ATTRIBUTE}``: read at
+    plan time, never created, changed, deleted, tagged or counted as drift."""
+
+    type: str
+    """Resource type to look up (one whose handler supports lookups, e.g. ``aws.s3_bucket``)."""
+    properties: dict[str, Any] = Field(default_factory=dict)
+    """The type's lookup keys (e.g. ``name``; ``resource_group`` and ``name`` on Azure)."""
+
+
+class ModuleDecl(SpecModel):
+    """A local module: ``source`` is a directory (relative to this file) holding ``module.yaml``
+    (``variables``, ``resources``, ``data``, ``outputs``, ``modules``). Its resources are addressed
+    ``module.NAME.RESOURCE``; its outputs, ``${module.NAME.OUTPUT}``, are the only way out."""
+
+    source: Annotated[str, StringConstraints(min_length=1)]
+    """Directory of the module (holding ``module.yaml``), relative to this file."""
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    """Values of the module's variables (expressions in this file's scope)."""
+
+
+InstanceAddress = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class MovedBlock(SpecModel):
+    """Rename in state: the resource at ``from`` is now ``to`` (no destroy, no create)."""
+
+    from_: InstanceAddress = Field(alias="from")
+    """The address the resource had (e.g. ``old_index`` or ``model["ranker"]``)."""
+    to: InstanceAddress
+    """The address it has now, declared in the spec."""
+
+
+class RemovedBlock(SpecModel):
+    """Forget ``from`` (no longer in the spec) from state; the cloud resource is left alone."""
+
+    from_: InstanceAddress = Field(alias="from")
+    """The address to forget; it must not be declared in the spec any more."""
+
+
+class ImportBlock(SpecModel):
+    """Adopt the existing cloud resource ``id`` as ``to`` at the next apply (shown in the plan)."""
+
+    to: InstanceAddress
+    """The address (declared in the spec) the resource is adopted as."""
+    id: Annotated[str, StringConstraints(min_length=1)]
+    """The cloud id, in the form ``modelinfra import --help`` lists for the type."""
 
 
 class OutputDecl(SpecModel):
     value: Any
+    """The value: usually an expression such as ``${snapshot.url}``."""
     description: str | None = None
+    """What the output is."""
     sensitive: bool = False
+    """Shown as ``(sensitive)`` unless ``modelinfra output --show-sensitive``."""
 
 
 class LocalStateConfig(SpecModel):
     """State in a JSON file beside the spec (the default)."""
 
     backend: Literal["local"] = "local"
+    """``local``: a JSON file next to the spec (the default)."""
     path: str | None = None
     """Relative to the spec; default ``.modelinfra/<name>.state.json``."""
 
@@ -63,8 +128,11 @@ class S3StateConfig(SpecModel):
     """State in one S3 object, written compare-and-swap, locked by ``<key>.lock``."""
 
     backend: Literal["s3"]
+    """``s3``: one object in an S3 bucket."""
     bucket: str = Field(min_length=3, max_length=63)
+    """Bucket that holds the state (not managed by this stack)."""
     key: str = Field(min_length=1, max_length=1024)
+    """Object key of the state, e.g. ``stacks/models.state.json``; the lock is ``<key>.lock``."""
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
     """Default ``providers.aws.region``."""
     profile: str | None = None
@@ -79,9 +147,13 @@ class AzureBlobStateConfig(SpecModel):
     """State in one block blob, written with the lease and ``If-Match``, locked by a blob lease."""
 
     backend: Literal["azure_blob"]
+    """``azure_blob``: one block blob in an Azure storage container."""
     account: str = Field(pattern=r"^[a-z0-9]{3,24}$")
+    """Storage account name (3 to 24 lowercase letters and digits)."""
     container: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+    """Container that holds the state blob."""
     blob: str = Field(min_length=1, max_length=1024)
+    """Blob name of the state, e.g. ``models.state.json``."""
     resource_group: str | None = None
     """Fetch an account key (ARM listKeys) from this group where Azure AD data access is not granted."""
     endpoint: str | None = None
@@ -148,15 +220,53 @@ class PolicyConfig(SpecModel):
 
 class SpecDocument(SpecModel):
     version: Literal[1]
+    """Spec format version; always 1."""
     name: StackName
+    """Stack name, 1 to 63 of a-z, 0-9 and '-'; used in tags and the default state path."""
     variables: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], VariableDecl] = Field(
         default_factory=dict
     )
+    """Input variables, read as ``${var.<name>}``."""
     providers: dict[Literal["aws", "azure"], dict[str, Any]] = Field(default_factory=dict)
+    """Per cloud (``aws``, ``azure``) its settings: region, subscription, endpoint ...; only the clouds
+    used."""
     state: StateConfig = Field(default_factory=LocalStateConfig)
+    """Where the state is kept: ``local`` (default), ``s3`` or ``azure_blob``."""
     resources: dict[Address, ResourceDecl] = Field(default_factory=dict)
+    """The managed resources by address (``[a-z][a-z0-9_-]*``)."""
     outputs: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], OutputDecl] = Field(
         default_factory=dict
     )
+    """Values printed after apply and by ``modelinfra output``."""
+    data: dict[Address, DataDecl] = Field(default_factory=dict)
+    """Read-only lookups of existing resources, referenced as ``${data.NAME.ATTRIBUTE}``."""
+    modules: dict[Address, ModuleDecl] = Field(default_factory=dict)
+    """Local modules by name: their resources are addressed ``module.NAME.RESOURCE``."""
+    moved: list[MovedBlock] = Field(default_factory=list)
+    """Renames in state (``from`` -> ``to``): the cloud resource is kept, nothing is destroyed."""
+    removed: list[RemovedBlock] = Field(default_factory=list)
+    """Addresses to forget from state; their cloud resources are left alone."""
+    import_: list[ImportBlock] = Field(default_factory=list, alias="import")
+    """Existing cloud resources to adopt (``to`` address, cloud ``id``) at the next apply."""
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    """Suppressions of ``modelinfra check`` findings, each with a reason."""
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    """Drift that ``modelinfra drift`` reports as ignored, each with a reason."""
+
+
+VariableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class ModuleDocument(SpecModel):
+    """``module.yaml`` of a local module: a spec without stack-wide settings."""
+
+    variables: dict[VariableName, VariableDecl] = Field(default_factory=dict)
+    """A variable without ``default`` must be given in the caller's ``inputs``."""
+    data: dict[Address, DataDecl] = Field(default_factory=dict)
+    """Read-only lookups, as in a spec."""
+    resources: dict[Address, ResourceDecl] = Field(default_factory=dict)
+    """The module's resources, addressed ``module.NAME.RESOURCE`` from outside."""
+    modules: dict[Address, ModuleDecl] = Field(default_factory=dict)
+    """Nested local modules."""
+    outputs: dict[VariableName, OutputDecl] = Field(default_factory=dict)
+    """Values the caller reads as ``${module.NAME.OUTPUT}``: the only way out of a module."""

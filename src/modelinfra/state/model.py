@@ -51,6 +51,11 @@ class ResourceState:
             "status": self.status,
         }
 
+    @classmethod
+    def from_json(cls, address: str, data: Any) -> ResourceState:
+        """Parse the entry of ``address`` in a state document (``StateError`` saying what is wrong)."""
+        return _resource_from_json(address, data)
+
 
 @dataclass
 class State:

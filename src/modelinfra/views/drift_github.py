@@ -65,16 +65,18 @@ def render_for(report: DriftReport, workspace: str | None) -> str:
     """``render`` with the workspace the spec path is made relative to given explicitly."""
     summary = render_summary(report).strip()
     file = annotation_file(report.spec_path, workspace)
-    ignored = [command("notice", _ignored_message(r), file=file, line=max(r.line, 1), title=f"Drift ignored: {r.address}")
+    ignored = [command("notice", _ignored_message(r), file=annotation_file(r.file, workspace) if r.file else file,
+                       line=max(r.line, 1), title=f"Drift ignored: {r.address}")
                for r in report.resources if r.ignored][:MAX_WARNINGS]
     if not report.has_drift:
         return "\n".join([*ignored, command("notice", summary)]) + "\n"
     drifted = [r for r in report.resources if r.drifted]
-    warnings = [(f"Drift: {r.address}", _message(r), max(r.line, 1), r.address) for r in drifted]
-    warnings += [(f"Unmanaged: {u.name}", _unmanaged_message(u), 1, u.cloud_id) for u in report.unmanaged]
-    lines = [command("warning", message, file=file, line=line, title=title)
-             for title, message, line, _ in warnings[:MAX_WARNINGS]]
-    rest = [key for *_, key in warnings[MAX_WARNINGS:]]
+    warnings = [(f"Drift: {r.address}", _message(r), max(r.line, 1), r.address, annotation_file(r.file, workspace)
+                 if r.file else file) for r in drifted]
+    warnings += [(f"Unmanaged: {u.name}", _unmanaged_message(u), 1, u.cloud_id, file) for u in report.unmanaged]
+    lines = [command("warning", message, file=where, line=line, title=title)
+             for title, message, line, _, where in warnings[:MAX_WARNINGS]]
+    rest = [key for _, _, _, key, _ in warnings[MAX_WARNINGS:]]
     if rest:
         names = ", ".join(rest[:MAX_NAMES_IN_NOTICE])
         if len(rest) > MAX_NAMES_IN_NOTICE:

@@ -29,7 +29,7 @@ def _dot(name: str, nodes: Nodes) -> str:
 def _mermaid(nodes: Nodes) -> str:
     ids = {address: f"n{i}" for i, address in enumerate(sorted(nodes))}
     lines = ["graph RL"]
-    lines += [f'  {ids[a]}["{a}<br/>{t}"]' for a, t in _labels(nodes)]
+    lines += [f'  {ids[a]}["{a.replace(chr(34), "#quot;")}<br/>{t}"]' for a, t in _labels(nodes)]  # model["k"]
     lines += [f"  {ids[a]} --> {ids[d]}" for a, d in _edges(nodes)]
     return "\n".join(lines) + "\n"
 

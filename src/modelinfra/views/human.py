@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from rich.text import Text
@@ -25,6 +26,7 @@ _STYLE = {
     Action.CREATE_THEN_DELETE: "magenta",
     Action.DELETE: "red",
     Action.NOOP: "",
+    Action.FORGET: "cyan",
 }
 
 
@@ -82,22 +84,64 @@ def render_outputs(values: dict[str, Any], sensitive: frozenset[str] | set[str] 
 
 def render_plan(plan: Plan) -> Text:
     out = Text()
+    for piece in render_plan_pieces(plan):
+        out.append_text(piece)
+    return out
+
+
+def render_plan_pieces(plan: Plan) -> Iterator[Text]:
+    """``render_plan`` in consecutive pieces (one per resource change), so a huge plan can be
+    printed without building it whole: together they are exactly ``render_plan(plan)``."""
+    out = Text()
     if plan.resource_drift:
         out.append_text(render_drift(plan.resource_drift))
         out.append("\n")
+    if plan.refresh_only:
+        yield _refresh_only(plan, out)
+        return
     if not plan.has_changes:
         out.append("No changes. ", style="bold green")
         out.append("Your infrastructure matches the configuration.\n")
-        return out
+        yield out
+        return
     out.append("modelinfra will perform the following actions:\n\n")
     for change in plan.adoptions:
-        out.append(f"  # {change.address} will be adopted into state ({change.reason})\n\n", style="bold")
-    for change in plan.actionable:
-        out.append_text(render_change(change))
+        for note in change.notes:
+            out.append(f"  # {note}\n", style="bold")
+        if change.reason:
+            out.append(f"  # {change.address} will be adopted into state ({change.reason})\n", style="bold")
         out.append("\n")
+    yield out
+    for change in plan.actionable:
+        piece = Text()
+        for note in change.notes:
+            piece.append(f"  # {note}\n", style="bold")
+        piece.append_text(render_change(change))
+        piece.append("\n")
+        yield piece
+    out = Text()
     add, change, destroy = plan.counts()
     out.append("Plan: ", style="bold")
     out.append(f"{add} to add, {change} to change, {destroy} to destroy.\n")
+    _output_lines(plan, out)
+    yield out
+
+
+def _refresh_only(plan: Plan, out: Text) -> Text:
+    """A ``--refresh-only`` plan: the drift it accepts, what state forgets, the outputs it updates."""
+    if not plan.has_changes:
+        out.append("No changes. ", style="bold green")
+        out.append("The cloud still matches the last applied state: nothing changed outside modelinfra.\n")
+        return out
+    gone = [d.address for d in plan.resource_drift if d.status == "deleted"]
+    out.append("This is a refresh-only plan, so modelinfra will not take any action to undo these changes. "
+               "Applying it records the values above in state without changing any cloud resource")
+    out.append(f"; state forgets {', '.join(gone)}.\n" if gone else ".\n")
+    _output_lines(plan, out)
+    return out
+
+
+def _output_lines(plan: Plan, out: Text) -> None:
     outputs = [o for o in plan.output_changes if o.action is not Action.NOOP]
     if outputs:
         out.append("\nChanges to outputs:\n")
@@ -109,7 +153,6 @@ def render_plan(plan: Plan) -> Text:
             line = f"  {o.action.symbol} {o.name.ljust(width)} = {value}\n" if o.action is not Action.DELETE else \
                 f"  - {o.name}\n"
             out.append(line, style=_STYLE[o.action])
-    return out
 
 
 def render_change(change: ResourceChange) -> Text:

@@ -29,9 +29,11 @@ MAX_CHARS = 65_000
 MAX_VALUE_CHARS = 300
 MAX_TABLE_NAMES = 10
 _NOTE_RESERVE = 400
-_ORDER = (Action.CREATE, Action.UPDATE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE, Action.DELETE)
+_ORDER = (Action.CREATE, Action.UPDATE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE, Action.DELETE,
+          Action.FORGET)
 _LABEL = {Action.CREATE: "Create", Action.UPDATE: "Update in place", Action.DELETE_THEN_CREATE: "Replace",
-          Action.CREATE_THEN_DELETE: "Replace (create first)", Action.DELETE: "Destroy"}
+          Action.CREATE_THEN_DELETE: "Replace (create first)", Action.DELETE: "Destroy",
+          Action.FORGET: "Forget (state only)"}
 
 
 def marker(stack: str) -> str:
@@ -39,6 +41,9 @@ def marker(stack: str) -> str:
 
 
 def summary_line(plan: Plan) -> str:
+    if plan.refresh_only:
+        return (f"Refresh-only plan: {len(plan.resource_drift)} change(s) made outside modelinfra to record in "
+                "state; nothing in the cloud changes.")
     add, change, destroy = plan.counts()
     return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
 
@@ -119,6 +124,8 @@ def _details(change: ResourceChange) -> str:
                f"({html.escape(change.type)}) {html.escape(change.action.verb)}")
     if change.reason:
         summary += f" ({html.escape(change.reason)})"
+    for note in change.notes:
+        summary += f"; {html.escape(note)}"
     body = "\n".join(_diff_lines(change))
     fence = "`" * max(3, _longest_backticks(body) + 1)
     return f"<details><summary>{summary}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"

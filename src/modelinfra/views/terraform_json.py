@@ -20,12 +20,12 @@ written (``tfmap_aws`` / ``tfmap_azure``; a type with no mapping falls back to
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from modelinfra.plans.action import Action
+from modelinfra.plans.address import parse_address as split_address
 from modelinfra.plans.plan import Plan, ResourceChange, _unknown_mask
 from modelinfra.plans.plan import _known_only as _known
 from modelinfra.values import SENSITIVE_MASK, is_redacted
@@ -37,9 +37,6 @@ TERRAFORM_VERSION = "1.9.0"
 PROVIDERS = {"aws": "registry.terraform.io/hashicorp/aws", "azurerm": "registry.terraform.io/hashicorp/azurerm",
              "modelinfra": "registry.terraform.io/modelinfra/modelinfra"}
 MAPPERS: dict[str, Mapper] = {**tfmap_aws.MAPPERS, **tfmap_azure.MAPPERS}
-
-_ADDRESS = re.compile(r'^(?P<modules>(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*)(?P<name>[^.\[]+)(?:\[(?P<index>[^\]]*)\])?$')
-
 
 @dataclass(frozen=True)
 class TfAddress:
@@ -54,14 +51,8 @@ class TfAddress:
 
 
 def parse_address(address: str) -> TfAddress:
-    match = _ADDRESS.match(address)
-    if not match:
-        return TfAddress("", address, None)
-    raw = match.group("index")
-    index: Any = None
-    if raw is not None:
-        index = int(raw) if raw.isdigit() else raw.strip('"')
-    return TfAddress(match.group("modules").rstrip("."), match.group("name"), index)
+    parsed = split_address(address)
+    return TfAddress(parsed.module, parsed.name, parsed.index)
 
 
 def _index_text(index: Any) -> str:
@@ -147,6 +138,10 @@ def _resource_change(p: _Pair) -> dict[str, Any]:
     }
     if action.is_replace:
         out["action_reason"] = "replace_because_cannot_update"
+    if p.change.previous_address:
+        out["previous_address"] = parse_address(p.change.previous_address).of(p.type)
+    if p.change.importing:
+        out["change"]["importing"] = {"id": p.change.importing}
     return out
 
 

@@ -14,6 +14,11 @@
 | azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + azurerm_cdn_frontdoor_route |
 | azure.ml_workspace | azurerm_machine_learning_workspace |
 | azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
+| azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled, network_acls block) |
+| azure.log_analytics_workspace | azurerm_log_analytics_workspace |
+| azure.application_insights | azurerm_application_insights |
+| azure.container_registry | azurerm_container_registry (public_network_access_enabled as a bool) |
+| azure.role_assignment | azurerm_role_assignment |
 """
 
 from __future__ import annotations
@@ -147,6 +152,52 @@ def ml_workspace(a: Attrs) -> list[TfBlock]:
     }))]
 
 
+def key_vault(a: Attrs) -> list[TfBlock]:
+    acls = a.take("network_acls")
+    return [TfBlock("azurerm_key_vault", drop_none({
+        **_base(a), "tenant_id": a.take("tenant_id"), "sku_name": a.take("sku", "standard"),
+        "soft_delete_retention_days": a.take("soft_delete_retention_days"),
+        "purge_protection_enabled": a.take("purge_protection_enabled", False),
+        "rbac_authorization_enabled": a.take("enable_rbac_authorization", False),
+        "network_acls": conv(acls, lambda n: [drop_none({
+            "bypass": n.get("bypass"), "default_action": n.get("default_action"),
+            "ip_rules": n.get("ip_rules") or [],
+            "virtual_network_subnet_ids": n.get("virtual_network_subnet_ids") or []})]),
+        "vault_uri": a.take("vault_uri"), "tags": a.take("tags", {}),
+    }))]
+
+
+def log_analytics_workspace(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_log_analytics_workspace", drop_none({
+        **_base(a), "sku": a.take("sku"), "retention_in_days": a.take("retention_in_days"),
+        "workspace_id": a.take("workspace_id"), "tags": a.take("tags", {}),
+    }))]
+
+
+def application_insights(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_application_insights", drop_none({
+        **_base(a), "application_type": a.take("application_type"), "workspace_id": a.take("workspace_id"),
+        "app_id": a.take("app_id"), "instrumentation_key": a.take("instrumentation_key"),
+        "connection_string": a.take("connection_string"), "tags": a.take("tags", {}),
+    }))]
+
+
+def container_registry(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_container_registry", drop_none({
+        **_base(a), "sku": a.take("sku"), "admin_enabled": a.take("admin_enabled", False),
+        "public_network_access_enabled": _enabled(a.take("public_network_access", "Enabled")),
+        "login_server": a.take("login_server"), "tags": a.take("tags", {}),
+    }))]
+
+
+def role_assignment(a: Attrs) -> list[TfBlock]:
+    return [TfBlock("azurerm_role_assignment", drop_none({
+        "scope": a.take("scope"), "role_definition_name": a.take("role_definition_name"),
+        "role_definition_id": a.take("role_definition_id"), "principal_id": a.take("principal_id"),
+        "principal_type": a.take("principal_type"), "id": a.take("id"), "name": a.take("name"),
+    }))]
+
+
 MAPPERS: dict[str, Mapper] = {
     "azure.resource_group": resource_group,
     "azure.storage_account": storage_account,
@@ -159,4 +210,9 @@ MAPPERS: dict[str, Mapper] = {
     "azure.cdn_profile": cdn_profile,
     "azure.cdn_endpoint": cdn_endpoint,
     "azure.ml_workspace": ml_workspace,
+    "azure.key_vault": key_vault,
+    "azure.log_analytics_workspace": log_analytics_workspace,
+    "azure.application_insights": application_insights,
+    "azure.container_registry": container_registry,
+    "azure.role_assignment": role_assignment,
 }

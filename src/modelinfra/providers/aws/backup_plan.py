@@ -100,14 +100,23 @@ class CopyAction(SpecModel):
 
 class BackupRule(SpecModel):
     name: str
+    """Rule name, 1 to 50 letters, digits, '-', '_' or '.'; unique within the plan."""
     target_vault: str
+    """Name of the backup vault the recovery points go to (e.g. ``${vault.name}``)."""
     schedule: str = DEFAULT_SCHEDULE
+    """When backups start: ``cron(minutes hours day-of-month month day-of-week year)`` in UTC; default
+    daily at 05:00."""
     start_window_minutes: int = Field(default=480, ge=60, le=MAX_WINDOW_MINUTES)
+    """Minutes after the scheduled time a backup may start before it is cancelled (60 or more; default
+    480)."""
     completion_window_minutes: int = Field(default=10080, ge=1, le=MAX_WINDOW_MINUTES)
+    """Minutes a started backup may run before it is cancelled; at least ``start_window_minutes`` + 60."""
     lifecycle: RuleLifecycle = Field(default_factory=RuleLifecycle)
+    """When recovery points move to cold storage and when they expire (unset: kept forever)."""
     continuous_backup: bool = False
     """Point-in-time recovery (PITR); retention (``lifecycle.delete_after_days``) 1-35 days."""
     recovery_point_tags: Tags
+    """Tags set on every recovery point this rule creates."""
     copy_actions: list[CopyAction] = Field(default_factory=list, description="Copies of each recovery point "
                                                                              "into other vaults.")
 
@@ -150,7 +159,9 @@ class BackupRule(SpecModel):
 
 class BackupPlanSpec(SpecModel):
     name: str
+    """Plan name, 1 to 50 letters, digits, '-', '_' or '.'."""
     rules: list[BackupRule] = Field(min_length=1)
+    """The plan's rules (at least one), each a schedule, a target vault and a retention."""
     tags: Tags
 
     @field_validator("name")

@@ -22,11 +22,14 @@ Observed ``metadata`` never contains the ``modelinfra-*`` keys.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from modelinfra.errors import TerminalError
 from modelinfra.providers.aws.errors import is_code, map_error
+from modelinfra.providers.aws.s3_index import has_version, list_latest, unchanged
 from modelinfra.providers.aws.s3_names import bucket_and_key
 from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
 from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
@@ -38,7 +41,7 @@ from modelinfra.providers.aws.s3_versions import (
     list_versions,
     restore_target,
 )
-from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler
 from modelinfra.providers.hashing import file_sha256
 
 __all__ = ["S3ObjectHandler"]
@@ -100,6 +103,43 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
             if is_code(exc, *NOT_FOUND):
                 return None  # also when the current version is a delete marker
             raise map_error(exc, f"reading s3://{bucket}/{key}") from exc
+        return self._attributes(ctx, bucket, key, head)
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return cloud_id.partition("/")[0] or None
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One ``ListObjectVersions`` walk of the bucket (``s3_index``); a HEAD (``read``) only
+        for objects whose current version is not provably the one state recorded."""
+        from botocore.exceptions import ClientError
+
+        if not any(has_version(attributes) for _, attributes in recorded.values()):
+            return {}  # nothing a listing could vouch for (an unversioned bucket): a HEAD each
+        ids = {address: split_id(cloud_id) for address, (cloud_id, _) in recorded.items()}
+        bucket = next(iter(ids.values()))[0]
+        try:
+            listing = list_latest(ctx.session.client("s3"), bucket, {key for _, key in ids.values()})
+        except ClientError as exc:
+            if is_code(exc, "NoSuchBucket"):
+                return dict.fromkeys(recorded)
+            raise map_error(exc, f"listing object versions of s3://{bucket}") from exc
+        out: dict[str, dict[str, Any] | None | FollowUp] = {}
+        for address, (cloud_id, attributes) in recorded.items():
+            key = ids[address][1]
+            if key in listing.latest or listing.covers(key):
+                entry = listing.latest.get(key)
+                if entry is None:
+                    out[address] = None
+                elif unchanged(entry, attributes):
+                    out[address] = self._attributes(ctx, bucket, key, _head_of(entry, attributes))
+                else:
+                    out[address] = partial(_read_again, self, cloud_id)
+        return out
+
+    def _attributes(self, ctx: ResourceContext, bucket: str, key: str, head: Mapping[str, Any]) -> dict[str, Any]:
+        """The attributes of the object a HeadObject answer (or its equivalent) describes."""
         raw = head.get("Metadata", {})
         return {
             "bucket": bucket,
@@ -226,3 +266,19 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
             return f"{endpoint.rstrip('/')}/{bucket}/{quote(key)}"
         region = getattr(ctx.session, "region", None) or "us-east-1"
         return f"https://{bucket}.s3.{region}.amazonaws.com/{quote(key)}"
+
+
+def _read_again(handler: S3ObjectHandler, cloud_id: str, ctx: ResourceContext) -> dict[str, Any] | None:
+    """The follow-up ``read_many`` leaves for an object it cannot vouch for: a HEAD (``read``)."""
+    return handler.read(ctx, cloud_id)
+
+
+def _head_of(entry: Mapping[str, Any], recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """What HeadObject answers for the listed current version ``entry`` that state recorded as
+    ``recorded`` (proven the same version by ``s3_index.unchanged``)."""
+    metadata = dict(recorded["metadata"] or {})
+    for name, attribute in ((META_SHA256, "sha256"), (META_RESTORED_FROM, "restored_from")):
+        if recorded.get(attribute) is not None:
+            metadata[name] = recorded[attribute]
+    return {"ContentType": recorded["content_type"], "Metadata": metadata, "StorageClass": entry.get("StorageClass"),
+            "VersionId": entry["VersionId"], "ETag": entry.get("ETag"), "ContentLength": entry.get("Size")}

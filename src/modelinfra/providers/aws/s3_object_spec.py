@@ -35,13 +35,22 @@ class S3ObjectSpec(SpecModel):
     same object becomes the current one again)."""
 
     bucket: str
+    """Name of the bucket the object lives in (e.g. ``${bucket.name}``)."""
     key: str = Field(min_length=1)
+    """Object key, at most 1024 bytes of UTF-8 (e.g. ``models/ranker.bin``)."""
     source: str | None = None
+    """Local file uploaded as the object, relative to the spec; compared by SHA-256, never by ETag."""
     content_type: str | None = None
+    """MIME type; default guessed from the file name (``application/octet-stream`` when unknown)."""
     metadata: dict[str, str] = Field(default_factory=dict)
+    """User metadata (``x-amz-meta-*``): lowercase names; the ``modelinfra-`` prefix is reserved."""
     storage_class: StorageClass = "STANDARD"
+    """S3 storage class the object is written in."""
     restore_at: AwareDatetime | None = None
+    """Point-in-time restore: the version current at this RFC 3339 time (with a timezone) becomes current
+    again."""
     restore_version_id: str | None = Field(default=None, min_length=1)
+    """Point-in-time restore: this version id of the same key becomes the current one again."""
 
     @field_validator("bucket")
     @classmethod

@@ -42,7 +42,9 @@ def _workspace_id(value: str) -> str:
 
 class ApplicationInsightsSpec(SpecModel):
     name: Annotated[str, AfterValidator(check_component_name)]
+    """Component name, 1 to 260 characters, unique within the resource group."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     workspace_id: Annotated[str, AfterValidator(_workspace_id)] = Field(
         description="ARM id of the Log Analytics workspace the telemetry is stored in.")

@@ -62,13 +62,21 @@ CONTENT_CHANGES = ("sha256",)
 
 class BlobSpec(SpecModel):
     name: BlobName
+    """Blob name, may contain ``/`` (virtual folders), e.g. ``models/ranker.bin``."""
     account: StorageAccountName
+    """Name of the storage account (e.g. ``${account.name}``)."""
     container: ContainerName
+    """Name of the blob container (e.g. ``${container.name}``)."""
     source: str = Field(min_length=1)
+    """Local file uploaded as the blob, relative to the spec; compared by SHA-256, never by ETag/MD5."""
     content_type: str | None = None
+    """MIME type; default guessed from the file name."""
     metadata: Metadata
+    """Blob metadata; names are C# identifiers, ``modelinfra_sha256`` is set by modelinfra itself."""
     access_tier: Literal["Hot", "Cool", "Cold", "Archive"] | None = None
+    """Blob access tier; unset keeps the account's default tier."""
     resource_group: ResourceGroupName | None = None
+    """Resource group of the account; when set, the account key is fetched through ARM (listKeys)."""
 
     @field_validator("metadata")
     @classmethod

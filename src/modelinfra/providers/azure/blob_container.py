@@ -29,10 +29,15 @@ PUBLIC_ACCESS = {"none": "None", "blob": "Blob", "container": "Container"}
 
 class BlobContainerSpec(SpecModel):
     name: ContainerName
+    """Container name: 3 to 63 lowercase letters, digits and single hyphens."""
     account: StorageAccountName
+    """Name of the storage account (e.g. ``${account.name}``)."""
     resource_group: ResourceGroupName
+    """Resource group of the storage account."""
     public_access: Literal["none", "blob", "container"] = "none"
+    """Anonymous read access: ``none``, ``blob`` (blobs only) or ``container`` (blobs and listing)."""
     metadata: Metadata
+    """Container metadata (names are C# identifiers)."""
 
 
 class BlobContainerHandler(ResourceHandler[BlobContainerSpec]):

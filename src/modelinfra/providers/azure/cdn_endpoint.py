@@ -58,12 +58,20 @@ _FRONT_DOOR = FrontDoorParts()
 
 class CdnEndpointSpec(SpecModel):
     name: CdnEndpointName
+    """Endpoint name, globally unique: it becomes the host name (``<name>.azureedge.net`` /
+    ``.z01.azurefd.net``)."""
     profile: CdnProfileName
+    """Name of the CDN / Front Door profile (e.g. ``${cdn.name}``)."""
     resource_group: ResourceGroupName
+    """Resource group of the profile."""
     origin_storage_account: StorageAccountId
+    """ARM id of the storage account served (``${account.id}``); its blob host is the origin."""
     origin_path: OriginPath = None
+    """Path on the origin requests are served from (e.g. ``/models``); unset: the root."""
     https_only: bool = True
+    """Serve HTTPS only (classic: HTTP off; Front Door: HTTP redirects to HTTPS)."""
     query_string_caching: QueryStringCaching = "IgnoreQueryString"
+    """How query strings affect caching."""
     tags: AzureTags
 
 

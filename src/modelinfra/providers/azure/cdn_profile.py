@@ -49,8 +49,11 @@ CdnSku = Literal["Standard_AzureFrontDoor", "Premium_AzureFrontDoor", "Standard_
 
 class CdnProfileSpec(SpecModel):
     name: CdnProfileName
+    """Profile name, unique within the resource group."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     sku: CdnSku = "Standard_AzureFrontDoor"
+    """Tier: Front Door Standard/Premium, or classic Azure CDN (``Standard_Microsoft``)."""
     tags: AzureTags
 
 

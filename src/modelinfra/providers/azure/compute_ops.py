@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.errors import (
     azure_errors,
     ignore_not_found,
@@ -33,6 +33,11 @@ class ComputeOps:
         operations = self._operations(ctx)
         found = read_or_none(f"reading {self.noun} {name}", lambda: operations.get(group, name))
         return None if found is None else (group, name, found.as_dict())
+
+    def list_group(self, ctx: ResourceContext, group: str) -> dict[str, dict[str, Any]]:
+        """{lower-case id: body} of every disk (snapshot) in ``group`` (one paged listing)."""
+        operations = self._operations(ctx)
+        return listing.index(f"listing {self.collection} of {group}", lambda: operations.list_by_resource_group(group))
 
     def create_or_update(self, ctx: ResourceContext, group: str, name: str, body: dict[str, Any]) -> None:
         with azure_errors(f"creating {self.noun} {name}"):

@@ -31,7 +31,9 @@ def check_registry_name(name: str) -> str:
 
 class ContainerRegistrySpec(SpecModel):
     name: Annotated[str, AfterValidator(check_registry_name)]
+    """Registry name, 5 to 50 letters and digits, globally unique (``<name>.azurecr.io``)."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: Literal["Basic", "Standard", "Premium"] = Field("Basic", description="The registry's service tier.")
     admin_enabled: bool = Field(False, description="Enable the admin user (a shared username and password).")

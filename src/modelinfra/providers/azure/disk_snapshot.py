@@ -13,11 +13,12 @@ Invariants
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.compute_ops import ComputeOps
 from modelinfra.providers.azure.names import (
     AzureTags,
@@ -26,18 +27,23 @@ from modelinfra.providers.azure.names import (
     ResourceGroupName,
     normalise_location,
 )
-from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
 SNAPSHOTS = ComputeOps("snapshots", "snapshot")
 
 class DiskSnapshotSpec(SpecModel):
     name: DiskName
+    """Snapshot name, 1 to 80 letters, digits, '_', '.' or '-'."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     source_disk: str
+    """ARM id of the managed disk to snapshot (e.g. ``${disk.id}``)."""
     incremental: bool = False
+    """Store only the changes since the disk's previous snapshot (cheaper; billed by used size)."""
     sku: Literal["Standard_LRS", "Premium_LRS", "Standard_ZRS"] | None = None
+    """Storage type of the snapshot; unset lets Azure choose (Standard_LRS for full snapshots)."""
     tags: AzureTags
 
     @field_validator("source_disk")
@@ -64,9 +70,22 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         found = SNAPSHOTS.get(ctx, cloud_id)
-        if found is None:
-            return None
-        group, name, body = found
+        return None if found is None else self._attributes(cloud_id, found[2])
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One listing of the resource group stands for a GET each (the list has full bodies)."""
+        group = arm_ids.parse(next(iter(recorded.values()))[0]).resource_group or ""
+        return listing.answers(recorded, SNAPSHOTS.list_group(ctx, group), self._attributes)
+
+    def _attributes(self, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes a GET (or list) body describes."""
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
         props = body.get("properties") or {}
         return self.normalise({
             "name": name,

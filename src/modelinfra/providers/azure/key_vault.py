@@ -54,7 +54,9 @@ class NetworkAcls(SpecModel):
 
 class KeyVaultSpec(SpecModel):
     name: VaultName
+    """Vault name, 3 to 24 letters, digits and hyphens, globally unique (``<name>.vault.azure.net``)."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     tenant_id: Guid = Field(description="The Microsoft Entra tenant that authenticates requests to the vault.")
     sku: Literal["standard", "premium"] = Field("standard", description="premium adds HSM-protected keys.")

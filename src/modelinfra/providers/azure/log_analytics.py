@@ -31,7 +31,9 @@ def check_workspace_name(name: str) -> str:
 
 class LogAnalyticsWorkspaceSpec(SpecModel):
     name: Annotated[str, AfterValidator(check_workspace_name)]
+    """Workspace name, 4 to 63 letters, digits and hyphens."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: Literal["PerGB2018"] = Field("PerGB2018", description="The pricing tier (pay per GB ingested).")
     retention_in_days: int = Field(30, ge=30, le=730, description="Days data is kept (30 to 730).")

@@ -12,12 +12,13 @@ Invariants
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from modelinfra.errors import TerminalError
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.compute_ops import ComputeOps
 from modelinfra.providers.azure.names import (
     AzureTags,
@@ -26,7 +27,7 @@ from modelinfra.providers.azure.names import (
     ResourceGroupName,
     normalise_location,
 )
-from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
 DiskSku = Literal["Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "UltraSSD_LRS", "Premium_ZRS",
@@ -37,13 +38,20 @@ DISKS = ComputeOps("disks", "disk")
 
 class ManagedDiskSpec(SpecModel):
     name: DiskName
+    """Disk name, 1 to 80 letters, digits, '_', '.' or '-'."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: DiskSku = "Standard_LRS"
+    """Disk storage type."""
     size_gb: int | None = Field(default=None, ge=1, le=32767)
+    """Size in GiB (1 to 32767); required with ``create_option: Empty``; a disk only grows."""
     create_option: Literal["Empty", "Copy", "Import"] = "Empty"
+    """How the disk is made: ``Empty``, ``Copy`` (of ``source_id``) or ``Import`` (a VHD blob)."""
     source_id: str | None = None
+    """``Copy``: ARM id of the disk or snapshot copied; ``Import``: URI of the VHD blob."""
     storage_account_id: str | None = None
+    """``Import`` only: ARM id of the storage account holding the VHD."""
     tags: AzureTags
 
     @model_validator(mode="after")
@@ -88,9 +96,22 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         found = DISKS.get(ctx, cloud_id)
-        if found is None:
-            return None
-        group, name, body = found
+        return None if found is None else self._attributes(cloud_id, found[2])
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One listing of the resource group stands for a GET each (the list has full bodies)."""
+        group = arm_ids.parse(next(iter(recorded.values()))[0]).resource_group or ""
+        return listing.answers(recorded, DISKS.list_group(ctx, group), self._attributes)
+
+    def _attributes(self, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes a GET (or list) body describes."""
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
         props = body.get("properties") or {}
         creation = props.get("creationData") or {}
         option = creation.get("createOption")

@@ -62,11 +62,16 @@ ArtifactUri = Annotated[str, AfterValidator(check_artifact_uri)]
 
 class MlModelVersionSpec(SpecModel):
     workspace: WorkspaceName
+    """Name of the Azure ML workspace (e.g. ``${ws.name}``)."""
     resource_group: ResourceGroupName
+    """Resource group of the workspace."""
     model_name: ModelName
+    """Registered model name (the model container; made when missing)."""
     version: int = Field(ge=1, description="A positive integer; a new artifact is a new version.")
     path: ArtifactUri
+    """Artifact URI of the model files (``https://...``, ``azureml://...``, ``runs:/...``)."""
     description: str | None = None
+    """Free-text description of this version."""
     tags: AzureTags
 
 

@@ -58,13 +58,20 @@ AppInsightsId = Annotated[str, arm_id_of("Microsoft.Insights", "components")]
 
 class MlWorkspaceSpec(SpecModel):
     name: WorkspaceName
+    """Workspace name, 3 to 33 letters, digits, '-' or '_'."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     storage_account: StorageAccountId
+    """ARM id of the storage account the workspace uses (``${account.id}``)."""
     key_vault: KeyVaultId
+    """ARM id of the Key Vault the workspace uses (``${vault.id}``)."""
     application_insights: AppInsightsId | None = None
+    """ARM id of the Application Insights component for telemetry; unset: none."""
     sku: Literal["Basic"] = DEFAULT_SKU
+    """Workspace edition."""
     public_network_access: Literal["Enabled", "Disabled"] = "Enabled"
+    """Whether the workspace is reachable from public networks."""
     tags: AzureTags
 
 

@@ -150,7 +150,9 @@ StorageAccountName = Annotated[str, AfterValidator(check_storage_account_name)]
 ContainerName = Annotated[str, AfterValidator(check_container_name)]
 BlobName = Annotated[str, AfterValidator(check_blob_name)]
 DiskName = Annotated[str, AfterValidator(check_disk_name)]
-Location = Annotated[str, AfterValidator(check_location)]
+Location = Annotated[str, AfterValidator(check_location), Field(description="Azure region, e.g. westus or eastus2.")]
 Guid = Annotated[str, AfterValidator(check_guid)]
-AzureTags = Annotated[dict[str, str], Field(default_factory=dict), AfterValidator(check_tags)]
+AzureTags = Annotated[dict[str, str], Field(default_factory=dict, description=(
+    "Tags (key: value); modelinfra adds modelinfra-stack and modelinfra-address itself.")),
+                      AfterValidator(check_tags)]
 Metadata = Annotated[dict[str, str], Field(default_factory=dict), AfterValidator(check_metadata)]

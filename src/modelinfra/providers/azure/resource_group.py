@@ -27,6 +27,7 @@ from modelinfra.spec.fields import SpecModel
 
 class ResourceGroupSpec(SpecModel):
     name: ResourceGroupName
+    """Resource group name, 1 to 90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'."""
     location: Location
     tags: AzureTags
 

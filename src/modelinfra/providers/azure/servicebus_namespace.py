@@ -50,11 +50,17 @@ NamespaceName = Annotated[str, AfterValidator(check_namespace_name)]
 
 class ServiceBusNamespaceSpec(SpecModel):
     name: NamespaceName
+    """Namespace name, 6 to 50 letters, digits and hyphens, globally unique
+    (``<name>.servicebus.windows.net``)."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: Literal["Basic", "Standard", "Premium"] = "Standard"
+    """Tier: ``Basic`` (queues only), ``Standard`` or ``Premium``."""
     min_tls_version: Literal["1.0", "1.1", "1.2"] = "1.2"
+    """Lowest TLS version clients may use (the service's spelling: ``"1.2"``)."""
     local_auth_enabled: bool = True
+    """Allow SAS keys (connection strings); false means Microsoft Entra ID only."""
     tags: AzureTags
 
 

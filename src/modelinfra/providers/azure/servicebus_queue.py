@@ -23,7 +23,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, Field
 
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure.errors import (
     azure_errors,
     ignore_not_found,
@@ -32,7 +32,7 @@ from modelinfra.providers.azure.errors import (
 )
 from modelinfra.providers.azure.names import ResourceGroupName
 from modelinfra.providers.azure.servicebus_namespace import NamespaceName
-from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler
 from modelinfra.spec.fields import SpecModel
 
 NAMESPACE = "Microsoft.ServiceBus"
@@ -183,14 +183,23 @@ def spec_problems(resources: Mapping[str, tuple[str, Mapping[str, Any]]]) -> lis
 # -- the handler ---------------------------------------------------------------------------------
 class ServiceBusQueueSpec(SpecModel):
     name: QueueName
+    """Queue name, 1 to 260 letters, digits, '.', '-', '_' or '/'."""
     namespace: NamespaceName
+    """Name of the Service Bus namespace (e.g. ``${ns.name}``)."""
     resource_group: ResourceGroupName
+    """Resource group of the namespace."""
     max_delivery_count: int = Field(default=10, ge=1, le=2000)
+    """Deliveries before a message is dead-lettered (1 to 2000)."""
     lock_duration: LockDuration = "PT1M"
+    """How long a received message stays locked, ISO 8601 (``PT5S`` to ``PT5M``)."""
     requires_duplicate_detection: bool = False
+    """Drop messages whose MessageId was seen recently (Standard/Premium)."""
     dead_lettering_on_message_expiration: bool = False
+    """Move expired messages to the dead-letter queue instead of dropping them."""
     default_message_ttl: Duration | None = None
+    """Time to live of a message without its own, ISO 8601 (``P14D``); unset: the service maximum."""
     max_size_mb: MaxSizeMb = 1024
+    """Queue size in MB: 1024 to 5120 in steps of 1024 (Premium: up to 81920)."""
 
 
 class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
@@ -223,9 +232,27 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
         client = ctx.session.mgmt("servicebus")
         queue = read_or_none(f"reading queue {name}", lambda: client.queues.get(group, namespace, name))
-        if queue is None:
-            return None
-        props = queue.as_dict().get("properties") or {}
+        return None if queue is None else self._attributes(cloud_id, queue.as_dict())
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One ``ListByNamespace`` (full queue bodies, paged) stands for a GET each."""
+        parsed = arm_ids.parse(next(iter(recorded.values()))[0])
+        group, namespace = parsed.resource_group or "", parsed.name_of("namespaces")
+        client = ctx.session.mgmt("servicebus")
+        listed = listing.index(f"listing queues of namespace {namespace}",
+                               lambda: client.queues.list_by_namespace(group, namespace))
+        return listing.answers(recorded, listed, self._attributes)
+
+    def _attributes(self, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes a GET (or list) body describes."""
+        parsed = arm_ids.parse(cloud_id)
+        group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
+        props = body.get("properties") or {}
         return self.normalise({
             "name": name,
             "namespace": namespace,

@@ -126,6 +126,7 @@ class AzureSession:
                     base_url=self.endpoint,
                     credential_scopes=[self.scope],
                     **self.client_kwargs(),
+                    **_transport_kwargs(),
                 )
             return self._clients[kind]
 
@@ -159,6 +160,23 @@ class AzureSession:
                     ],
                 )
             return self._clients["arm"]
+
+
+_PROXY_SETTINGS = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy", "netrc"})
+
+
+def _transport_kwargs() -> dict[str, Any]:
+    """A transport that does not re-read the environment on every request when no proxy (or netrc)
+    variable is set: requests' ``trust_env`` scans all of ``os.environ`` for proxies on each call, a
+    large share of the CPU a request costs. A CA bundle variable (``REQUESTS_CA_BUNDLE``, then
+    ``CURL_CA_BUNDLE``, as requests reads them) is passed on as the transport's verify setting. With
+    a proxy variable set, the SDK's default transport honours the environment as before."""
+    if any(name.lower() in _PROXY_SETTINGS for name in os.environ):
+        return {}
+    from azure.core.pipeline.transport import RequestsTransport
+
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return {"transport": RequestsTransport(use_env_settings=False, **({"connection_verify": bundle} if bundle else {}))}
 
 
 class StaticTokenCredential:

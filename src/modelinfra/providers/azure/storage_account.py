@@ -19,11 +19,13 @@ Invariants
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import arm_ids, listing
 from modelinfra.providers.azure import storage_account_extra as extra
 from modelinfra.providers.azure.errors import (
     azure_errors,
@@ -38,7 +40,7 @@ from modelinfra.providers.azure.names import (
     StorageAccountName,
     normalise_location,
 )
-from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
+from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
 BLOB_SETTINGS = ("blob_versioning", "blob_soft_delete_days", "point_in_time_restore_days",
@@ -56,17 +58,29 @@ Sku = Literal[
 
 class StorageAccountSpec(SpecModel):
     name: StorageAccountName
+    """Account name, 3 to 24 lowercase letters and digits, globally unique."""
     resource_group: ResourceGroupName
+    """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
     sku: Sku = "Standard_LRS"
+    """Replication and performance tier (the API's SKU name)."""
     kind: Literal["StorageV2", "BlobStorage", "BlockBlobStorage", "FileStorage", "Storage"] = "StorageV2"
+    """Account kind; ``StorageV2`` for general purpose v2."""
     access_tier: Literal["Hot", "Cool", "Cold"] | None = "Hot"
+    """Default blob access tier (StorageV2 / BlobStorage only)."""
     min_tls_version: Literal["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"] = "TLS1_2"
+    """Lowest TLS version clients may use."""
     allow_blob_public_access: bool = False
+    """Allow containers to grant anonymous read access."""
     https_only: bool = True
+    """Refuse plain HTTP requests."""
     blob_versioning: bool = False
+    """Keep previous versions of every blob (needed for point-in-time restore)."""
     blob_soft_delete_days: int | None = Field(default=None, ge=1, le=365)
+    """Days deleted blobs are kept and restorable (1 to 365); unset: soft delete off."""
     point_in_time_restore_days: int | None = Field(default=None, ge=1, le=365)
+    """Days block blobs can be restored to an earlier state; needs blob_versioning and a longer soft
+    delete."""
     tags: AzureTags
     network_rules: extra.NetworkRules | None = Field(
         default=None, description="Firewall: default action, bypass, IP and subnet rules; unset: not managed.")
@@ -140,9 +154,28 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         client = ctx.session.mgmt("storage")
         account = read_or_none(f"reading storage account {name}",
                                lambda: client.storage_accounts.get_properties(group, name))
-        if account is None:
-            return None
-        body = account.as_dict()
+        return None if account is None else self._with_blob_service(ctx, cloud_id, account.as_dict())
+
+    def batch_group(self, cloud_id: str) -> str | None:
+        return listing.collection_of(cloud_id)
+
+    def read_many(
+        self, ctx: ResourceContext, recorded: Mapping[str, tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any] | None | FollowUp]:
+        """One ``ListByResourceGroup`` (full account bodies) stands for a GET of each account; its
+        blob service settings are not in the list, so each listed account keeps a follow-up GET
+        of those alone."""
+        group = arm_ids.parse(next(iter(recorded.values()))[0]).resource_group or ""
+        client = ctx.session.mgmt("storage")
+        listed = listing.index(f"listing storage accounts of {group}",
+                               lambda: client.storage_accounts.list_by_resource_group(group))
+        return listing.answers(recorded, listed, lambda cloud_id, body: partial(_finish, self, cloud_id, body))
+
+    def _with_blob_service(self, ctx: ResourceContext, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The attributes of the account whose GET (or list) body is ``body``: reads its blob service."""
+        parsed = arm_ids.parse(cloud_id)
+        group, name = parsed.resource_group or "", parsed.name
+        client = ctx.session.mgmt("storage")
         props = body.get("properties") or {}
         blob = read_or_none(f"reading blob service of {name}",
                             lambda: client.blob_services.get_service_properties(group, name))
@@ -243,3 +276,8 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
 def account_id(ctx: ResourceContext, resource_group: str, name: str) -> str:
     return arm_ids.resource_id(ctx.session.subscription_id, resource_group, "Microsoft.Storage",
                                "storageAccounts", name)
+
+
+def _finish(handler: StorageAccountHandler, cloud_id: str, body: dict[str, Any], ctx: ResourceContext) -> dict[str, Any]:
+    """The follow-up of a listed account: its blob service settings (one GET)."""
+    return handler._with_blob_service(ctx, cloud_id, body)

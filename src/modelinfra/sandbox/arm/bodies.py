@@ -1,12 +1,17 @@
-"""Pure helpers on JSON bodies: merge-patch, defaults, dotted paths, location normalisation."""
+"""Pure helpers on JSON bodies: merge-patch, defaults, dotted paths, location normalisation, and the
+computed envelope parts several families answer (``systemData``, managed-identity ids)."""
 
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 READ_ONLY_KEYS = ("id", "name", "type", "etag", "systemData")
+EMULATOR_TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+"""The tenant the emulator's managed identities live in (the one the specs' examples show)."""
+EMULATOR_ACTOR = "modelinfra-emulator"
 
 
 def merge_patch(target: dict[str, Any], patch: Mapping[str, Any], atomic: tuple[str, ...] = ("tags",),
@@ -63,3 +68,36 @@ def normalize_location(location: str) -> str:
 
 def strip_read_only(body: Mapping[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in body.items() if k not in READ_ONLY_KEYS}
+
+
+def stable_guid(*parts: str) -> str:
+    """A GUID that is the same for the same (case-insensitive) ``parts``: ids that must survive a PUT
+    that replaces the resource (a managed identity's principal, a network id)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join(part.lower() for part in parts)))
+
+
+def system_data(existing: Mapping[str, Any] | None, now: str) -> dict[str, Any]:
+    """ARM's ``systemData`` for a write at ``now``: creation facts kept from ``existing`` (the stored
+    body, None on create), last-modified facts from this write."""
+    created = (existing or {}).get("systemData") or {}
+    return {"createdBy": created.get("createdBy", EMULATOR_ACTOR),
+            "createdByType": created.get("createdByType", "Application"),
+            "createdAt": created.get("createdAt", now),
+            "lastModifiedBy": EMULATOR_ACTOR, "lastModifiedByType": "Application", "lastModifiedAt": now}
+
+
+def fill_managed_identity(resource_id: str, identity: Any) -> None:
+    """Add the ids Azure AD assigns to a ``ManagedServiceIdentity`` in place: ``principalId`` and
+    ``tenantId`` when it is system-assigned, ``clientId``/``principalId`` per user-assigned identity.
+    Stable for the resource id (and the identity id), so a replacing PUT keeps them."""
+    if not isinstance(identity, dict):
+        return
+    kind = str(identity.get("type") or "").replace(" ", "").lower()
+    if "systemassigned" in kind:
+        identity["principalId"] = stable_guid(resource_id, "system-identity")
+        identity["tenantId"] = EMULATOR_TENANT_ID
+    users = identity.get("userAssignedIdentities")
+    if isinstance(users, dict):
+        for user_id in list(users):
+            users[user_id] = {"clientId": stable_guid(user_id, "client"),
+                              "principalId": stable_guid(user_id, "principal")}

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from modelinfra.sandbox.arm import errors
+from modelinfra.sandbox.arm import errors, paging
 from modelinfra.sandbox.arm.bodies import (
     get_path,
     merge_patch,
@@ -133,13 +133,13 @@ class Engine:
         scope = parent if parent else "/subscriptions/" + route.params["subscriptionId"]
         items = [r.view() for r in self.store.children(scope, rtype.type)
                  if (parent_id(r.id) or "").lower() == parent]
-        return Response(200, {"value": items})
+        return Response(200, paging.page(ctx, items))
 
     def _list_subscription(self, route: Route, ctx: RequestContext) -> Response:
         rtype = route.rtype
         assert rtype is not None
         scope = "/subscriptions/" + route.params["subscriptionId"]
-        return Response(200, {"value": [r.view() for r in self.store.children(scope, rtype.type)]})
+        return Response(200, paging.page(ctx, [r.view() for r in self.store.children(scope, rtype.type)]))
 
     def _action(self, route: Route, ctx: RequestContext, request: Request) -> Response:
         record = self._existing(route)

@@ -162,6 +162,7 @@ class EmulatorConfig:
     blob_endpoint: str | None = None
     account_key: str | None = None
     azurite: Any = None  # AzuriteBridge | None
+    list_page_size: int = 100  # items per page of a collection GET (paging.py)
 
 
 @dataclass

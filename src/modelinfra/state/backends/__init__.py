@@ -3,6 +3,7 @@
 from modelinfra.state.backends.base import (
     LockInfo,
     StateBackend,
+    StateJournal,
     StateLocker,
     StateReader,
     StateWriter,
@@ -14,6 +15,7 @@ __all__ = [
     "LocalBackend",
     "LockInfo",
     "StateBackend",
+    "StateJournal",
     "StateLocker",
     "StateReader",
     "StateWriter",

@@ -10,7 +10,10 @@
   waits up to that many seconds first. ``unlock()`` releases the lock this backend holds;
   ``force_unlock()`` removes anyone's lock (returns whether there was one).
 
-A backend is all three (``StateBackend``). Every backend runs the one conformance suite in
+A backend is all three (``StateBackend``). A backend may add the optional ``StateJournal``
+capability (append-only records beside the state, ``modelinfra.state.journal``); ``StateManager``
+then makes each action durable with one small append instead of a full write, and otherwise keeps
+writing the whole state. Every backend runs the one conformance suite in
 ``tests/state/conformance.py``. A remote backend fits the same shape: S3 would write with a
 conditional put and lock with a conditional lock object; Azure blob would lock with a lease.
 """
@@ -156,6 +159,27 @@ class StateLocker(Protocol):
 @runtime_checkable
 class StateBackend(StateReader, StateWriter, StateLocker, Protocol):
     """Everything ``StateManager`` needs from where the state lives."""
+
+
+@runtime_checkable
+class StateJournal(Protocol):
+    """Optional capability: an append-only journal beside the state (format and invariants in
+    ``modelinfra.state.journal``; the manager chooses it by this protocol, never by class).
+
+    - ``read_journal()`` returns the journal's bytes, ``None`` when there is none. The manager
+      calls it *before* ``read()``: a state read afterwards is at least as new as the journal's
+      base, so a concurrent compaction is never mistaken for a foreign journal.
+    - ``append_journal(data)`` appends ``data`` (whole lines) and returns only once it survives a
+      crash. It is compare-and-swap like ``write``: refused with "state changed by another run",
+      appending nothing, unless the state and the journal are exactly as this handle last read,
+      appended or wrote them.
+    - ``write(state)`` of a backend with this capability compacts: once the new state is durable
+      it removes the journal (its records are in the state), under the same compare-and-swap.
+    """
+
+    def read_journal(self) -> bytes | None: ...
+
+    def append_journal(self, data: bytes) -> None: ...
 
 
 def _current_user() -> str:

@@ -11,6 +11,11 @@
   an ``flock`` of the directory; otherwise "state changed by another run (serial N → M)" and nothing
   is written. (Every write makes a new inode, so a changed inode is a changed state.)
 - Locking is ``modelinfra.state.lock.FileLock`` on ``<path>.lock``.
+- It has the ``StateJournal`` capability: ``<path>.journal`` (format in ``modelinfra.state.journal``).
+  ``append_journal`` appends under the same directory ``flock`` and compare-and-swap (the state
+  file's inode, and the journal's inode and size, as this handle last saw them), fsyncs the
+  journal (and the directory when it created the file) and only then returns: O(record), whatever
+  the state's size. ``write`` removes the journal once the new state is in place (compaction).
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ class LocalBackend:
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self._lock = FileLock(self.lock_path, reporter)
+        self.journal_path = self.path.with_name(self.path.name + ".journal")
         self._seen: tuple[int, int] | None = None  # (dev, inode) last read or written; None: absent
+        self._journal_seen: tuple[int, int, int] | None = None  # journal (dev, inode, size); None: absent
         self._serial: int | None = None
 
     def __repr__(self) -> str:
@@ -79,10 +86,56 @@ class LocalBackend:
                 self._back_up_current()
                 atomic_write_text(self.path, text, mode=0o600)
                 self._seen, self._serial = _identity(os.stat(self.path)), state.serial
+                self._remove_journal(directory)
             finally:
                 os.close(directory)
         except OSError as exc:
             raise StateError(f"cannot write state file {self.path}: {exc.strerror or exc}") from None
+
+    # -- StateJournal ---------------------------------------------------------------------------------
+    def read_journal(self) -> bytes | None:
+        try:
+            with open(self.journal_path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                data = handle.read()
+        except FileNotFoundError:
+            self._journal_seen = None
+            return None
+        except OSError as exc:
+            raise StateError(f"cannot read state journal {self.journal_path}: {exc.strerror or exc}") from None
+        self._journal_seen = (info.st_dev, info.st_ino, len(data))
+        return data
+
+    def append_journal(self, data: bytes) -> None:
+        try:
+            directory = os.open(self.path.parent, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                fcntl.flock(directory, fcntl.LOCK_EX)
+                self._check_unchanged()
+                created = self._journal_seen is None
+                size = 0 if created else self._journal_seen[2]  # type: ignore[index]
+                fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                try:
+                    if created:
+                        os.fchmod(fd, 0o600)
+                    try:
+                        view = memoryview(data)
+                        while view:
+                            view = view[os.write(fd, view):]
+                        os.fsync(fd)
+                    except OSError:
+                        os.ftruncate(fd, size)  # leave no torn record behind a failed append
+                        raise
+                    info = os.fstat(fd)
+                finally:
+                    os.close(fd)
+                if created:
+                    os.fsync(directory)
+                self._journal_seen = (info.st_dev, info.st_ino, info.st_size)
+            finally:
+                os.close(directory)
+        except OSError as exc:
+            raise StateError(f"cannot append to state journal {self.journal_path}: {exc.strerror or exc}") from None
 
     # -- StateLocker ----------------------------------------------------------------------------------
     def lock(self, operation: str, timeout: float = 0.0) -> LockInfo:
@@ -106,12 +159,17 @@ class LocalBackend:
 
     # -- internals ------------------------------------------------------------------------------------
     def _check_unchanged(self) -> None:
+        """Refuse unless the state file and the journal are as this handle last saw them."""
         try:
             current: tuple[int, int] | None = _identity(os.stat(self.path))
         except FileNotFoundError:
             current = None
         if current == self._seen:
-            return
+            if _journal_identity(self.journal_path) == self._journal_seen:
+                return
+            raise StateError(f"state changed by another run (its journal {self.journal_path.name} moved since "
+                             f"this run read it) in {self.path}; nothing was written. Run again to work from "
+                             f"the current state.")
         try:
             now: object = State.from_json(json.loads(self.path.read_text(encoding="utf-8"))).serial
         except (OSError, ValueError, StateError):
@@ -119,6 +177,17 @@ class LocalBackend:
         was = self._serial if self._serial is not None else "none"
         raise StateError(f"state changed by another run (serial {was} → {now}) in {self.path}; nothing was "
                          f"written. Run again to work from the current state.")
+
+    def _remove_journal(self, directory: int) -> None:
+        """After a full write: the journal's records are in the state; remove it durably (a removal
+        lost to a power cut leaves a journal of an older serial, which readers ignore)."""
+        try:
+            os.unlink(self.journal_path)
+        except FileNotFoundError:
+            pass
+        else:
+            os.fsync(directory)
+        self._journal_seen = None
 
     def _back_up_current(self) -> None:
         """Copy the current document to the backup, unless it is missing or not even JSON (a
@@ -143,3 +212,11 @@ class LocalBackend:
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
+
+
+def _journal_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino, info.st_size

@@ -6,12 +6,14 @@ its examples (RegistryCreate.json, RegistryGet.json, RegistryUpdate.json, Regist
   200, PATCH 202 (LRO), DELETE 202 + ``Location`` (LRO; 204 when missing).
 - names: 5-50 letters and digits (400 ``InvalidRegistryName``), globally unique (409
   ``AlreadyInUse``). ``sku.name`` Basic|Standard|Premium (``sku.tier`` follows it).
-  ``networkRuleSet`` needs Premium (400 ``NetworkRuleSetNotSupported``), so does
-  ``publicNetworkAccess: Disabled`` (400 ``InvalidParameter``).
+  A ``networkRuleSet`` that denies or lists IP rules needs Premium (400
+  ``NetworkRuleSetNotSupported``; every registry answers the open ``{"defaultAction": "Allow",
+  "ipRules": []}``), so does ``publicNetworkAccess: Disabled`` (400 ``InvalidParameter``).
 - defaults as the service fills them: ``adminUserEnabled`` false, ``publicNetworkAccess`` Enabled,
   ``networkRuleBypassOptions`` AzureServices, ``zoneRedundancy`` Disabled, ``anonymousPullEnabled``
   false, ``dataEndpointEnabled`` false, ``policies``, ``encryption`` disabled; computed
-  ``loginServer`` (``{name}.azurecr.io``), ``creationDate``, ``dataEndpointHostNames``.
+  ``loginServer`` (``{name}.azurecr.io``), ``creationDate``, ``dataEndpointHostNames``,
+  ``policies.retentionPolicy.lastUpdatedTime`` (kept while the policy does not change).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def _validate(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any
         raise bad_request("InvalidParameter", "publicNetworkAccess must be Enabled or Disabled.")
     if props.get("publicNetworkAccess") == "Disabled" and sku != "Premium":
         raise bad_request("InvalidParameter", "Disabling public network access requires the Premium SKU.")
-    if props.get("networkRuleSet") and sku != "Premium":
+    rules = props.get("networkRuleSet") or {}
+    if (rules.get("defaultAction", "Allow") != "Allow" or rules.get("ipRules")) and sku != "Premium":
         raise bad_request("NetworkRuleSetNotSupported", "Network rules are only supported by the Premium SKU.")
 
 
@@ -56,6 +59,12 @@ def _normalize(ctx: RequestContext, body: dict[str, Any], existing: dict[str, An
     props.setdefault("creationDate", utc_now_iso())
     props.setdefault("dataEndpointHostNames", [])
     props.setdefault("privateEndpointConnections", [])
+    retention = get_path(props, "policies.retentionPolicy")
+    if isinstance(retention, dict):
+        before = dict(get_path(existing or {}, "properties.policies.retentionPolicy") or {})
+        stamp = before.pop("lastUpdatedTime", None)
+        retention.pop("lastUpdatedTime", None)
+        retention["lastUpdatedTime"] = stamp if stamp and before == retention else utc_now_iso()
 
 
 REGISTRY = ResourceType(
@@ -69,7 +78,7 @@ REGISTRY = ResourceType(
     defaults={"tags": {}, "properties": {
         "adminUserEnabled": False, "publicNetworkAccess": "Enabled", "networkRuleBypassOptions": "AzureServices",
         "zoneRedundancy": "Disabled", "anonymousPullEnabled": False, "dataEndpointEnabled": False,
-        "status": None,
+        "status": None, "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
         "policies": {"quarantinePolicy": {"status": "disabled"},
                      "trustPolicy": {"type": "Notary", "status": "disabled"},
                      "retentionPolicy": {"days": 7, "status": "disabled"},

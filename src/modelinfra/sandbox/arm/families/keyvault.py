@@ -12,7 +12,7 @@ and its x-ms-examples (createVault.json, getVault.json, updateVault.json, delete
 - ``softDeleteRetentionInDays`` 7..90 (default 90); ``enableSoftDelete`` defaults to true and cannot
   be turned off; ``enablePurgeProtection`` once true cannot be set false (400 ``BadRequest``).
 - computed: ``vaultUri`` (``https://{name}.vault.azure.net/``), ``hsmPoolResourceId``,
-  ``provisioningState`` Succeeded. ``networkAcls``: ``bypass`` AzureServices|None, ``defaultAction``
+  ``provisioningState`` Succeeded, ``systemData`` (as getVault.json shows it). ``networkAcls``: ``bypass`` AzureServices|None, ``defaultAction``
   Allow|Deny, ``ipRules`` [{value}], ``virtualNetworkRules`` [{id}].
 - soft delete is not emulated: a deleted vault is gone at once (its name free again).
 """
@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from modelinfra.sandbox.arm.bodies import get_path
+from modelinfra.sandbox.arm.bodies import get_path, system_data
 from modelinfra.sandbox.arm.errors import bad_request, conflict
+from modelinfra.sandbox.arm.lro import utc_now_iso
 from modelinfra.sandbox.arm.resource_type import Family, RequestContext, ResourceType
 
 API_VERSIONS = ("2023-07-01", "2024-11-01", "2022-07-01")
@@ -62,6 +63,7 @@ def _validate(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any
 
 
 def _normalize(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    body["systemData"] = system_data(existing, utc_now_iso())
     props = body["properties"]
     props["sku"].setdefault("family", "A")
     props["vaultUri"] = f"https://{body['name'].lower()}.vault.azure.net/"

@@ -8,7 +8,10 @@
   Key Vault or Insights to check them against). ``storageAccount`` and ``keyVault`` cannot change
   after creation (400). Names: 3-33 letters, digits, hyphens and underscores, starting with a letter
   or digit. ``sku`` defaults to Basic; computed ``workspaceId``, ``discoveryUrl``,
-  ``mlFlowTrackingUri``, ``creationTime``.
+  ``mlFlowTrackingUri``, ``creationTime``, ``privateLinkCount``, ``serviceProvisionedResourceGroup``,
+  the identity's ``principalId``/``tenantId`` (and each user-assigned identity's ``clientId``/
+  ``principalId``) and, when ``managedNetwork`` is given, its ``networkId``, ``status`` and each
+  outbound rule's ``category``/``status`` (keys of the 2025-12-01 example Workspace/get.json).
 - ``workspaces/{ws}/models/{name}`` (containers) and ``.../models/{name}/versions/{version}``:
   PUT 201 (200 when it exists), GET, DELETE 200 (204 when missing); a missing workspace or
   container is 404 ``ParentResourceNotFound``. A version's ``modelUri`` is required and immutable
@@ -22,7 +25,7 @@ import re
 import uuid
 from typing import Any
 
-from modelinfra.sandbox.arm.bodies import get_path
+from modelinfra.sandbox.arm.bodies import fill_managed_identity, get_path, stable_guid, system_data
 from modelinfra.sandbox.arm.errors import ArmError, bad_request, conflict
 from modelinfra.sandbox.arm.lro import utc_now_iso
 from modelinfra.sandbox.arm.resource_type import Family, Lro, RequestContext, ResourceType
@@ -86,6 +89,27 @@ def _normalize_workspace(ctx: RequestContext, body: dict[str, Any], existing: di
                                   f"{ctx.subscription_id}/resourceGroups/{ctx.params['resourceGroupName']}"
                                   f"/providers/Microsoft.MachineLearningServices/workspaces/{body['name']}")
     props.setdefault("friendlyName", body["name"])
+    fill_managed_identity(body["id"], body.get("identity"))
+    props["privateLinkCount"] = len(props.get("privateEndpointConnections") or [])
+    props.setdefault("privateEndpointConnections", [])
+    props["serviceProvisionedResourceGroup"] = f"{body['name']}_{stable_guid(body['id'])[:16].replace('-', '')}"
+    _normalize_managed_network(body["id"], props.get("managedNetwork"))
+
+
+def _normalize_managed_network(workspace_id: str, network: Any) -> None:
+    """The computed parts of ``managedNetwork``: its id, its status (``Active`` once isolated; Spark
+    is never made ready here), and each outbound rule's ``category``/``status`` (a rule the user adds
+    is ``UserDefined`` and ``Inactive`` until compute provisions the network)."""
+    if not isinstance(network, dict):
+        return
+    network.setdefault("isolationMode", "Disabled")
+    network["networkId"] = stable_guid(workspace_id, "managedNetwork")
+    network["status"] = {"status": "Inactive" if network["isolationMode"] == "Disabled" else "Active",
+                         "sparkReady": False}
+    for rule in (network.get("outboundRules") or {}).values():
+        if isinstance(rule, dict):
+            rule.setdefault("category", "UserDefined")
+            rule.setdefault("status", "Inactive")
 
 
 WORKSPACE = ResourceType(
@@ -106,11 +130,7 @@ WORKSPACE = ResourceType(
 
 # -- model containers and versions -----------------------------------------------------------------
 def _normalize_asset(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
-    now = utc_now_iso()
-    created = get_path(existing or {}, "systemData.createdAt") or now
-    body["systemData"] = {"createdAt": created, "createdBy": "modelinfra-emulator", "createdByType": "Application",
-                          "lastModifiedAt": now, "lastModifiedBy": "modelinfra-emulator",
-                          "lastModifiedByType": "Application"}
+    body["systemData"] = system_data(existing, utc_now_iso())
     props = body.setdefault("properties", {})
     for key, value in (("tags", {}), ("properties", {}), ("isArchived", False)):
         if props.get(key) is None:

@@ -98,6 +98,7 @@ def _normalize_account(ctx: RequestContext, body: dict[str, Any], existing: dict
     now = utc_now_iso()
     props.setdefault("creationTime", now)
     props.setdefault("keyCreationTime", {"key1": now, "key2": now})
+    _add_reported_facts(body, props)
     props["primaryEndpoints"] = {
         "blob": _blob_endpoint(ctx, name),
         "queue": f"https://{name}.queue.core.windows.net/",
@@ -105,10 +106,43 @@ def _normalize_account(ctx: RequestContext, body: dict[str, Any], existing: dict
         "file": f"https://{name}.file.core.windows.net/",
         "dfs": f"https://{name}.dfs.core.windows.net/",
         "web": f"https://{name}.z13.web.core.windows.net/",
+        **_routed_endpoints(name, props),
     }
     props["primaryLocation"] = body["location"]
     props["statusOfPrimary"] = "available"
     storage_access.normalize(body, existing)
+
+
+_PAIRED_REGIONS = {"westus": "eastus", "eastus": "westus", "westus2": "westcentralus", "westcentralus": "westus2",
+                   "eastus2": "centralus", "centralus": "eastus2", "northeurope": "westeurope",
+                   "westeurope": "northeurope", "uksouth": "ukwest", "ukwest": "uksouth"}
+_ROUTED_ENDPOINTS = (("publishMicrosoftEndpoints", "microsoft", ("blob", "queue", "table", "file", "web", "dfs")),
+                     ("publishInternetEndpoints", "internet", ("blob", "file", "web", "dfs")))
+
+
+def _routed_endpoints(name: str, props: dict[str, Any]) -> dict[str, Any]:
+    """``microsoftEndpoints``/``internetEndpoints`` for the routing preference's publish flags."""
+    routing = props.get("routingPreference") or {}
+    return {f"{label}Endpoints": {service: f"https://{name}-{label}routing."
+                                           f"{'z13.web' if service == 'web' else service}.core.windows.net/"
+                                  for service in services}
+            for flag, label, services in _ROUTED_ENDPOINTS if routing.get(flag)}
+
+
+def _add_reported_facts(body: dict[str, Any], props: dict[str, Any]) -> None:
+    """Read-only facts StorageAccountGetProperties.json shows: migration/conversion flags, when each
+    encryption service was enabled, and the secondary region of a geo-redundant SKU."""
+    props.setdefault("accountMigrationInProgress", False)
+    props.setdefault("isSkuConversionBlocked", False)
+    for service in (get_path(props, "encryption.services") or {}).values():
+        if isinstance(service, dict) and service.get("enabled"):
+            service.setdefault("lastEnabledTime", props["creationTime"])
+    if "GRS" in body["sku"]["name"]:
+        props["secondaryLocation"] = _PAIRED_REGIONS.get(body["location"], body["location"])
+        props["statusOfSecondary"] = "available"
+    else:
+        props.pop("secondaryLocation", None)
+        props.pop("statusOfSecondary", None)
 
 
 def _create_blob_service(ctx: RequestContext, account: dict[str, Any]) -> None:

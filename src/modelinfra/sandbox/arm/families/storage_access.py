@@ -24,14 +24,12 @@ Wire rules kept here (from the REST spec and its x-ms-examples):
 from __future__ import annotations
 
 import ipaddress
-import uuid
 from typing import Any
 
-from modelinfra.sandbox.arm.bodies import get_path
+from modelinfra.sandbox.arm.bodies import fill_managed_identity, get_path, stable_guid
 from modelinfra.sandbox.arm.errors import ArmError, bad_request
 from modelinfra.sandbox.arm.lro import utc_now_iso
 
-TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 BYPASS = {"none": "None", "logging": "Logging", "metrics": "Metrics", "azureservices": "AzureServices"}
 IDENTITY_TYPES = {t.lower(): t for t in ("None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned")}
 PUBLIC_ACCESS = ("Enabled", "Disabled", "SecuredByPerimeter")
@@ -135,8 +133,7 @@ def normalize(body: dict[str, Any], existing: dict[str, Any] | None) -> None:
     if str(encryption.get("keySource") or "").lower() == "microsoft.keyvault" and isinstance(vault, dict):
         encryption["keySource"] = "Microsoft.Keyvault"
         before = get_path(existing or {}, "properties.encryption.keyvaultproperties") or {}
-        version = vault.get("keyversion") or uuid.uuid5(uuid.NAMESPACE_URL, f"{vault['keyvaulturi']}|"
-                                                        f"{vault['keyname']}").hex
+        version = vault.get("keyversion") or stable_guid(vault["keyvaulturi"], vault["keyname"]).replace("-", "")
         vault["currentVersionedKeyIdentifier"] = f"{vault['keyvaulturi'].rstrip('/')}/keys/{vault['keyname']}/{version}"
         vault["lastKeyRotationTimestamp"] = (before.get("lastKeyRotationTimestamp")
                                              if before.get("keyname") == vault["keyname"] else None) or utc_now_iso()
@@ -150,16 +147,7 @@ def _normalize_identity(body: dict[str, Any]) -> None:
     if not isinstance(identity, dict):
         return
     kind = IDENTITY_TYPES[str(identity.get("type")).replace(" ", "").lower()]
-    if kind == "None":
-        body["identity"] = {"type": "None"}
-        return
-    out: dict[str, Any] = {"type": kind}
-    if "SystemAssigned" in kind:
-        out["principalId"] = identity.get("principalId") or str(uuid.uuid5(uuid.NAMESPACE_URL, body["id"].lower()))
-        out["tenantId"] = TENANT_ID
-    users = {key: value for key, value in (identity.get("userAssignedIdentities") or {}).items() if value is not None}
-    if users:
-        out["userAssignedIdentities"] = {
-            key: {"principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, key.lower())),
-                  "clientId": str(uuid.uuid5(uuid.NAMESPACE_DNS, key.lower()))} for key in users}
+    users = {key: {} for key, value in (identity.get("userAssignedIdentities") or {}).items() if value is not None}
+    out: dict[str, Any] = {"type": kind, **({"userAssignedIdentities": users} if users else {})}
+    fill_managed_identity(body["id"], out)
     body["identity"] = out

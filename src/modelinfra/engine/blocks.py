@@ -1,0 +1,105 @@
+"""``moved``, ``removed`` and ``import`` blocks at plan and apply time.
+
+Plan (``plan_state_blocks``) works on a copy of state (the state itself when there is no block): moves rename entries (and the
+dependencies that name them), removed entries leave it as ``forget`` changes, imports are read
+through the handler (``import_``, retried like any call) and enter it as if managed. Each block is
+idempotent: a move whose ``from`` is no longer in state, a removed address already gone, an import
+whose ``to`` state already holds, do nothing. A move onto an address state already holds, and an
+import of something that does not exist, fail the plan naming the block.
+
+Apply (``apply_state_blocks``) replays on the real state what the plan's changes record
+(``previous_address``, ``forget``, ``importing``) before any cloud call, and persists once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from modelinfra.engine.context import RunContext
+from modelinfra.errors import PlanError
+from modelinfra.plans.action import Action
+from modelinfra.plans.address import covers
+from modelinfra.plans.plan import Plan, ResourceChange
+from modelinfra.state.model import ResourceState, State
+
+
+@dataclass
+class BlockEffects:
+    state: State  # the working copy, blocks applied
+    previous: dict[str, str] = field(default_factory=dict)  # new address -> address in state before
+    forgotten: list[ResourceChange] = field(default_factory=list)
+    imported: dict[str, dict[str, Any]] = field(default_factory=dict)  # address -> attributes read
+
+
+def _where(run: RunContext, block: Any) -> str:
+    line, col = run.spec.document.position(block.where)
+    return f"{run.spec.document.display_name}:{line}:{col}"
+
+
+def plan_state_blocks(run: RunContext, state: State, *, imports: bool = True) -> BlockEffects:
+    spec = run.spec
+    if not (spec.moved or spec.removed or (imports and spec.imports)):
+        return BlockEffects(state)  # nothing to change: no copy (a plan stays O(changes) over state)
+    working = state.copy()
+    effects = BlockEffects(working)
+    for block in spec.moved:
+        renames = {old: block.target + old[len(block.source):] for old in working.resources
+                   if covers(block.source, old)}
+        for old, new in renames.items():
+            if new in working.resources:
+                raise PlanError(f"{_where(run, block)}: moved from {block.source} to {block.target}: state already "
+                                f"holds both {old} and {new}; `modelinfra state rm` one of them")
+        _rename(working, renames)
+        for old, new in renames.items():
+            effects.previous[new] = effects.previous.pop(old, old)
+    for block in spec.removed:
+        for address in [a for a in working.resources if covers(block.source, a)]:
+            entry = working.resources.pop(address)
+            effects.forgotten.append(ResourceChange(address, entry.type, Action.FORGET, entry.attributes, None,
+                                                    cloud_id=entry.id, reason="removed block: the cloud resource "
+                                                    "stays"))
+    if imports:
+        for block in spec.imports:
+            assert block.target is not None
+            if block.target in working.resources:
+                continue
+            resource = spec.resources[block.target]
+            handler = run.handler(resource.type)
+            ctx = run.resource_context(block.target, resource.type)
+            found = run.call(block.target, lambda h=handler, c=ctx, i=block.source: h.import_(c, i))
+            if found is None:
+                raise PlanError(f"{_where(run, block)}: import to {block.target}: no {resource.type} found with id "
+                                f"{block.source}")
+            public = {k: v for k, v in found.items() if k not in handler.sensitive}
+            working.resources[block.target] = ResourceState(resource.type, block.source, public,
+                                                            sorted(resource.dependencies), "ready")
+            effects.imported[block.target] = public
+    return effects
+
+
+def _rename(state: State, renames: dict[str, str]) -> None:
+    if not renames:
+        return
+    moved = {renames.get(a, a): e for a, e in state.resources.items()}
+    for entry in moved.values():
+        entry.dependencies = sorted(renames.get(d, d) for d in entry.dependencies)
+    state.resources = moved
+
+
+def apply_state_blocks(plan: Plan, state: State, spec: Any) -> bool:
+    """Replay the plan's moves, forgets and imports on ``state``; True when it changed."""
+    renames = {c.previous_address: c.address for c in plan.resource_changes
+               if c.previous_address and c.previous_address in state.resources and c.address not in state.resources}
+    _rename(state, renames)
+    changed = bool(renames)
+    for change in plan.resource_changes:
+        if change.action is Action.FORGET and change.address in state.resources:
+            del state.resources[change.address]
+            changed = True
+        elif change.importing and change.address not in state.resources:
+            declared = spec.resources.get(change.address)
+            state.resources[change.address] = ResourceState(change.type, change.importing, dict(change.before or {}),
+                                                            sorted(declared.dependencies) if declared else [], "ready")
+            changed = True
+    return changed

@@ -1,0 +1,130 @@
+"""moved / removed / import blocks over the fake provider: state-only changes, shown in the
+plan, idempotent once applied, and an error naming a block whose address is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from modelinfra.engine import workflow
+from modelinfra.errors import PlanError, SpecError
+from modelinfra.plans.action import Action
+from modelinfra.views.human import render_plan
+from tests.fakes.provider import FakeCloud
+from tests.fakes.stack import compiled_stack
+
+HEAD = "version: 1\nname: mv\n"
+
+
+def apply(s):
+    return workflow.apply(s, confirm=lambda p: True)
+
+
+def state(tmp_path: Path) -> dict:
+    return json.loads((tmp_path / "fake.state.json").read_text())["resources"]
+
+
+def test_moved_renames_in_state_without_destroy_or_create_and_is_idempotent(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old_index: {type: fake.node, properties: {name: idx}}\n"))
+    uid = cloud.objects["idx"]["uid"]
+    text = HEAD + ("resources:\n  index: {type: fake.node, properties: {name: idx}}\n"
+                   "moved:\n  - {from: old_index, to: index}\n")
+    s = compiled_stack(tmp_path, cloud, text)
+    plan = workflow.plan(s)
+    (change,) = plan.resource_changes
+    assert (change.address, change.action, change.previous_address) == ("index", Action.NOOP, "old_index")
+    assert plan.counts() == (0, 0, 0) and plan.has_changes
+    assert "old_index has moved to index" in render_plan(plan).plain
+    assert plan.to_json()["resource_changes"][0]["previous_address"] == "old_index"
+    cloud.clear_log()
+    apply(s)
+    assert cloud.ops("create", "delete", "update") == []
+    assert set(state(tmp_path)) == {"index"} and cloud.objects["idx"]["uid"] == uid
+    again = workflow.plan(compiled_stack(tmp_path, cloud, text))
+    assert not again.has_changes
+
+
+def test_moved_into_a_for_each_instance_with_an_update_in_the_same_apply(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  ranker: {type: fake.node, properties: {name: r}}\n"))
+    text = HEAD + ("resources:\n  model: {type: fake.node, for_each: [ranker], properties: {name: r, label: new}}\n"
+                   "moved:\n  - {from: ranker, to: 'model[\"ranker\"]'}\n")
+    plan = workflow.plan(compiled_stack(tmp_path, cloud, text))
+    (change,) = plan.resource_changes
+    assert (change.address, change.action, change.previous_address) == ('model["ranker"]', Action.UPDATE, "ranker")
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert set(state(tmp_path)) == {'model["ranker"]'} and cloud.objects["r"]["label"] == "new"
+
+
+def test_removed_forgets_and_leaves_the_cloud_resource_alone(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  keep: {type: fake.node, properties: {name: k}}\n"
+                         "  legacy: {type: fake.node, properties: {name: l}}\n"))
+    text = HEAD + "resources:\n  keep: {type: fake.node, properties: {name: k}}\nremoved:\n  - {from: legacy}\n"
+    s = compiled_stack(tmp_path, cloud, text)
+    plan = workflow.plan(s)
+    change = plan.change_for("legacy")
+    assert change.action is Action.FORGET and plan.counts() == (0, 0, 0)
+    assert "legacy will be removed from state, not destroyed" in render_plan(plan).plain
+    by_address = {c["address"]: c["change"] for c in plan.to_json()["resource_changes"]}
+    assert by_address["legacy"]["actions"] == ["forget"]
+    cloud.clear_log()
+    apply(s)
+    assert cloud.ops("delete") == [] and "l" in cloud.objects and set(state(tmp_path)) == {"keep"}
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+    apply(compiled_stack(tmp_path, cloud, text))
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, destroy=True)
+    assert "l" in cloud.objects and "k" not in cloud.objects
+
+
+def test_import_adopts_at_apply_and_is_idempotent(tmp_path: Path):
+    cloud = FakeCloud()
+    cloud.put("existing", {"name": "existing", "label": "old", "tags": {}, "parent": None,
+                           "arn": "fake:node/existing"}, new=True)
+    text = HEAD + ("resources:\n  model: {type: fake.node, for_each: [a], properties: {name: existing, label: new}}\n"
+                   "import:\n  - {to: 'model[\"a\"]', id: existing}\n")
+    s = compiled_stack(tmp_path, cloud, text)
+    plan = workflow.plan(s)
+    (change,) = plan.resource_changes
+    assert (change.action, change.importing) == (Action.UPDATE, "existing")
+    assert 'model["a"] will be imported (id existing)' in render_plan(plan).plain
+    assert plan.to_json()["resource_changes"][0]["change"]["importing"] == {"id": "existing"}
+    cloud.clear_log()
+    apply(s)
+    assert cloud.ops("create") == [] and cloud.objects["existing"]["label"] == "new"
+    assert state(tmp_path)['model["a"]']["id"] == "existing"
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+
+
+def test_import_of_something_missing_fails_the_plan_naming_the_block(tmp_path: Path):
+    text = HEAD + "resources:\n  x: {type: fake.node, properties: {name: nope}}\nimport:\n  - {to: x, id: nope}\n"
+    with pytest.raises(PlanError, match=r"spec.yaml:6:5: import to x: no fake.node found with id nope"):
+        workflow.plan(compiled_stack(tmp_path, FakeCloud(), text))
+
+
+@pytest.mark.parametrize(("blocks", "where", "message"), [
+    ("moved:\n  - {from: old, to: nothere}\n", "7:17: moved[0].to", "moved to 'nothere', which the spec does not declare"),
+    ("moved:\n  - {from: x, to: x}\n", "7:15: moved[0].to", "moved from 'x' to itself"),
+    ("moved:\n  - {from: x, to: y}\n", "7:6: moved[0].from", "moved from 'x', which the spec still declares"),
+    ("removed:\n  - {from: x}\n", "7:6: removed[0].from", "removed 'x', which the spec still declares"),
+    ("import:\n  - {to: z, id: i}\n", "7:6: import[0].to", "import to 'z', which is not a resource instance"),
+])
+def test_a_block_with_a_wrong_address_is_reported_at_its_line(tmp_path: Path, blocks, where, message):
+    text = HEAD + ("resources:\n  x: {type: fake.node, properties: {name: a}}\n"
+                   "  y: {type: fake.node, properties: {name: b}}\n" + blocks)
+    with pytest.raises(SpecError) as caught:
+        compiled_stack(tmp_path, FakeCloud(), text)
+    shown = [f"{p.line}:{p.col}: {p.path}: {p.message}" for p in caught.value.problems]
+    assert len(shown) == 1 and shown[0].startswith(f"{where}: {message}"), shown
+
+
+def test_a_move_onto_an_address_state_already_holds_fails_the_plan(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  a: {type: fake.node, properties: {name: a}}\n"
+                         "  b: {type: fake.node, properties: {name: b}}\n"))
+    text = HEAD + "resources:\n  b: {type: fake.node, properties: {name: b}}\nmoved:\n  - {from: a, to: b}\n"
+    with pytest.raises(PlanError, match="state already holds both a and b"):
+        workflow.plan(compiled_stack(tmp_path, cloud, text))
