@@ -58,6 +58,7 @@ resources:
       location: ${{rg.location}}
       blob_versioning: true
       blob_soft_delete_days: 14
+      network_rules: {{default_action: Deny}}
   open:
     type: aws.s3_bucket
     properties:

@@ -188,7 +188,6 @@ resources:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="needs i15data (aws.s3_bucket lookup)")
 def test_a_data_source_through_the_cli(tmp_path: Path, aws_env, unique_name: str):
     s3 = boto3.client("s3")
     shared = f"shared-{unique_name}"

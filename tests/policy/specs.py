@@ -86,6 +86,7 @@ STRONG = HEAD.format(kind="strong") + """\
       location: ${rg.location}
       blob_versioning: true
       blob_soft_delete_days: 14
+      network_rules: {default_action: Deny}
   container:
     type: azure.blob_container
     properties: {name: models, account: '${account.name}', resource_group: '${rg.name}'}
@@ -127,6 +128,7 @@ STRONG = HEAD.format(kind="strong") + """\
 WEAK_FINDINGS = {
     ("MI-AZ-STORAGE-TLS", "account"), ("MI-AZ-STORAGE-PUBLIC-BLOB", "account"), ("MI-AZ-STORAGE-HTTPS", "account"),
     ("MI-AZ-STORAGE-VERSIONING", "account"), ("MI-AZ-STORAGE-SOFT-DELETE", "account"),
+    ("MI-AZ-STORAGE-PUBLIC-NETWORK", "account"),
     ("MI-AZ-CONTAINER-PUBLIC", "container"), ("MI-AWS-S3-PUBLIC-ACCESS", "bucket"), ("MI-AWS-S3-KMS", "bucket"),
     ("MI-AWS-S3-VERSIONING", "bucket"), ("MI-AWS-BACKUP-VAULT-KMS", "vault"), ("MI-AWS-BACKUP-RETENTION", "plan"),
     ("MI-AZ-SERVICEBUS-TLS", "bus"), ("MI-AZ-SERVICEBUS-LOCAL-AUTH", "bus"), ("MI-AZ-CDN-HTTPS", "endpoint"),

@@ -14,11 +14,10 @@ from tests.policy.specs import STRONG, WEAK, WEAK_FINDINGS, compiled, line_of
 TODAY = dt.date(2026, 12, 1)
 
 
-def test_weak_spec_trips_every_rule_but_public_network_on_storage(tmp_path):
+def test_weak_spec_trips_every_rule(tmp_path):
     report = run_check(compiled(tmp_path, WEAK), TODAY)
     assert {(f.rule.id, f.address) for f in report.findings} == WEAK_FINDINGS
-    # MI-AZ-STORAGE-PUBLIC-NETWORK needs a public_network_access property, which the type does not have yet
-    assert {r.id for r in RULES} - {f.rule.id for f in report.findings} == {"MI-AZ-STORAGE-PUBLIC-NETWORK"}
+    assert {r.id for r in RULES} - {f.rule.id for f in report.findings} == set()
     assert all(f.active for f in report.findings)
 
 

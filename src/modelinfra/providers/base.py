@@ -27,6 +27,10 @@ Contract (every handler passes ``tests/providers/conformance.py``)
     read_sensitive(ctx, cloud_id) -> dict      the ``sensitive`` attributes, fetched on demand
                                                (``output --show-sensitive``); never persisted.
     import_(ctx, cloud_id) -> attributes|None  defaults to ``read``.
+    lookup(ctx, keys) -> (cloud id, attributes) | None
+                                               optional (types with ``lookup_keys``): a data
+                                               source's read-only lookup; defaults to ``read``
+                                               at ``lookup_id``.
     replacement_problem(ctx, recorded, spec) -> str | None
                                                optional, pure: why replacing the resource state
                                                recorded (``recorded`` attributes) by ``spec``
@@ -192,9 +196,20 @@ class ResourceHandler(ABC, Generic[SpecT]):
     def lookup(self, ctx: ResourceContext, keys: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """Find the existing resource a data source names by its ``lookup_keys`` values: its cloud
         id and its attributes (properties and computed, as ``read`` returns them), or None when it
-        does not exist. Read-only: never creates, tags or changes anything. Types with
-        ``lookup_keys`` override it; the default refuses."""
-        raise NotImplementedError(f"{self.type_name} cannot be used as a data source")
+        does not exist. Read-only: never creates, tags or changes anything. The default reads the
+        resource at ``lookup_id``; types whose lookup is more than "identify, then read" override it."""
+        cloud_id = self.lookup_id(ctx, keys)
+        attributes = self.read(ctx, cloud_id)
+        return None if attributes is None else (cloud_id, attributes)
+
+    def lookup_id(self, ctx: ResourceContext, keys: dict[str, Any]) -> str:
+        """The cloud id the ``lookup_keys`` values name: ``identify`` of a spec built (unvalidated,
+        other properties at their defaults) from the keys alone, so it holds for types whose
+        ``identify`` uses only those keys; others override it (or ``lookup``). Refuses a type
+        without ``lookup_keys``."""
+        if not self.lookup_keys:
+            raise NotImplementedError(f"{self.type_name} cannot be used as a data source")
+        return self.identify(ctx, self.spec_model.model_construct(**{k: keys[k] for k in self.lookup_keys}))
 
     def parse_cloud_id(self, cloud_id: str) -> str:
         """The id ``import`` records for a CLOUD_ID a user gave (an ARN made a name, an ARM id's

@@ -65,6 +65,7 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
     force_new: ClassVar[tuple[str, ...]] = ("name", "kms_key_arn")
     write_only: ClassVar[tuple[str, ...]] = ("force_destroy",)
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("name",)
 
     def identify(self, ctx: ResourceContext, spec: BackupVaultSpec) -> str:
         return spec.name

@@ -116,6 +116,7 @@ class IamRoleHandler(ResourceHandler[IamRoleSpec]):
     computed: ClassVar[tuple[str, ...]] = ("arn", "unique_id")
     force_new: ClassVar[tuple[str, ...]] = ("name", "path")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("name",)
 
     def identify(self, ctx: ResourceContext, spec: IamRoleSpec) -> str:
         return spec.name

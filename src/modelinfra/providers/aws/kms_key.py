@@ -116,6 +116,7 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
     force_new: ClassVar[tuple[str, ...]] = ("key_usage", "customer_master_key_spec")
     write_only: ClassVar[tuple[str, ...]] = ("deletion_window_in_days",)
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("alias",)
 
     def identify(self, ctx: ResourceContext, spec: KmsKeySpec) -> str:
         return f"{ID_PREFIX}{ctx.stack}/{ctx.address}"
@@ -139,6 +140,16 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
         return attributes
 
     # -- finding the key -------------------------------------------------------------------------
+    def lookup(self, ctx: ResourceContext, keys: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """The live key an alias (``alias/NAME``; the ``alias/`` may be left out) names now: its key
+        id and attributes; None when no live key has that alias. Read-only."""
+        alias = str(keys["alias"])
+        alias = alias if alias.startswith("alias/") else f"alias/{alias}"
+        client = ctx.session.client("kms")
+        metadata = _describe(client, alias)
+        attributes = self._read_key(client, metadata["KeyId"]) if metadata else None
+        return None if attributes is None or metadata is None else (metadata["KeyId"], attributes)
+
     def _key_id(self, client: Any, cloud_id: str, alias_hint: str | None = None) -> str | None:
         """The live key ``cloud_id`` names (see the module docstring), or None."""
         if not cloud_id.startswith(ID_PREFIX):

@@ -64,6 +64,7 @@ class S3BucketHandler(ResourceHandler[S3BucketSpec]):
     force_new: ClassVar[tuple[str, ...]] = ("name", "object_lock")
     write_only: ClassVar[tuple[str, ...]] = ("force_destroy",)
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("name",)
 
     def identify(self, ctx: ResourceContext, spec: S3BucketSpec) -> str:
         return spec.name

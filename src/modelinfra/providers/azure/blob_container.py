@@ -47,6 +47,7 @@ class BlobContainerHandler(ResourceHandler[BlobContainerSpec]):
     spec_model = BlobContainerSpec
     computed: ClassVar[tuple[str, ...]] = ("id", "url")
     force_new: ClassVar[tuple[str, ...]] = ("name", "account", "resource_group")
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "account", "name")
 
     def identify(self, ctx: ResourceContext, spec: BlobContainerSpec) -> str:
         return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, "Microsoft.Storage",

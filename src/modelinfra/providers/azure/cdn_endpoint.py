@@ -83,6 +83,7 @@ class CdnEndpointHandler(ResourceHandler[CdnEndpointSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id", "host_name", "url", "origin_host")
     force_new: ClassVar[tuple[str, ...]] = ("name", "profile", "resource_group")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "profile", "name")
 
     def identify(self, ctx: ResourceContext, spec: CdnEndpointSpec) -> str:
         return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, "Microsoft.Cdn",

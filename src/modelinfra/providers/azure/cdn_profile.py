@@ -65,6 +65,7 @@ class CdnProfileHandler(ResourceHandler[CdnProfileSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "sku")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: CdnProfileSpec) -> str:
         return profile_id(ctx, spec.resource_group, spec.name)

@@ -60,6 +60,7 @@ class DiskSnapshotHandler(ResourceHandler[DiskSnapshotSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id", "time_created")
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "source_disk", "incremental")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: DiskSnapshotSpec) -> str:
         return SNAPSHOTS.resource_id(ctx, spec.resource_group, spec.name)

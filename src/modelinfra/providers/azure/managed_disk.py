@@ -86,6 +86,7 @@ class ManagedDiskHandler(ResourceHandler[ManagedDiskSpec]):
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "create_option", "source_id",
                                             "storage_account_id")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: ManagedDiskSpec) -> str:
         return DISKS.resource_id(ctx, spec.resource_group, spec.name)

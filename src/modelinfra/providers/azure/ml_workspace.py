@@ -28,7 +28,13 @@ from modelinfra.providers.azure.errors import (
     visible_after_write,
 )
 from modelinfra.providers.azure.ml_client import NAMESPACE, MlClient
-from modelinfra.providers.azure.names import AzureTags, Location, ResourceGroupName, normalise_location
+from modelinfra.providers.azure.names import (
+    AzureTags,
+    Location,
+    ResourceGroupName,
+    arm_id_of,
+    normalise_location,
+)
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
@@ -44,17 +50,10 @@ def check_workspace_name(name: str) -> str:
     return name
 
 
-def _arm_id_of(namespace: str, type_name: str) -> Any:
-    def check(value: str) -> str:
-        return arm_ids.check_arm_id(value, namespace=namespace, type_name=type_name)
-
-    return AfterValidator(check)
-
-
 WorkspaceName = Annotated[str, AfterValidator(check_workspace_name)]
-StorageAccountId = Annotated[str, _arm_id_of("Microsoft.Storage", "storageAccounts")]
-KeyVaultId = Annotated[str, _arm_id_of("Microsoft.KeyVault", "vaults")]
-AppInsightsId = Annotated[str, _arm_id_of("Microsoft.Insights", "components")]
+StorageAccountId = Annotated[str, arm_id_of("Microsoft.Storage", "storageAccounts")]
+KeyVaultId = Annotated[str, arm_id_of("Microsoft.KeyVault", "vaults")]
+AppInsightsId = Annotated[str, arm_id_of("Microsoft.Insights", "components")]
 
 
 class MlWorkspaceSpec(SpecModel):
@@ -84,6 +83,7 @@ class MlWorkspaceHandler(ResourceHandler[MlWorkspaceSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "storage_account", "key_vault")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: MlWorkspaceSpec) -> str:
         return workspace_id(ctx, spec.resource_group, spec.name)

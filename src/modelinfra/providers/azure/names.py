@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from modelinfra.providers.azure.arm_ids import normalise_attributes
+from modelinfra.providers.azure.arm_ids import check_arm_id, normalise_attributes
 from modelinfra.providers.base import MANAGED_TAG_ADDRESS, MANAGED_TAG_STACK
 
 _RG_CHARS = re.compile(r"^[\w\-.()]+$")
@@ -93,6 +93,11 @@ def check_guid(value: str) -> str:
     if not _GUID.match(value):
         raise ValueError(f"{value!r} is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
     return value
+
+
+def arm_id_of(namespace: str, type_name: str) -> AfterValidator:
+    """A validator (for ``Annotated[str, ...]``) accepting only ARM ids of ``namespace/type_name``."""
+    return AfterValidator(lambda value: check_arm_id(value, namespace=namespace, type_name=type_name))
 
 
 def check_location(location: str) -> str:

@@ -40,6 +40,7 @@ class ResourceGroupHandler(ResourceHandler[ResourceGroupSpec]):
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "location")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("name",)
 
     def identify(self, ctx: ResourceContext, spec: ResourceGroupSpec) -> str:
         return arm_ids.resource_group_id(ctx.session.subscription_id, spec.name)

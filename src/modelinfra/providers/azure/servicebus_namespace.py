@@ -73,6 +73,7 @@ class ServiceBusNamespaceHandler(ResourceHandler[ServiceBusNamespaceSpec]):
     sensitive: ClassVar[tuple[str, ...]] = ("primary_connection_string",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: ServiceBusNamespaceSpec) -> str:
         return arm_ids.resource_id(ctx.session.subscription_id, spec.resource_group, NAMESPACE,

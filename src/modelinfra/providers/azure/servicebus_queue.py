@@ -209,6 +209,7 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
     spec_model = ServiceBusQueueSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("name", "namespace", "resource_group", "requires_duplicate_detection")
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "namespace", "name")
 
     def spec_problems(
         self, resources: Mapping[str, tuple[str, Mapping[str, Any]]]

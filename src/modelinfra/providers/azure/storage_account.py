@@ -7,10 +7,12 @@ Invariants
   ``blob_services.set_service_properties`` (always, so an adopted account converges too).
 - update PATCHes only the account when account settings changed and PUTs the blob service
   properties only when a blob setting changed.
-- name, resource_group, location and kind force replacement; everything else is in place.
-- ``blob_soft_delete_days`` / ``point_in_time_restore_days`` of ``None`` mean "off" (written as
-  disabled); point-in-time restore needs versioning, soft delete for longer than the restore
-  window, and change feed (turned on with it).
+- name, resource_group, location, kind, is_hns_enabled and infrastructure_encryption_enabled force
+  replacement; everything else is in place. Network rules, identity and customer-managed key:
+  ``storage_account_extra`` (None there means "not managed").
+- ``blob_soft_delete_days`` / ``point_in_time_restore_days`` / ``container_delete_retention_days``
+  of ``None`` mean "off" (written as disabled); point-in-time restore needs versioning, soft delete
+  for longer than the restore window, and change feed (turned on with it).
 - names come from the cloud id, locations are compared in short form, so ARM's casing never
   shows as a diff.
 """
@@ -24,6 +26,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from modelinfra.providers.azure import arm_ids, listing
+from modelinfra.providers.azure import storage_account_extra as extra
 from modelinfra.providers.azure.errors import (
     azure_errors,
     ignore_not_found,
@@ -40,8 +43,11 @@ from modelinfra.providers.azure.names import (
 from modelinfra.providers.base import FollowUp, ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel
 
-BLOB_SETTINGS = ("blob_versioning", "blob_soft_delete_days", "point_in_time_restore_days")
-ACCOUNT_SETTINGS = ("sku", "access_tier", "min_tls_version", "allow_blob_public_access", "https_only", "tags")
+BLOB_SETTINGS = ("blob_versioning", "blob_soft_delete_days", "point_in_time_restore_days",
+                 "container_delete_retention_days")
+ACCOUNT_SETTINGS = ("sku", "access_tier", "min_tls_version", "allow_blob_public_access", "https_only", "tags",
+                    "network_rules", "public_network_access", "shared_access_key_enabled", "identity",
+                    "customer_managed_key", "allow_cross_tenant_replication")
 
 TIERED_KINDS = ("StorageV2", "BlobStorage")
 Sku = Literal[
@@ -76,6 +82,29 @@ class StorageAccountSpec(SpecModel):
     """Days block blobs can be restored to an earlier state; needs blob_versioning and a longer soft
     delete."""
     tags: AzureTags
+    network_rules: extra.NetworkRules | None = Field(
+        default=None, description="Firewall: default action, bypass, IP and subnet rules; unset: not managed.")
+    public_network_access: Literal["Enabled", "Disabled"] = Field(
+        default="Enabled", description="Whether the account is reachable from public networks at all.")
+    shared_access_key_enabled: bool = Field(
+        default=True, description="Allow requests authorized with the account key (false: Entra ID only).")
+    identity: extra.StorageIdentity | None = Field(
+        default=None, description="Managed identity of the account; unset: not managed.")
+    customer_managed_key: extra.CustomerManagedKey | None = Field(
+        default=None, description="Encrypt with a Key Vault key read by a user-assigned identity; unset: not "
+                                  "managed.")
+    is_hns_enabled: bool = Field(default=False, description="Hierarchical namespace (Data Lake Storage Gen2).")
+    infrastructure_encryption_enabled: bool = Field(
+        default=False, description="A second layer of encryption at the infrastructure level.")
+    allow_cross_tenant_replication: bool = Field(
+        default=False, description="Allow object replication to and from accounts of other tenants.")
+    container_delete_retention_days: int | None = Field(
+        default=None, ge=1, le=365, description="Days deleted containers are kept and restorable; unset: off.")
+
+    @model_validator(mode="after")
+    def _combination(self) -> StorageAccountSpec:
+        extra.check_combination(self.identity, self.customer_managed_key, self.kind, self.is_hns_enabled)
+        return self
 
     @model_validator(mode="after")
     def _access_tier_needs_a_tiered_kind(self) -> StorageAccountSpec:
@@ -106,15 +135,17 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
     cloud_id_form: ClassVar[str] = "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Storage/storageAccounts/NAME"
     cloud: ClassVar[str] = "azure"
     spec_model = StorageAccountSpec
-    computed: ClassVar[tuple[str, ...]] = ("id", "primary_blob_endpoint")
-    force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "kind")
+    computed: ClassVar[tuple[str, ...]] = ("id", "primary_blob_endpoint", "identity_principal_id")
+    force_new: ClassVar[tuple[str, ...]] = ("name", "resource_group", "location", "kind", "is_hns_enabled",
+                                            "infrastructure_encryption_enabled")
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
 
     def identify(self, ctx: ResourceContext, spec: StorageAccountSpec) -> str:
         return account_id(ctx, spec.resource_group, spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        return arm_ids.normalise_attributes(attributes)
+        return extra.normalise(arm_ids.normalise_attributes(attributes))
 
     # -- read ------------------------------------------------------------------------------------
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
@@ -151,6 +182,7 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         blob_props = (blob.as_dict().get("properties") or {}) if blob is not None else {}
         soft = blob_props.get("deleteRetentionPolicy") or {}
         restore = blob_props.get("restorePolicy") or {}
+        containers = blob_props.get("containerDeleteRetentionPolicy") or {}
         return self.normalise({
             "name": name,
             "resource_group": group,
@@ -164,6 +196,8 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
             "blob_versioning": bool(blob_props.get("isVersioningEnabled", False)),
             "blob_soft_delete_days": soft.get("days") if soft.get("enabled") else None,
             "point_in_time_restore_days": restore.get("days") if restore.get("enabled") else None,
+            "container_delete_retention_days": containers.get("days") if containers.get("enabled") else None,
+            **extra.read_attributes(body),
             "tags": strip_managed_tags(body.get("tags")),
             "id": cloud_id,
             "primary_blob_endpoint": (props.get("primaryEndpoints") or {}).get("blob"),
@@ -175,7 +209,7 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         body = {
             "location": normalise_location(spec.location),
             "kind": spec.kind,
-            **self._account_body(ctx, spec),
+            **self._account_body(ctx, spec, create=True),
         }
         with azure_errors(f"creating storage account {spec.name}"):
             client.storage_accounts.begin_create(spec.resource_group, spec.name, body).result()
@@ -189,7 +223,8 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         client = ctx.session.mgmt("storage")
         if not changes or changed & set(ACCOUNT_SETTINGS):
             with azure_errors(f"updating storage account {spec.name}"):
-                client.storage_accounts.update(spec.resource_group, spec.name, self._account_body(ctx, spec))
+                client.storage_accounts.update(spec.resource_group, spec.name,
+                                               self._account_body(ctx, spec, observed=observed))
         if not changes or changed & set(BLOB_SETTINGS):
             self._write_blob_service(ctx, spec)
         return self._reread(ctx, spec)
@@ -202,24 +237,31 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
-    def _account_body(ctx: ResourceContext, spec: StorageAccountSpec) -> dict[str, Any]:
-        """The settings shared by create (PUT) and update (PATCH)."""
+    def _account_body(ctx: ResourceContext, spec: StorageAccountSpec, *, create: bool = False,
+                      observed: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The settings shared by create (PUT, ``create``: with the create-only ones) and update
+        (PATCH, ``observed``: the account as last read, to drop identities no longer named)."""
         properties: dict[str, Any] = {
             "minimumTlsVersion": spec.min_tls_version,
             "allowBlobPublicAccess": spec.allow_blob_public_access,
             "supportsHttpsTrafficOnly": spec.https_only,
+            **extra.account_properties(spec, create=create),
         }
         if spec.access_tier is not None:
             properties["accessTier"] = spec.access_tier
-        return {"sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}, "properties": properties}
+        body = {"sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}, "properties": properties}
+        identity = extra.identity_body(spec, observed)
+        return body if identity is None else {**body, "identity": identity}
 
     @staticmethod
     def _write_blob_service(ctx: ResourceContext, spec: StorageAccountSpec) -> None:
         soft, restore = spec.blob_soft_delete_days, spec.point_in_time_restore_days
+        containers = spec.container_delete_retention_days
         properties: dict[str, Any] = {
             "isVersioningEnabled": spec.blob_versioning,
             "deleteRetentionPolicy": {"enabled": True, "days": soft} if soft else {"enabled": False},
             "restorePolicy": {"enabled": True, "days": restore} if restore else {"enabled": False},
+            "containerDeleteRetentionPolicy": {"enabled": True, "days": containers} if containers else {"enabled": False},
         }
         if restore:
             properties["changeFeed"] = {"enabled": True}  # required by point-in-time restore

@@ -38,6 +38,7 @@ SpecT = TypeVar("SpecT", bound=BaseModel)
 class TrackedArmHandler(ResourceHandler[SpecT]):
     cloud: ClassVar[str] = "azure"
     taggable: ClassVar[bool] = True
+    lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "name")
     namespace: ClassVar[str]
     arm_type: ClassVar[str]
     api_version: ClassVar[str]

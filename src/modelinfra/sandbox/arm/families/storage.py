@@ -26,6 +26,7 @@ from typing import Any
 
 from modelinfra.sandbox.arm.bodies import get_path, with_defaults
 from modelinfra.sandbox.arm.errors import ArmError, bad_request, conflict
+from modelinfra.sandbox.arm.families import storage_access
 from modelinfra.sandbox.arm.lro import utc_now_iso
 from modelinfra.sandbox.arm.resource_type import Family, Lro, ProviderAction, RequestContext, ResourceType
 from modelinfra.sandbox.arm.store import Record
@@ -78,6 +79,7 @@ def _validate_account(ctx: RequestContext, body: dict[str, Any], existing: dict[
     tls = get_path(body, "properties.minimumTlsVersion")
     if tls not in ("TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"):
         raise bad_request("InvalidValuesForRequestParameters", f"minimumTlsVersion '{tls}' is invalid.")
+    storage_access.validate(body, existing)
 
 
 def _blob_endpoint(ctx: RequestContext, name: str) -> str:
@@ -108,6 +110,7 @@ def _normalize_account(ctx: RequestContext, body: dict[str, Any], existing: dict
     }
     props["primaryLocation"] = body["location"]
     props["statusOfPrimary"] = "available"
+    storage_access.normalize(body, existing)
 
 
 _PAIRED_REGIONS = {"westus": "eastus", "eastus": "westus", "westus2": "westcentralus", "westcentralus": "westus2",
@@ -196,6 +199,7 @@ ACCOUNT = ResourceType(
         },
     },
     preserve=("properties.creationTime", "properties.keyCreationTime"),
+    patch_replaces=("tags", "identity"),  # the Storage RP takes a PATCHed identity whole
     validate=_validate_account,
     normalize=_normalize_account,
     on_create=_create_blob_service,
@@ -218,6 +222,10 @@ def _normalize_blob_service(ctx: RequestContext, body: dict[str, Any], existing:
     """Merge the PUT into the stored properties, then check the restore-policy prerequisites."""
     base = (existing or {}).get("properties") or BLOB_SERVICE_DEFAULTS
     props = with_defaults(base, body.get("properties") or {})
+    for policy in ("deleteRetentionPolicy", "containerDeleteRetentionPolicy"):
+        retention = props.get(policy) or {}
+        if retention.get("enabled") and not (isinstance(retention.get("days"), int) and 1 <= retention["days"] <= 365):
+            raise _invalid_service(f"{policy}.days must be an integer from 1 to 365.")
     restore = props.get("restorePolicy") or {}
     if restore.get("enabled"):
         days = restore.get("days")
