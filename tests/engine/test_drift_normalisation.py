@@ -291,7 +291,7 @@ def test_ml_workspace_get_response_without_sku_and_with_lower_cased_provider(
                               storage_account=f"{prefix}/Microsoft.Storage/storageAccounts/testStorageAccount",
                               key_vault=f"{prefix}/Microsoft.KeyVault/vaults/testkv",
                               application_insights=f"{prefix}/Microsoft.Insights/components/testinsights",
-                              public_network_access="Disabled")
+                              public_network_access="Disabled", friendly_name="HelloName")
     applied = spec.model_dump(mode="json")
     _store(arm, body)
     assert compare(run, "x", "azure.ml_workspace", applied, handler.read(ctx, ws_id)) == []

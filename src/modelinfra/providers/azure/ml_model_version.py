@@ -3,18 +3,24 @@ Cloud id: the version's ARM id (``.../workspaces/{ws}/models/{model}/versions/{v
 
 Invariants
 - a model version is immutable: every property forces replacement, so a changed ``path`` (new
-  artifact content) or ``description`` is a new resource, never an in-place edit. Reusing a
-  version number for another artifact is refused by the service (409); bump ``version``.
+  artifact content), ``model_type``, ``properties`` or ``description`` is a new resource, never an
+  in-place edit. Reusing a version number for another artifact is refused by the service (409);
+  bump ``version``.
+- ``model_type`` is written as the Azure ML SDK v2 and CLI write it (``custom_model``,
+  ``mlflow_model``, ``triton_model``); the REST examples' spelling (``CustomModel``, ``MLFlowModel``,
+  ``TritonModel``, what this handler wrote before) reads back as the same value, and re-registering an
+  existing version keeps the spelling it was stored with (the service refuses a changed modelType).
 - create makes the model container when it is missing, then PUTs the version with
   ``isArchived: false``: adopting an existing version (or un-archiving an archived one) is the
   same call.
 - delete archives the version (PUT ``isArchived: true``) unless ``lifecycle.hard_delete: true``
   (``ctx.hard_delete``), which DELETEs it. Either way a missing version is success.
-- a replacement that keeps the version number but changes ``path`` cannot work with the archiving
-  delete (the archived version still holds the old ``modelUri``, which is immutable: 409), so
-  ``replacement_problem`` refuses it at plan time naming the remedies; with ``hard_delete`` the
+- a replacement that keeps the version number but changes ``path`` or ``model_type``, or removes or
+  changes one of its ``properties``, cannot work with the archiving delete (the archived version
+  still holds the old ``modelUri``/``modelType``/properties, which the service will not change: 409),
+  so ``replacement_problem`` refuses it at plan time naming the remedies; with ``hard_delete`` the
   version is deleted and registered again under the same number. Other force-new changes under
-  the same number (description, tags) converge: archiving then re-registering un-archives it.
+  the same number (description, tags, added properties) converge: archiving then re-registering un-archives it.
 - ``read`` of an archived version is ``None``: to modelinfra an archived version is gone, so a plan
   re-creates (un-archives) it instead of treating it as present.
 """
@@ -22,7 +28,7 @@ Invariants
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -58,6 +64,17 @@ def check_artifact_uri(uri: str) -> str:
 
 ModelName = Annotated[str, AfterValidator(check_model_name)]
 ArtifactUri = Annotated[str, AfterValidator(check_artifact_uri)]
+ModelType = Literal["custom_model", "mlflow_model", "triton_model"]
+MODEL_TYPES: tuple[str, ...] = ("custom_model", "mlflow_model", "triton_model")
+
+
+def model_type_of(wire: Any) -> str | None:
+    """The spec's spelling of a ``modelType`` the service answers, either spelling (``CustomModel``,
+    ``custom_model``; any casing); an unknown one as is."""
+    if wire is None:
+        return None
+    key = str(wire).replace("_", "").lower()
+    return next((t for t in MODEL_TYPES if t.replace("_", "") == key), str(wire))
 
 
 class MlModelVersionSpec(SpecModel):
@@ -72,6 +89,12 @@ class MlModelVersionSpec(SpecModel):
     """Artifact URI of the model files (``https://...``, ``azureml://...``, ``runs:/...``)."""
     description: str | None = None
     """Free-text description of this version."""
+    model_type: ModelType = Field(
+        default="custom_model", description="How the artifact is packaged: custom_model (any files), mlflow_model "
+                                            "(an MLflow model directory), triton_model (a Triton model repository).")
+    properties: dict[str, str] = Field(
+        default_factory=dict, description="Immutable key/value facts about the version (e.g. the training run, "
+                                          "metrics); unlike tags they cannot change once registered.")
     tags: AzureTags
 
 
@@ -82,7 +105,7 @@ class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
     spec_model = MlModelVersionSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)
     force_new: ClassVar[tuple[str, ...]] = ("workspace", "resource_group", "model_name", "version", "path",
-                                            "description", "tags")
+                                            "description", "model_type", "properties", "tags")
     taggable: ClassVar[bool] = True
 
     def identify(self, ctx: ResourceContext, spec: MlModelVersionSpec) -> str:
@@ -104,6 +127,8 @@ class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
             "version": int(version) if version.isdigit() else version,
             "path": props.get("modelUri"),
             "description": props.get("description"),
+            "model_type": model_type_of(props.get("modelType")) or "custom_model",
+            "properties": dict(props.get("properties") or {}),
             "tags": strip_managed_tags(props.get("tags")),
             "id": cloud_id,
         }
@@ -115,18 +140,25 @@ class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
         with azure_errors(f"registering model version {_label(cloud_id)}"):
             if client.get(container_id) is None:
                 client.put(container_id, {"properties": {}})
-            client.put(cloud_id, {"properties": self._properties(ctx, spec, archived=False)})
+            properties = self._properties(ctx, spec, archived=False)
+            stored = ((client.get(cloud_id) or {}).get("properties") or {}).get("modelType")
+            if stored is not None and model_type_of(stored) == spec.model_type:
+                properties["modelType"] = stored  # the spelling it was registered with
+            client.put(cloud_id, {"properties": properties})
         return visible_after_write(self.read(ctx, cloud_id), f"model version {_label(cloud_id)}")
 
     def replacement_problem(self, ctx: ResourceContext, recorded: dict[str, Any],
                             spec: MlModelVersionSpec) -> str | None:
         same_version = all(recorded.get(k) == getattr(spec, k)
                            for k in ("workspace", "resource_group", "model_name", "version"))
-        if ctx.hard_delete or not same_version or recorded.get("path") in (None, spec.path):
+        if ctx.hard_delete or not same_version:
+            return None
+        changed = _immutable_changes(recorded, spec)
+        if not changed:
             return None
         return (f"model version {spec.model_name}:{spec.version} is immutable and its delete only archives it, so "
-                f"version {spec.version} cannot be registered again with a new path; bump version (e.g. "
-                f"version: {spec.version + 1}) or set lifecycle.hard_delete: true to delete version "
+                f"version {spec.version} cannot be registered again with a new {' and '.join(changed)}; bump version "
+                f"(e.g. version: {spec.version + 1}) or set lifecycle.hard_delete: true to delete version "
                 f"{spec.version} for real before re-creating it")
 
     def update(
@@ -150,11 +182,26 @@ class MlModelVersionHandler(ResourceHandler[MlModelVersionSpec]):
 
     @staticmethod
     def _properties(ctx: ResourceContext, spec: MlModelVersionSpec, archived: bool) -> dict[str, Any]:
-        properties: dict[str, Any] = {"modelUri": spec.path, "modelType": "CustomModel", "isArchived": archived,
-                                      "tags": {**spec.tags, **ctx.managed_tags}}
+        properties: dict[str, Any] = {"modelUri": spec.path, "modelType": spec.model_type, "isArchived": archived,
+                                      "properties": dict(spec.properties), "tags": {**spec.tags, **ctx.managed_tags}}
         if spec.description is not None:
             properties["description"] = spec.description
         return properties
+
+
+def _immutable_changes(recorded: dict[str, Any], spec: MlModelVersionSpec) -> list[str]:
+    """What the archived version would keep that ``spec`` changes (what the service refuses to
+    re-register under the same number): a new path or model type, a property removed or changed
+    (adding properties is allowed). Attributes recorded before a property existed do not count."""
+    changed = []
+    if recorded.get("path") not in (None, spec.path):
+        changed.append("path")
+    if recorded.get("model_type") not in (None, spec.model_type):
+        changed.append("model_type")
+    had = recorded.get("properties") or {}
+    if any(spec.properties.get(key) != value for key, value in had.items()):
+        changed.append("properties")
+    return changed
 
 
 def _writable(properties: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from modelinfra.providers.azure.errors import (
     read_or_none,
     visible_after_write,
 )
+from modelinfra.providers.azure.managed_identity import identity_body
 from modelinfra.providers.azure.names import (
     AzureTags,
     Location,
@@ -250,7 +251,7 @@ class StorageAccountHandler(ResourceHandler[StorageAccountSpec]):
         if spec.access_tier is not None:
             properties["accessTier"] = spec.access_tier
         body = {"sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}, "properties": properties}
-        identity = extra.identity_body(spec, observed)
+        identity = identity_body(spec.identity, observed)
         return body if identity is None else {**body, "identity": identity}
 
     @staticmethod

@@ -10,9 +10,7 @@ Invariants
 - lists that are sets to the service (bypass, IP rules, subnets, identity ids) are compared sorted,
   ids in canonical (lower-case) form and key ids with a lower-case host, so neither the service's
   ordering nor its casing shows as a diff.
-- ``identity.type`` is spelt as Terraform does (``"SystemAssigned, UserAssigned"``) and written as
-  the service does (``"SystemAssigned,UserAssigned"``). An update that drops user-assigned
-  identities names each dropped one with ``null`` (ARM's merge-patch removal).
+- ``identity``: :mod:`~modelinfra.providers.azure.managed_identity` (shared with other types).
 - ``is_hns_enabled`` and ``infrastructure_encryption_enabled`` are written on create only (the
   service cannot change them; the handler declares them ``force_new``).
 """
@@ -23,15 +21,19 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
 from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure.managed_identity import (
+    ManagedIdentity,
+    UserIdentityId,
+    normalise_identity,
+    principal_id,
+    read_identity,
+)
 from modelinfra.providers.azure.names import arm_id_of
 from modelinfra.spec.fields import SpecModel
 
-IDENTITY_WIRE = {"SystemAssigned": "SystemAssigned", "UserAssigned": "UserAssigned",
-                 "SystemAssigned, UserAssigned": "SystemAssigned,UserAssigned"}
-IDENTITY_SPEC = {wire.lower(): spec for spec, wire in IDENTITY_WIRE.items()}
 _KEY_ID = re.compile(r"^https://(?P<host>[A-Za-z0-9.-]+)/keys/(?P<name>[A-Za-z0-9-]{1,127})(?:/(?P<version>[0-9A-Za-z]{32}))?/?$")
 
 
@@ -61,7 +63,6 @@ def check_key_vault_key_id(value: str) -> str:
 
 IpRule = Annotated[str, AfterValidator(check_ip_rule)]
 SubnetId = Annotated[str, arm_id_of("Microsoft.Network", "subnets")]
-UserIdentityId = Annotated[str, arm_id_of("Microsoft.ManagedIdentity", "userAssignedIdentities")]
 KeyVaultKeyId = Annotated[str, AfterValidator(check_key_vault_key_id)]
 
 
@@ -77,21 +78,8 @@ class NetworkRules(SpecModel):
         default_factory=list, description="ARM ids of the subnets allowed to reach the account.")
 
 
-class StorageIdentity(SpecModel):
-    """The account's managed identity."""
-
-    type: Literal["SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned"] = Field(
-        description="Which managed identities the account has.")
-    identity_ids: list[UserIdentityId] = Field(
-        default_factory=list, description="ARM ids of the user-assigned identities (with UserAssigned).")
-
-    @model_validator(mode="after")
-    def _ids_match_type(self) -> StorageIdentity:
-        if "UserAssigned" in self.type and not self.identity_ids:
-            raise ValueError(f"identity type {self.type!r} needs identity_ids")
-        if "UserAssigned" not in self.type and self.identity_ids:
-            raise ValueError("identity_ids need identity type UserAssigned or 'SystemAssigned, UserAssigned'")
-        return self
+StorageIdentity = ManagedIdentity
+"""The account's managed identity (the model every ARM type with one shares)."""
 
 
 class CustomerManagedKey(SpecModel):
@@ -155,39 +143,21 @@ def _key_encryption(key: CustomerManagedKey) -> dict[str, Any]:
     }
 
 
-def identity_body(spec: Any, observed: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """The ``identity`` envelope to write (None: not managed). On update, user-assigned identities
-    the account has but the spec no longer names are sent as ``null`` so the service drops them."""
-    identity = spec.identity
-    if identity is None:
-        return None
-    body: dict[str, Any] = {"type": IDENTITY_WIRE[identity.type]}
-    wanted = {arm_ids.canonical(i): i for i in identity.identity_ids}
-    had = ((observed or {}).get("identity") or {}).get("identity_ids") or []
-    dropped: dict[str, Any] = {i: None for i in had if arm_ids.canonical(i) not in wanted}
-    if wanted or dropped:
-        body["userAssignedIdentities"] = {**dropped, **{i: {} for i in identity.identity_ids}}
-    return body
-
-
 # -- reading ----------------------------------------------------------------------------------------
 def read_attributes(body: dict[str, Any]) -> dict[str, Any]:
     """These settings as attributes, from an account's GET body."""
     props = body.get("properties") or {}
     encryption = props.get("encryption") or {}
-    identity = body.get("identity") or {}
-    identity_type = IDENTITY_SPEC.get(str(identity.get("type") or "None").replace(" ", "").lower())
     return {
         "network_rules": _read_rules(props.get("networkAcls")),
         "public_network_access": props.get("publicNetworkAccess") or "Enabled",
         "shared_access_key_enabled": props.get("allowSharedKeyAccess") is not False,
-        "identity": None if identity_type is None else {
-            "type": identity_type, "identity_ids": list(identity.get("userAssignedIdentities") or {})},
+        "identity": read_identity(body),
         "customer_managed_key": _read_key(encryption),
         "is_hns_enabled": bool(props.get("isHnsEnabled")),
         "infrastructure_encryption_enabled": bool(encryption.get("requireInfrastructureEncryption")),
         "allow_cross_tenant_replication": bool(props.get("allowCrossTenantReplication")),
-        "identity_principal_id": identity.get("principalId"),
+        "identity_principal_id": principal_id(body),
     }
 
 
@@ -225,9 +195,7 @@ def normalise(attributes: dict[str, Any]) -> dict[str, Any]:
             "ip_rules": sorted(rules.get("ip_rules") or []),
             "virtual_network_subnet_ids": sorted(_canonical(rules.get("virtual_network_subnet_ids"))),
         }
-    identity = out.get("identity")
-    if isinstance(identity, dict):
-        out["identity"] = {**identity, "identity_ids": sorted(_canonical(identity.get("identity_ids")))}
+    out["identity"] = normalise_identity(out.get("identity"))
     key = out.get("customer_managed_key")
     if isinstance(key, dict):
         found = _KEY_ID.match(str(key.get("key_vault_key_id") or ""))

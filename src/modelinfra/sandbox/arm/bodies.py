@@ -101,3 +101,42 @@ def fill_managed_identity(resource_id: str, identity: Any) -> None:
         for user_id in list(users):
             users[user_id] = {"clientId": stable_guid(user_id, "client"),
                               "principalId": stable_guid(user_id, "principal")}
+
+
+IDENTITY_TYPES = {t.lower(): t for t in ("None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned")}
+"""``ManagedServiceIdentity.type`` values (v4 common types), keyed by their lower-case, spaceless form."""
+
+
+def identity_problem(identity: Any) -> str | None:
+    """What ARM refuses in a ``ManagedServiceIdentity`` (None: nothing): an unknown ``type`` (any
+    casing and spacing is accepted), user identities without a ``UserAssigned`` type or the reverse,
+    keys that are not user-assigned identity ids. Entries sent as ``null`` (removals) do not count."""
+    if identity is None:
+        return None
+    if not isinstance(identity, dict):
+        return "identity must be an object."
+    kind = IDENTITY_TYPES.get(str(identity.get("type") or "").replace(" ", "").lower())
+    if kind is None:
+        return f"identity.type '{identity.get('type')}'. Supported: {', '.join(IDENTITY_TYPES.values())}."
+    users = {k: v for k, v in (identity.get("userAssignedIdentities") or {}).items() if v is not None}
+    if users and "UserAssigned" not in kind:
+        return "userAssignedIdentities are only allowed with identity type UserAssigned."
+    if "UserAssigned" in kind and not users:
+        return f"identity type {kind} needs userAssignedIdentities."
+    for key in users:
+        if "/providers/microsoft.managedidentity/userassignedidentities/" not in key.lower():
+            return f"'{key}' is not a user-assigned identity id."
+    return None
+
+
+def normalize_managed_identity(body: dict[str, Any]) -> None:
+    """``body["identity"]`` (already checked by :func:`identity_problem`) as ARM answers it: the
+    canonical type, the user identities not removed (``null``), and the ids Azure AD assigns."""
+    identity = body.get("identity")
+    if not isinstance(identity, dict):
+        return
+    kind = IDENTITY_TYPES[str(identity.get("type")).replace(" ", "").lower()]
+    users = {key: {} for key, value in (identity.get("userAssignedIdentities") or {}).items() if value is not None}
+    out: dict[str, Any] = {"type": kind, **({"userAssignedIdentities": users} if users else {})}
+    fill_managed_identity(body["id"], out)
+    body["identity"] = out

@@ -26,12 +26,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from modelinfra.sandbox.arm.bodies import fill_managed_identity, get_path, stable_guid
+from modelinfra.sandbox.arm.bodies import get_path, identity_problem, normalize_managed_identity, stable_guid
 from modelinfra.sandbox.arm.errors import ArmError, bad_request
 from modelinfra.sandbox.arm.lro import utc_now_iso
 
 BYPASS = {"none": "None", "logging": "Logging", "metrics": "Metrics", "azureservices": "AzureServices"}
-IDENTITY_TYPES = {t.lower(): t for t in ("None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned")}
 PUBLIC_ACCESS = ("Enabled", "Disabled", "SecuredByPerimeter")
 IMMUTABLE = ("properties.isHnsEnabled", "properties.encryption.requireInfrastructureEncryption")
 
@@ -82,19 +81,9 @@ def _validate_acls(acls: Any) -> None:
 
 
 def _validate_identity(identity: Any) -> None:
-    if identity is None:
-        return
-    kind = IDENTITY_TYPES.get(str((identity or {}).get("type") or "").replace(" ", "").lower())
-    if kind is None:
-        raise _invalid(f"identity.type '{identity.get('type')}'. Supported: {', '.join(IDENTITY_TYPES.values())}.")
-    users = {k: v for k, v in (identity.get("userAssignedIdentities") or {}).items() if v is not None}
-    if users and "UserAssigned" not in kind:
-        raise _invalid("userAssignedIdentities are only allowed with identity type UserAssigned.")
-    if "UserAssigned" in kind and not users:
-        raise _invalid(f"identity type {kind} needs userAssignedIdentities.")
-    for key in users:
-        if "/providers/microsoft.managedidentity/userassignedidentities/" not in key.lower():
-            raise _invalid(f"'{key}' is not a user-assigned identity id.")
+    problem = identity_problem(identity)
+    if problem is not None:
+        raise _invalid(problem)
 
 
 def _validate_encryption(body: dict[str, Any], encryption: dict[str, Any]) -> None:
@@ -127,7 +116,7 @@ def normalize(body: dict[str, Any], existing: dict[str, Any] | None) -> None:
         acls["virtualNetworkRules"] = [{"id": r["id"], "action": "Allow", "state": "Succeeded"}
                                        for r in acls.get("virtualNetworkRules") or []]
         acls.setdefault("resourceAccessRules", [])
-    _normalize_identity(body)
+    normalize_managed_identity(body)
     encryption = props.get("encryption") or {}
     vault = encryption.get("keyvaultproperties")
     if str(encryption.get("keySource") or "").lower() == "microsoft.keyvault" and isinstance(vault, dict):
@@ -140,14 +129,3 @@ def normalize(body: dict[str, Any], existing: dict[str, Any] | None) -> None:
     elif isinstance(encryption, dict) and encryption:
         encryption.pop("keyvaultproperties", None)
         encryption.pop("identity", None)
-
-
-def _normalize_identity(body: dict[str, Any]) -> None:
-    identity = body.get("identity")
-    if not isinstance(identity, dict):
-        return
-    kind = IDENTITY_TYPES[str(identity.get("type")).replace(" ", "").lower()]
-    users = {key: {} for key, value in (identity.get("userAssignedIdentities") or {}).items() if value is not None}
-    out: dict[str, Any] = {"type": kind, **({"userAssignedIdentities": users} if users else {})}
-    fill_managed_identity(body["id"], out)
-    body["identity"] = out
