@@ -132,3 +132,61 @@ def test_register_and_archive_ride_out_a_429_storm(azure_ctx: ResourceContext, w
     finally:
         arm_emulator.handle.faults.reset()
     assert arm_emulator.handle.faults.injected["throttle"] > throttled  # the storm really happened
+
+
+def test_model_type_and_properties_are_written_and_read_back(azure_ctx: ResourceContext,
+                                                             workspace: dict[str, Any]) -> None:
+    spec = version_spec(workspace, version=5, model_type="mlflow_model", properties={"run": "r1", "auc": "0.91"})
+    observed = check_lifecycle(HANDLER, azure_ctx, spec)
+    assert observed["model_type"] == "mlflow_model" and observed["properties"] == {"run": "r1", "auc": "0.91"}
+    props = MlClient(azure_ctx.session).get(HANDLER.identify(azure_ctx, spec))["properties"]
+    assert props["modelType"] == "mlflow_model" and props["properties"] == {"run": "r1", "auc": "0.91"}
+
+
+def test_model_type_and_properties_force_replacement(azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    created = HANDLER.create(azure_ctx, version_spec(workspace, properties={"run": "r1"}))
+    assert created["model_type"] == "custom_model"
+    for change in ({"model_type": "triton_model"}, {"properties": {"run": "r2"}}):
+        changes = diff_attributes(HANDLER.desired(azure_ctx, version_spec(workspace, **change)), created,
+                                  force_new=HANDLER.force_new)
+        assert changes and all(c.forces_replacement for c in changes), change
+
+
+def test_a_version_registered_in_the_rest_spelling_reads_the_same_and_is_adopted(
+        azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    """Versions this handler made before ``model_type`` existed (or the REST examples') say
+    ``CustomModel``: no diff, and re-registering keeps that spelling (the service refuses a change)."""
+    spec = version_spec(workspace, version=6)
+    cloud_id = HANDLER.identify(azure_ctx, spec)
+    client = MlClient(azure_ctx.session)
+    client.put(cloud_id.rsplit("/versions/", 1)[0], {"properties": {}})
+    client.put(cloud_id, {"properties": {"modelUri": URI, "modelType": "CustomModel", "isArchived": True}})
+    HANDLER.create(azure_ctx, spec)  # un-archives
+    observed = HANDLER.read(azure_ctx, cloud_id)
+    assert observed is not None and diff_attributes(HANDLER.desired(azure_ctx, spec), observed) == []
+    assert client.get(cloud_id)["properties"]["modelType"] == "CustomModel"
+
+
+def test_a_new_model_type_or_changed_property_under_the_same_version_is_refused_at_plan_time(
+        azure_ctx: ResourceContext, workspace: dict[str, Any]) -> None:
+    recorded = HANDLER.create(azure_ctx, version_spec(workspace, properties={"run": "r1"}))
+    retyped = version_spec(workspace, model_type="mlflow_model", properties={"run": "r1"})
+    problem = HANDLER.replacement_problem(azure_ctx, recorded, retyped)
+    assert problem is not None and "new model_type" in problem and "bump version" in problem
+    problem = HANDLER.replacement_problem(azure_ctx, recorded, version_spec(workspace, properties={"run": "r2"}))
+    assert problem is not None and "new properties" in problem
+    assert "properties" in (HANDLER.replacement_problem(azure_ctx, recorded, version_spec(workspace)) or "")
+    grown = version_spec(workspace, properties={"run": "r1", "auc": "0.9"})
+    assert HANDLER.replacement_problem(azure_ctx, recorded, grown) is None  # adding one converges
+    assert HANDLER.replacement_problem(dataclasses.replace(azure_ctx, hard_delete=True), recorded, retyped) is None
+
+    # the refused ones really cannot work; the allowed one does
+    HANDLER.delete(azure_ctx, recorded["id"], recorded)
+    with pytest.raises(TerminalError, match="immutable"):
+        HANDLER.create(azure_ctx, retyped)
+    assert HANDLER.create(azure_ctx, grown)["properties"] == {"run": "r1", "auc": "0.9"}
+
+
+def test_spec_rejects_unknown_model_types() -> None:
+    with pytest.raises(ValidationError):
+        Spec(workspace="ws1", resource_group="rg", model_name="churn", version=1, path=URI, model_type="onnx")

@@ -105,3 +105,102 @@ def test_lro_create_and_delete_ride_out_a_429_storm(azure_ctx: ResourceContext, 
     finally:
         arm_emulator.handle.faults.reset()
     assert arm_emulator.handle.faults.injected["throttle"] > throttled
+
+
+def registry_id(group: str, name: str = "acrml") -> str:
+    return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/Microsoft.ContainerRegistry/registries/{name}"
+
+
+def identity_id(group: str, name: str = "uai-ml") -> str:
+    return (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/"
+            f"userAssignedIdentities/{name}")
+
+
+def test_registry_identity_description_and_friendly_name_update_in_place(
+        azure_ctx: ResourceContext, storage_account: dict[str, Any], unique_name: str) -> None:
+    group = storage_account["resource_group"]
+    observed = check_lifecycle(
+        HANDLER, azure_ctx,
+        spec_for(storage_account, unique_name, container_registry=registry_id(group), description="first"),
+        spec_for(storage_account, unique_name, container_registry=registry_id(group, "acrml2"),
+                 description="training workspace", friendly_name="Training",
+                 identity={"type": "SystemAssigned, UserAssigned", "identity_ids": [identity_id(group)]},
+                 primary_user_assigned_identity=identity_id(group)),
+    )
+    assert observed["container_registry"] == registry_id(group, "acrml2").lower()
+    assert observed["identity"] == {"type": "SystemAssigned, UserAssigned", "identity_ids": [identity_id(group).lower()]}
+    assert observed["friendly_name"] == "Training" and observed["identity_principal_id"]
+
+
+def test_new_properties_on_the_wire(azure_ctx: ResourceContext, storage_account: dict[str, Any],
+                                    unique_name: str) -> None:
+    group = storage_account["resource_group"]
+    spec = spec_for(storage_account, unique_name, container_registry=registry_id(group), high_business_impact=True,
+                    description="d", friendly_name="F",
+                    identity={"type": "UserAssigned", "identity_ids": [identity_id(group)]},
+                    primary_user_assigned_identity=identity_id(group))
+    created = HANDLER.create(azure_ctx, spec)
+    body = MlClient(azure_ctx.session).get(created["id"])
+    props = body["properties"]
+    assert (props["containerRegistry"], props["hbiWorkspace"], props["description"], props["friendlyName"],
+            props["primaryUserAssignedIdentity"]) == (registry_id(group), True, "d", "F", identity_id(group))
+    assert body["identity"]["type"] == "UserAssigned" and list(body["identity"]["userAssignedIdentities"]) == [
+        identity_id(group)]
+    assert created["high_business_impact"] is True and created["identity_principal_id"] is None
+
+
+def test_dropping_a_user_identity_removes_it(azure_ctx: ResourceContext, storage_account: dict[str, Any],
+                                             unique_name: str) -> None:
+    group = storage_account["resource_group"]
+    both = spec_for(storage_account, unique_name,
+                    identity={"type": "SystemAssigned, UserAssigned", "identity_ids": [identity_id(group)]})
+    observed = HANDLER.create(azure_ctx, both)
+    system = spec_for(storage_account, unique_name)
+    changes = diff_attributes(HANDLER.desired(azure_ctx, system), observed, force_new=HANDLER.force_new)
+    assert [(c.path, c.forces_replacement) for c in changes] == [("identity.identity_ids[0]", False),
+                                                                 ("identity.type", False)]
+    after = HANDLER.update(azure_ctx, system, observed, changes)
+    assert after["identity"] == {"type": "SystemAssigned", "identity_ids": []}
+    assert "userAssignedIdentities" not in MlClient(azure_ctx.session).get(after["id"])["identity"]
+
+
+def test_high_business_impact_forces_replacement(azure_ctx: ResourceContext, storage_account: dict[str, Any],
+                                                 unique_name: str) -> None:
+    created = HANDLER.create(azure_ctx, spec_for(storage_account, unique_name))
+    hbi = spec_for(storage_account, unique_name, high_business_impact=True, description="now HBI")
+    changes = diff_attributes(HANDLER.desired(azure_ctx, hbi), created, force_new=HANDLER.force_new)
+    assert {(c.path, c.forces_replacement) for c in changes} == {
+        ("high_business_impact", True), ("description", False)}
+    with pytest.raises(TerminalError, match="hbiWorkspace"):  # the service refuses it in place, too
+        HANDLER.create(azure_ctx, hbi)
+
+
+def test_new_properties_do_not_flap_and_an_out_of_band_change_shows(
+        azure_ctx: ResourceContext, storage_account: dict[str, Any], unique_name: str) -> None:
+    group = storage_account["resource_group"]
+    spec = spec_for(storage_account, unique_name, container_registry=registry_id(group).upper().replace(
+        "/SUBSCRIPTIONS/", "/subscriptions/"), friendly_name="Training",
+        identity={"type": "SystemAssigned, UserAssigned", "identity_ids": [identity_id(group, "b"), identity_id(group, "a")]})
+    created = HANDLER.create(azure_ctx, spec)
+    for _ in range(5):  # ids in other casing and order, defaults the service fills in: never a diff
+        assert diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"])) == []
+    MlClient(azure_ctx.session).patch(created["id"], {"properties": {"containerRegistry": registry_id(group, "x"),
+                                                                     "friendlyName": "Renamed"}})
+    changes = diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"]))
+    assert {c.path for c in changes} == {"container_registry", "friendly_name"}
+
+
+def test_spec_checks_identity_and_registry() -> None:
+    storage = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa1"
+    base = {"name": "ws1", "resource_group": "g", "location": "westus", "storage_account": storage,
+            "key_vault": vault_id("g")}
+    with pytest.raises(ValidationError, match="ContainerRegistry"):
+        Spec(**base, container_registry=storage)
+    with pytest.raises(ValidationError, match="primary_user_assigned_identity"):
+        Spec(**base, identity={"type": "UserAssigned", "identity_ids": [identity_id("g")]})
+    with pytest.raises(ValidationError, match="one of identity.identity_ids"):
+        Spec(**base, identity={"type": "SystemAssigned, UserAssigned", "identity_ids": [identity_id("g")]},
+             primary_user_assigned_identity=identity_id("g", "other"))
+    with pytest.raises(ValidationError, match="needs identity_ids"):
+        Spec(**base, identity={"type": "UserAssigned"})
+    assert Spec(**base).identity.type == "SystemAssigned"

@@ -146,3 +146,90 @@ def test_model_version_needs_its_parents(ml: Any, workspace: str, rg: str):
     with pytest.raises(HttpResponseError) as no_uri:
         ml.put(workspace + "/models/m/versions/1", {"properties": {}})
     assert no_uri.value.status_code == 400
+
+
+def _rid(rg: str, provider_type: str, name: str) -> str:
+    return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{provider_type}/{name}"
+
+
+def test_workspace_takes_a_container_registry_description_and_friendly_name_and_updates_them(
+        ml: Any, rg: str, account_id: str, unique_name: str):
+    registry = _rid(rg, "Microsoft.ContainerRegistry/registries", "acr1")
+    path = ws_path(rg, f"ws-{unique_name}")
+    body = ml.put(path, ws_body(account_id, rg, containerRegistry=registry, description="training"))
+    props = body["properties"]
+    assert props["containerRegistry"] == registry and props["description"] == "training"
+    assert props["friendlyName"] == f"ws-{unique_name}" and props["hbiWorkspace"] is False  # service defaults
+    other = _rid(rg, "Microsoft.ContainerRegistry/registries", "acr2")
+    patched = ml.patch(path, {"properties": {"containerRegistry": other, "friendlyName": "Training"}})
+    assert patched["properties"]["containerRegistry"] == other and patched["properties"]["friendlyName"] == "Training"
+    with pytest.raises(HttpResponseError) as err:
+        ml.patch(path, {"properties": {"containerRegistry": account_id}})  # not a registry id
+    assert err.value.status_code == 400 and "Microsoft.ContainerRegistry/registries" in err.value.error.message
+
+
+def test_workspace_hbi_flag_cannot_change_once_created(ml: Any, rg: str, account_id: str, unique_name: str):
+    path = ws_path(rg, f"ws-{unique_name}")
+    assert ml.put(path, ws_body(account_id, rg, hbiWorkspace=True))["properties"]["hbiWorkspace"] is True
+    for write in (lambda: ml.patch(path, {"properties": {"hbiWorkspace": False}}),
+                  lambda: ml.put(path, ws_body(account_id, rg))):  # a PUT leaving it out means false
+        with pytest.raises(HttpResponseError) as err:
+            write()
+        assert err.value.status_code == 400 and "hbiWorkspace" in err.value.error.message
+    assert ml.get(path)["properties"]["hbiWorkspace"] is True
+
+
+def test_workspace_identity_is_canonical_and_a_patch_replaces_it(ml: Any, rg: str, account_id: str,
+                                                                 unique_name: str):
+    uai = _rid(rg, "Microsoft.ManagedIdentity/userAssignedIdentities", "uai1")
+    path = ws_path(rg, f"ws-{unique_name}")
+    body = ml.put(path, {**ws_body(account_id, rg),
+                         "identity": {"type": "systemassigned, userassigned", "userAssignedIdentities": {uai: {}}}})
+    identity = body["identity"]
+    assert identity["type"] == "SystemAssigned,UserAssigned" and identity["principalId"] and identity["tenantId"]
+    assert set(identity["userAssignedIdentities"][uai]) == {"clientId", "principalId"}
+    patched = ml.patch(path, {"identity": {"type": "SystemAssigned", "userAssignedIdentities": {uai: None}}})
+    assert patched["identity"]["type"] == "SystemAssigned" and "userAssignedIdentities" not in patched["identity"]
+    assert patched["identity"]["principalId"] == identity["principalId"]  # the same system identity
+
+
+@pytest.mark.parametrize(("identity", "primary", "message"), [
+    ({"type": "Magic"}, None, "identity.type"),
+    ({"type": "UserAssigned", "userAssignedIdentities": {"{uai}": {}}}, None, "primaryUserAssignedIdentity is required"),
+    ({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {"{uai}": {}}}, "{other}", "is not one of"),
+    ({"type": "SystemAssigned", "userAssignedIdentities": {"{uai}": {}}}, None, "only allowed with"),
+])
+def test_workspace_refuses_identities_arm_refuses(ml: Any, rg: str, account_id: str, unique_name: str,
+                                                  identity: dict[str, Any], primary: str | None, message: str):
+    ids = {"uai": _rid(rg, "Microsoft.ManagedIdentity/userAssignedIdentities", "uai1"),
+           "other": _rid(rg, "Microsoft.ManagedIdentity/userAssignedIdentities", "uai2")}
+    identity = {**identity, **({"userAssignedIdentities": {ids["uai"]: {}}} if "userAssignedIdentities" in identity
+                               else {})}
+    extra = {"primaryUserAssignedIdentity": primary.format(**ids)} if primary else {}
+    with pytest.raises(HttpResponseError) as err:
+        ml.put(ws_path(rg, f"ws-{unique_name}"), {**ws_body(account_id, rg, **extra), "identity": identity})
+    assert err.value.status_code == 400 and message in err.value.error.message
+
+
+def test_workspace_with_a_user_assigned_identity_and_its_primary(ml: Any, rg: str, account_id: str,
+                                                                 unique_name: str):
+    uai = _rid(rg, "Microsoft.ManagedIdentity/userAssignedIdentities", "uai1")
+    body = ml.put(ws_path(rg, f"ws-{unique_name}"), {
+        **ws_body(account_id, rg, primaryUserAssignedIdentity=uai),
+        "identity": {"type": "UserAssigned", "userAssignedIdentities": {uai: {}}}})
+    assert body["identity"]["type"] == "UserAssigned" and "principalId" not in body["identity"]
+    assert body["properties"]["primaryUserAssignedIdentity"] == uai
+
+
+def test_model_version_type_is_immutable_and_properties_only_grow(ml: Any, workspace: str):
+    ml.put(workspace + "/models/m", {"properties": {}})
+    path = workspace + "/models/m/versions/1"
+    first = {"modelUri": "https://a/v1", "modelType": "mlflow_model", "properties": {"run": "r1"}}
+    assert ml.put(path, {"properties": first})["properties"]["modelType"] == "mlflow_model"
+    grown = ml.put(path, {"properties": {**first, "properties": {"run": "r1", "auc": "0.91"}}})
+    assert grown["properties"]["properties"] == {"run": "r1", "auc": "0.91"}
+    for change in ({"modelType": "custom_model"}, {"properties": {"run": "r2", "auc": "0.91"}},
+                   {"properties": {"auc": "0.91"}}):
+        with pytest.raises(HttpResponseError) as err:
+            ml.put(path, {"properties": {**first, **change}})
+        assert err.value.status_code == 409 and err.value.error.code == "Conflict", change
