@@ -12,7 +12,7 @@
 | azure.servicebus_queue | azurerm_servicebus_queue |
 | azure.cdn_profile | azurerm_cdn_frontdoor_profile (Front Door SKUs) or azurerm_cdn_profile |
 | azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + azurerm_cdn_frontdoor_route |
-| azure.ml_workspace | azurerm_machine_learning_workspace |
+| azure.ml_workspace | azurerm_machine_learning_workspace (ids as *_id, identity block) |
 | azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
 | azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled, network_acls block) |
 | azure.log_analytics_workspace | azurerm_log_analytics_workspace |
@@ -144,10 +144,17 @@ def cdn_endpoint(a: Attrs) -> list[TfBlock]:
 
 
 def ml_workspace(a: Attrs) -> list[TfBlock]:
+    identity = a.take("identity", {"type": "SystemAssigned", "identity_ids": []})
+    principal = a.take("identity_principal_id")
     return [TfBlock("azurerm_machine_learning_workspace", drop_none({
         **_base(a), "storage_account_id": a.take("storage_account"), "key_vault_id": a.take("key_vault"),
-        "application_insights_id": a.take("application_insights"), "sku_name": a.take("sku"),
+        "application_insights_id": a.take("application_insights"),
+        "container_registry_id": a.take("container_registry"), "sku_name": a.take("sku"),
         "public_network_access_enabled": _enabled(a.take("public_network_access", "Enabled")),
+        "identity": conv(identity, lambda i: [drop_none({**i, "principal_id": principal})]),
+        "primary_user_assigned_identity": a.take("primary_user_assigned_identity"),
+        "high_business_impact": a.take("high_business_impact", False),
+        "description": a.take("description"), "friendly_name": a.take("friendly_name"),
         "tags": a.take("tags", {}),
     }))]
 
