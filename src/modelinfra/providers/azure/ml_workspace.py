@@ -110,7 +110,7 @@ class MlWorkspaceSpec(SpecModel):
                                   "as; required with identity type UserAssigned.")
     high_business_impact: bool = Field(
         default=False, description="Flag the workspace as holding high-business-impact data (less diagnostic "
-                                   "data collected); forces replacement.")
+                                   "data collected).")
     description: str | None = Field(default=None, description="Free-text description; unset: not managed.")
     friendly_name: str | None = Field(
         default=None, description="Display name shown in the studio; unset: not managed (the service uses the "
