@@ -233,3 +233,10 @@ def test_model_version_type_is_immutable_and_properties_only_grow(ml: Any, works
         with pytest.raises(HttpResponseError) as err:
             ml.put(path, {"properties": {**first, **change}})
         assert err.value.status_code == 409 and err.value.error.code == "Conflict", change
+
+
+def test_model_version_properties_are_a_string_map(ml: Any, workspace: str):
+    ml.put(workspace + "/models/m", {"properties": {}})
+    with pytest.raises(HttpResponseError) as err:
+        ml.put(workspace + "/models/m/versions/1", {"properties": {"modelUri": "https://a/v1", "properties": {"auc": 0.9}}})
+    assert err.value.status_code == 400 and "map of strings" in err.value.error.message

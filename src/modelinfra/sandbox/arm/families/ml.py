@@ -21,7 +21,8 @@
   outbound rule's ``category``/``status`` (keys of the 2025-12-01 example Workspace/get.json).
 - ``workspaces/{ws}/models/{name}`` (containers) and ``.../models/{name}/versions/{version}``:
   PUT 201 (200 when it exists), GET, DELETE 200 (204 when missing); a missing workspace or
-  container is 404 ``ParentResourceNotFound``. A version's ``modelUri`` is required; it and
+  container is 404 ``ParentResourceNotFound``. A version's ``modelUri`` is required, its
+  ``properties`` and ``tags`` are maps of strings (400 ``ValidationError``); ``modelUri`` and
   ``modelType`` are immutable, and ``properties`` may gain keys but not lose or change one (409
   ``Conflict`` when a PUT does); ``description``, ``tags`` and ``isArchived`` may change. ``modelType``
   is a free string (the SDKs write ``custom_model``/``mlflow_model``/``triton_model``, the REST
@@ -183,6 +184,10 @@ def _validate_version(ctx: RequestContext, body: dict[str, Any], existing: dict[
     uri = props.get("modelUri")
     if not isinstance(uri, str) or not uri:
         raise _validation_error("properties.modelUri is required.")
+    for key in ("properties", "tags"):
+        value = props.get(key)
+        if value is not None and (not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values())):
+            raise _validation_error(f"properties.{key} must be a map of strings.")
     if existing is None:
         return
     before = get_path(existing, "properties.modelUri")
