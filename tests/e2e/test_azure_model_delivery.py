@@ -46,7 +46,7 @@ def test_model_delivery_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
     (tmp_path / "model.bin").write_bytes(b"classifier-weights" * 4096)
     # parallelism 1: concurrent first imports of azure-core in refresh threads deadlock (importlib
     # _DeadlockError) until AzureSession imports azure.core up front; see the CDN report.
-    env = {**azure_env, "MODELINFRA_VAR_suffix": unique_name, "MODELINFRA_VAR_tenant_id": TENANT}
+    env = {**azure_env, "MODELINFRA_VAR_suffix": unique_name}
     rg, profile, endpoint = f"model-delivery-{unique_name}", f"model-delivery-{unique_name}", f"models-{unique_name}"
 
     assert run_cli("validate", spec, env=env).code == 0
@@ -84,6 +84,10 @@ def test_model_delivery_lifecycle(tmp_path: Path, azure_env: dict[str, str], uni
     assert props["containerRegistry"] == f"{group}/Microsoft.ContainerRegistry/registries/modeldelivery{unique_name}"
     assert props["friendlyName"] == "Model delivery" and workspace["identity"]["type"] == "SystemAssigned"
     assert outputs["registry_login_server"] == f"modeldelivery{unique_name}.azurecr.io"
+    from modelinfra.providers.azure.rest_client import ArmRestClient
+
+    vault = ArmRestClient(ml._session, "2023-07-01").get(props["keyVault"])
+    assert vault["properties"]["tenantId"] == TENANT  # tenant_id unset: the subscription's tenant
     version = ml.get(outputs["model_version_id"])["properties"]
     assert version["modelType"] == "custom_model" and set(version["properties"]) == {"sha256"}
 

@@ -133,3 +133,15 @@ def test_a_request_without_a_bearer_token_is_401_with_a_challenge(clients: Clien
     assert answer.status_code == 401 and answer.json()["error"]["code"] == code
     assert answer.headers["WWW-Authenticate"].startswith('Bearer authorization_uri="https://login.')
     assert requests.get(url, params={"api-version": "2025-04-01"}, headers=ARM_AUTH, timeout=10).status_code == 200
+
+
+def test_subscription_get_names_the_emulated_tenant(clients: Clients) -> None:
+    """Subscriptions_Get: the keys of the REST spec's GetSubscription example, and the tenant every
+    emulated identity belongs to (key vaults with no tenant_id read it); an unknown api-version is 400."""
+    response = clients.raw("GET", "", api_version="2022-12-01")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["subscriptionId"] == SUBSCRIPTION_ID and body["id"] == f"/subscriptions/{SUBSCRIPTION_ID}"
+    assert body["tenantId"] == "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    assert {"displayName", "state", "subscriptionPolicies", "authorizationSource"} <= set(body)
+    assert clients.raw("GET", "", api_version="1999-01-01").status_code == 400

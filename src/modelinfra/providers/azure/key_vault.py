@@ -9,6 +9,8 @@ Invariants
 - ``access policies`` are left empty: a vault made here is meant for RBAC
   (``enable_rbac_authorization``) or for Azure ML, which adds its own policy.
 - ``network_acls`` of ``None`` means "no rules" (the service's default: allow all).
+- ``tenant_id`` unset means the subscription's tenant (read once per run, ``Subscriptions_Get``); as
+  an unset optional it never shows as a diff, whatever tenant the vault reports.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ class KeyVaultSpec(SpecModel):
     resource_group: ResourceGroupName
     """Resource group it lives in (e.g. ``${rg.name}``)."""
     location: Location
-    tenant_id: Guid = Field(description="The Microsoft Entra tenant that authenticates requests to the vault.")
+    tenant_id: Guid | None = Field(
+        None, description="The Microsoft Entra tenant that authenticates requests to the vault; unset: the "
+                          "subscription's tenant (what `az account show --query tenantId` prints).")
     sku: Literal["standard", "premium"] = Field("standard", description="premium adds HSM-protected keys.")
     soft_delete_retention_days: int = Field(
         90, ge=7, le=90, description="Days a deleted vault and its objects can be recovered (7 to 90).")
@@ -90,7 +94,7 @@ class KeyVaultHandler(TrackedArmHandler[KeyVaultSpec]):
 
     def body(self, ctx: ResourceContext, spec: KeyVaultSpec) -> dict[str, Any]:
         properties: dict[str, Any] = {
-            "tenantId": spec.tenant_id,
+            "tenantId": spec.tenant_id or ctx.session.tenant_id(),
             "sku": {"family": "A", "name": spec.sku},
             "accessPolicies": [],
             "enableSoftDelete": True,

@@ -130,6 +130,26 @@ class AzureSession:
                 )
             return self._clients[kind]
 
+    def tenant_id(self) -> str:
+        """The Microsoft Entra tenant of the subscription (``Subscriptions_Get`` ``tenantId``, read
+        once per session): what ``az account show --query tenantId`` prints."""
+        with self._lock:
+            cached = self._clients.get("tenant_id")
+        if cached is None:
+            from modelinfra.providers.azure.errors import azure_errors
+            from modelinfra.providers.azure.rest_client import ArmRestClient
+
+            with azure_errors(f"reading subscription {self.subscription_id}"):
+                body = ArmRestClient(self, "2022-12-01").get(f"/subscriptions/{self.subscription_id}")
+            cached = str((body or {}).get("tenantId") or "")
+            if not cached:
+                from modelinfra.errors import TerminalError
+
+                raise TerminalError(f"subscription {self.subscription_id} not found (no tenantId to read)")
+            with self._lock:
+                self._clients["tenant_id"] = cached
+        return cached
+
     def arm_pipeline(self) -> Any:
         """An ``ARMPipelineClient`` for APIs without a usable SDK (Azure ML at a newer api-version)."""
         with self._lock:

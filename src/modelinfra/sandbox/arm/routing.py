@@ -42,7 +42,7 @@ class Route:
 def _compile(template: str) -> tuple[re.Pattern[str], list[str]]:
     names: list[str] = ["subscriptionId"]
     parts = [r"/subscriptions/([^/]+)"]
-    for segment in template.strip("/").split("/"):
+    for segment in filter(None, template.strip("/").split("/")):  # "" is the subscription itself
         match = _PARAM.match(segment)
         if match:
             names.append(match.group(1))
