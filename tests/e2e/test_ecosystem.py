@@ -198,6 +198,12 @@ def test_a_drift_ignore_turns_exit_2_into_0_for_that_path_only(
     assert result.code == 2, result.output
     assert "note: drift ignore for tags.owner expired on 2020-01-01" in result.stdout
 
+    spec.write_text(DRIFT_SPEC.format(u=unique_name) + ignore.format(until=""))
+    assert run_cli("drift", spec, env=aws_env).code == 0
+    applied = run_cli("apply", spec, "--auto-approve", env=aws_env)  # apply is unaffected: it reverts the tag
+    assert applied.code == 0 and "1 changed" in applied.stdout, applied.output
+    assert {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}["owner"] == "platform"
+
 
 def test_check_finds_the_baseline_at_the_right_lines_and_honours_suppressions(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, WEAK)
