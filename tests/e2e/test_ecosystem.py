@@ -28,8 +28,9 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = ROOT / ".venv-checkov"
-CHECKS = ("CKV_AZURE_44", "CKV_AZURE_190", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56",
-          "CKV_AWS_145", "CKV2_AWS_6")
+CHECKS = ("CKV_AZURE_44", "CKV_AZURE_190", "CKV_AZURE_35", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56",
+          "CKV_AWS_145", "CKV2_AWS_6", "CKV_AZURE_42", "CKV_AZURE_109", "CKV_AZURE_110", "CKV_AZURE_137",
+          "CKV_AZURE_139", "CKV_AWS_7")
 
 WEAK_AND_STRONG = """\
 version: 1
@@ -74,6 +75,28 @@ resources:
       name: eco-closed-{u}
       versioning: true
       encryption: {{algorithm: "aws:kms", kms_key_id: alias/ml-artifacts}}
+  vault_open:
+    type: azure.key_vault
+    properties: {{name: kvo{u}, resource_group: "${{rg.name}}", location: westus,
+                 tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47}}
+  vault_strong:
+    type: azure.key_vault
+    properties: {{name: kvs{u}, resource_group: "${{rg.name}}", location: westus,
+                 tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47, purge_protection_enabled: true,
+                 network_acls: {{default_action: Deny}}}}
+  registry_open:
+    type: azure.container_registry
+    properties: {{name: acro{u}, resource_group: "${{rg.name}}", location: westus, admin_enabled: true}}
+  registry_strong:
+    type: azure.container_registry
+    properties: {{name: acrs{u}, resource_group: "${{rg.name}}", location: westus, sku: Premium,
+                 public_network_access: Disabled}}
+  key_weak:
+    type: aws.kms_key
+    properties: {{description: unrotated}}
+  key_strong:
+    type: aws.kms_key
+    properties: {{description: rotated, enable_key_rotation: true}}
 """
 
 
@@ -124,7 +147,9 @@ def test_checkov_fires_exactly_on_the_weak_and_open_resources(
     warned = {line.split(": ")[2].split(" ")[1] + " " + line.split(": ")[3].split(" ")[0]
               for line in result.stderr.splitlines() if line.startswith("Warning: ")}
     assert {"MI-AZ-STORAGE-TLS weak", "MI-AWS-S3-PUBLIC-ACCESS open"} <= warned
-    assert not any(w.endswith((" strong", " closed")) for w in warned)
+    assert {"MI-AZ-KEYVAULT-PURGE-PROTECTION vault_open", "MI-AZ-ACR-ADMIN registry_open",
+            "MI-AWS-KMS-ROTATION key_weak"} <= warned
+    assert not any(w.endswith(("strong", "closed")) for w in warned), warned
     shown = run_cli("show", planfile, "--format", "terraform-json", env=env)
     assert shown.code == 0, shown.output
     plan_json = tmp_path / "tfplan.json"
@@ -134,19 +159,24 @@ def test_checkov_fires_exactly_on_the_weak_and_open_resources(
 
     found = run_checkov(checkov, plan_json)
     pab = "aws_s3_bucket_public_access_block"
+    vault = {(f"CKV_AZURE_{n}", "azurerm_key_vault.vault_{}") for n in (42, 109, 110)}
+    registry = {(f"CKV_AZURE_{n}", "azurerm_container_registry.registry_{}") for n in (137, 139)}
     assert found["failed"] == {
         ("CKV_AZURE_44", "azurerm_storage_account.weak"), ("CKV_AZURE_190", "azurerm_storage_account.weak"),
         *{(f"CKV_AWS_{n}", f"{pab}.open") for n in (53, 54, 55, 56)},
         ("CKV_AWS_145", "aws_s3_bucket.open"), ("CKV2_AWS_6", "aws_s3_bucket.open"),
+        *{(c, r.format("open")) for c, r in vault | registry}, ("CKV_AWS_7", "aws_kms_key.key_weak"),
     }
     assert found["passed"] == {
         ("CKV_AZURE_44", "azurerm_storage_account.strong"), ("CKV_AZURE_190", "azurerm_storage_account.strong"),
+        ("CKV_AZURE_35", "azurerm_storage_account.strong"),  # weak sets no network_rules: checkov says UNKNOWN
         *{(f"CKV_AWS_{n}", f"{pab}.closed") for n in (53, 54, 55, 56)},
         ("CKV_AWS_145", "aws_s3_bucket.closed"), ("CKV2_AWS_6", "aws_s3_bucket.closed"),
+        *{(c, r.format("strong")) for c, r in vault | registry}, ("CKV_AWS_7", "aws_kms_key.key_strong"),
     }
 
     markdown = run_cli("show", planfile, "--format", "markdown", env=env)
-    assert markdown.code == 0 and "**Plan: 5 to add, 0 to change, 0 to destroy.**" in markdown.stdout
+    assert markdown.code == 0 and "**Plan: 11 to add, 0 to change, 0 to destroy.**" in markdown.stdout
 
 
 DRIFT_SPEC = """\
