@@ -278,3 +278,40 @@ def test_check_exit_codes_follow_fail_on(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, low_only)
     assert run_cli("check", spec).code == 0  # one low finding, below the default medium
     assert run_cli("check", spec, "--fail-on", "low").code == 2
+
+
+MANY = """\
+version: 1
+name: eco-many-{u}
+variables:
+  models: {{default: [{models}]}}
+providers:
+  aws: {{region: us-east-1}}
+resources:
+  bucket:
+    type: aws.s3_bucket
+    properties: {{name: eco-many-{u}, versioning: true, tags: {{team: ml, cost-center: "42"}}}}
+  model:
+    type: aws.s3_object
+    for_each: ${{var.models}}
+    properties: {{bucket: "${{bucket.name}}", key: "models/${{each.key}}/model.onnx", source: ./model.onnx,
+                 content_type: application/octet-stream, metadata: {{stage: candidate, owner: ranking-team}}}}
+"""
+
+
+def test_a_300_resource_markdown_plan_fits_one_comment(tmp_path: Path, aws_env: dict[str, str],
+                                                         unique_name: str) -> None:
+    (tmp_path / "model.onnx").write_bytes(b"onnx")
+    names = [f"ranker-{i:03d}" for i in range(299)]
+    spec = tmp_path / "many.yaml"
+    spec.write_text(MANY.format(u=unique_name, models=", ".join(names)))
+    planfile = tmp_path / "many.plan"
+    result = run_cli("plan", spec, "--out", planfile, "--format", "markdown", env=aws_env, cwd=tmp_path)
+    assert result.code == 0, result.output
+    shown = run_cli("show", planfile, "--format", "markdown", env=aws_env, cwd=tmp_path)
+    assert shown.code == 0 and shown.stdout == result.stdout
+    md = result.stdout
+    assert len(md) < 65_536 and "**Plan: 300 to add, 0 to change, 0 to destroy.**" in md
+    # every address, with a diff (HTML-escaped in <summary>) or listed (brackets escaped for Markdown)
+    assert all(f"model[&quot;{n}&quot;]" in md or f'model\\["{n}"\\]' in md for n in names) and "`bucket`" in md
+    assert "<details>" in md and "not shown" not in md  # every resource at least listed
