@@ -97,6 +97,19 @@ resources:
   key_strong:
     type: aws.kms_key
     properties: {{description: rotated, enable_key_rotation: true}}
+modules:
+  store: {{source: ./store, inputs: {{name: eco-mod-{u}}}}}
+"""
+STORE_MODULE = """\
+variables:
+  name: {description: bucket name}
+resources:
+  bucket:
+    type: aws.s3_bucket
+    properties:
+      name: ${var.name}
+      versioning: true
+      encryption: {algorithm: "aws:kms", kms_key_id: alias/ml-artifacts}
 """
 
 
@@ -140,6 +153,8 @@ def test_checkov_fires_exactly_on_the_weak_and_open_resources(
         checkov: Path) -> None:
     spec = tmp_path / "eco.yaml"
     spec.write_text(WEAK_AND_STRONG.format(u=unique_name))
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "module.yaml").write_text(STORE_MODULE)
     planfile = tmp_path / "eco.plan"
     env = {**aws_env, **azure_env}
     result = run_cli("plan", spec, "--out", planfile, env=env)
@@ -173,10 +188,13 @@ def test_checkov_fires_exactly_on_the_weak_and_open_resources(
         *{(f"CKV_AWS_{n}", f"{pab}.closed") for n in (53, 54, 55, 56)},
         ("CKV_AWS_145", "aws_s3_bucket.closed"), ("CKV2_AWS_6", "aws_s3_bucket.closed"),
         *{(c, r.format("strong")) for c, r in vault | registry}, ("CKV_AWS_7", "aws_kms_key.key_strong"),
+        # a module's blocks are connected through configuration.module_calls, as on Terraform
+        *{(f"CKV_AWS_{n}", f"module.store.{pab}.bucket") for n in (53, 54, 55, 56)},
+        ("CKV_AWS_145", "module.store.aws_s3_bucket.bucket"), ("CKV2_AWS_6", "module.store.aws_s3_bucket.bucket"),
     }
 
     markdown = run_cli("show", planfile, "--format", "markdown", env=env)
-    assert markdown.code == 0 and "**Plan: 11 to add, 0 to change, 0 to destroy.**" in markdown.stdout
+    assert markdown.code == 0 and "**Plan: 12 to add, 0 to change, 0 to destroy.**" in markdown.stdout
 
 
 DRIFT_SPEC = """\
