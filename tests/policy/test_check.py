@@ -110,3 +110,17 @@ def test_iam_admin_fires_on_the_managed_policy_and_on_a_json_string_inline_polic
     text = STRONG.split("  role:")[0] + ROLE.format(extra=extra)
     [finding] = [f for f in run_check(compiled(tmp_path, text), TODAY).findings if f.rule.id == "MI-AWS-IAM-ADMIN"]
     assert finding.property == prop and finding.line == line_of(text, f"{prop}:")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_no_rule_judges_or_trips_over_values_only_known_after_apply(rule):
+    from modelinfra.policy.rules import Context
+    from modelinfra.providers.registry import handler_for
+    from modelinfra.values import UNKNOWN
+    fields = handler_for(rule.type).spec_model.model_fields
+    everything_unknown = dict.fromkeys(fields, UNKNOWN)
+    for context in (Context(), Context(frozenset([UNKNOWN]), frozenset([UNKNOWN]))):
+        assert rule.check(everything_unknown, context) is None
+    lists_of_unknown = {**everything_unknown, "rules": [UNKNOWN], "managed_policy_arns": [UNKNOWN],
+                        "inline_policies": {"p": UNKNOWN}}
+    assert rule.check(lists_of_unknown, Context()) is None

@@ -38,6 +38,11 @@ class Rule:
     check: Callable[[dict[str, Any], Context], Hit] = field(repr=False)
 
 
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else [] (None, or UNKNOWN: not judged)."""
+    return value if isinstance(value, list) else []
+
+
 def _is(value: Any, *bad: Any) -> bool:
     return value is not UNKNOWN and value in bad
 
@@ -104,7 +109,7 @@ def _vault_kms(p: dict[str, Any], _: Context) -> Hit:
 
 def _backup_retention(p: dict[str, Any], _: Context) -> Hit:
     short = []
-    for rule in p.get("rules") or []:
+    for rule in _list(p.get("rules")):
         days = ((rule or {}).get("lifecycle") or {}).get("delete_after_days") if isinstance(rule, dict) else None
         if isinstance(days, int) and days < 7:
             short.append(f"{rule.get('name')} ({days} days)")
@@ -146,7 +151,7 @@ def _is_star(value: Any) -> bool:
 
 
 def _iam_admin(p: dict[str, Any], _: Context) -> Hit:
-    if ADMIN_POLICY in (p.get("managed_policy_arns") or []):
+    if ADMIN_POLICY in _list(p.get("managed_policy_arns")):
         return ("managed_policy_arns", "the role has AdministratorAccess")
     inline = p.get("inline_policies")
     for name, document in sorted(inline.items()) if isinstance(inline, dict) else []:
