@@ -21,6 +21,7 @@ import pytest
 
 from tests.e2e.cli import run_cli
 from tests.policy.specs import WEAK, WEAK_FINDINGS, line_of
+from tests.views.test_terraform_rego import deny
 from tests.policy.specs import write as write_spec
 
 pytestmark = pytest.mark.e2e
@@ -192,6 +193,11 @@ def test_checkov_fires_exactly_on_the_weak_and_open_resources(
         *{(f"CKV_AWS_{n}", f"module.store.{pab}.bucket") for n in (53, 54, 55, 56)},
         ("CKV_AWS_145", "module.store.aws_s3_bucket.bucket"), ("CKV2_AWS_6", "module.store.aws_s3_bucket.bucket"),
     }
+
+    # the conftest-style Rego policy of tests/views/test_terraform_rego.py, on the CLI's output
+    assert deny(json.loads(plan_json.read_text())) == {
+        "azurerm_storage_account.weak: min_tls_version is TLS1_0",
+        "aws_s3_bucket_public_access_block.open: block_public_acls must be true"}
 
     markdown = run_cli("show", planfile, "--format", "markdown", env=env)
     assert markdown.code == 0 and "**Plan: 12 to add, 0 to change, 0 to destroy.**" in markdown.stdout
