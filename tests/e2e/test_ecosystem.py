@@ -21,8 +21,8 @@ import pytest
 
 from tests.e2e.cli import run_cli
 from tests.policy.specs import WEAK, WEAK_FINDINGS, line_of
-from tests.views.test_terraform_rego import deny
 from tests.policy.specs import write as write_spec
+from tests.views.test_terraform_rego import deny
 
 pytestmark = pytest.mark.e2e
 
@@ -259,6 +259,16 @@ def test_a_drift_ignore_turns_exit_2_into_0_for_that_path_only(
     assert {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}["owner"] == "platform"
 
 
+def expected_line(text: str, address: str, prop: str) -> int:
+    """The line of ``prop`` inside resource ``address``'s block of ``text``, else the resource's line."""
+    lines = text.splitlines()
+    start = lines.index(f"  {address}:")
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("    ")), len(lines))
+    found = [i for i in range(start, end) if f" {prop}: " in lines[i] or lines[i].endswith(f" {prop}:")
+             or f"{{{prop}: " in lines[i]]
+    return (found[0] if found else start) + 1
+
+
 def test_check_finds_the_baseline_at_the_right_lines_and_honours_suppressions(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, WEAK)
     result = run_cli("check", spec, cwd=tmp_path)
@@ -274,6 +284,11 @@ def test_check_finds_the_baseline_at_the_right_lines_and_honours_suppressions(tm
                 r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]}
     assert len(located) == len(WEAK_FINDINGS)
     assert ("MI-AZ-STORAGE-TLS", "spec.yaml", line_of(WEAK, "min_tls_version: TLS1_1")) in located
+    doc = json.loads(run_cli("check", spec, "--format", "json", cwd=tmp_path).stdout)
+    assert {(f["rule"], f["address"]) for f in doc["findings"]} == WEAK_FINDINGS
+    for f in doc["findings"]:  # at the property's line when the spec sets it, else at the resource's
+        assert (f["rule"], "spec.yaml", f["line"]) in located
+        assert f["line"] == expected_line(WEAK, f["address"], f["property"]), f
 
     skip = "policy:\n  skip:\n    - {{rule: MI-AZ-STORAGE-TLS, address: account, reason: legacy scorer{until}}}\n"
     write_spec(tmp_path, WEAK + skip.format(until=", until: 2099-01-01"))
