@@ -239,6 +239,14 @@ def test_a_drift_ignore_turns_exit_2_into_0_for_that_path_only(
     assert entry["status"] == "ignored" and [i["path"] for i in entry["ignored_changes"]] == ["tags.owner"]
     plan = run_cli("plan", spec, env=aws_env)  # plan is unaffected: it still shows the change outside
     assert "has changed outside modelinfra" in plan.stdout and "tags.owner" in plan.stdout
+    tf = json.loads(run_cli("plan", spec, "--format", "terraform-json", env=aws_env).stdout)
+    changes = {c["address"]: c["change"] for c in tf["resource_changes"]}
+    assert changes["aws_s3_bucket.bucket"]["actions"] == ["update"]
+    assert changes["aws_s3_bucket.bucket"]["before"]["tags"]["owner"] == "finance"
+    assert changes["aws_s3_bucket.bucket"]["after"]["tags"]["owner"] == "platform"
+    assert changes["aws_s3_bucket_versioning.bucket"]["actions"] == ["no-op"]
+    [prior] = [r for r in tf["prior_state"]["values"]["root_module"]["resources"] if r["type"] == "aws_s3_bucket"]
+    assert prior["values"]["tags"]["owner"] == "finance" and prior["values"]["bucket"] == bucket
 
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     doc = json.loads(run_cli("drift", spec, "--format", "json", env=aws_env).stdout)
