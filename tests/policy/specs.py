@@ -75,6 +75,27 @@ WEAK = HEAD.format(kind="weak") + """\
       location: westus
       storage_account: ${account.id}
       key_vault: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-rg/providers/Microsoft.KeyVault/vaults/kv
+  kv:
+    type: azure.key_vault
+    properties: {name: policy-kv, resource_group: '${rg.name}', location: westus,
+                 tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47}
+  acr:
+    type: azure.container_registry
+    properties: {name: policyacr, resource_group: '${rg.name}', location: westus, admin_enabled: true}
+  key:
+    type: aws.kms_key
+    properties: {description: models}
+  role:
+    type: aws.iam_role
+    properties:
+      name: policy-admin
+      assume_role_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: backup.amazonaws.com}, Action: "sts:AssumeRole"}]}
+      inline_policies:
+        everything: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}
+  owner:
+    type: azure.role_assignment
+    properties: {scope: /subscriptions/00000000-0000-0000-0000-000000000000, role_definition_name: Owner,
+                 principal_id: 11111111-2222-3333-4444-555555555555}
 """
 
 STRONG = HEAD.format(kind="strong") + """\
@@ -123,6 +144,33 @@ STRONG = HEAD.format(kind="strong") + """\
       storage_account: ${account.id}
       key_vault: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-rg/providers/Microsoft.KeyVault/vaults/kv
       public_network_access: Disabled
+  kv:
+    type: azure.key_vault
+    properties: {name: policy-kv, resource_group: '${rg.name}', location: westus,
+                 tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47, purge_protection_enabled: true,
+                 network_acls: {default_action: Deny}}
+  acr:
+    type: azure.container_registry
+    properties: {name: policyacr, resource_group: '${rg.name}', location: westus, sku: Premium,
+                 public_network_access: Disabled}
+  key:
+    type: aws.kms_key
+    properties: {description: models, enable_key_rotation: true}
+  signing:
+    type: aws.kms_key
+    properties: {description: signing, key_usage: SIGN_VERIFY, customer_master_key_spec: RSA_2048}
+  role:
+    type: aws.iam_role
+    properties:
+      name: policy-reader
+      assume_role_policy: {Version: "2012-10-17", Statement: [{Effect: Allow, Principal: {Service: backup.amazonaws.com}, Action: "sts:AssumeRole"}]}
+      managed_policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+      inline_policies:
+        models: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:*", Resource: "arn:aws:s3:::m/*"}]}
+  owner:
+    type: azure.role_assignment
+    properties: {scope: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/policy-rg',
+                 role_definition_name: Owner, principal_id: 11111111-2222-3333-4444-555555555555}
 """
 
 WEAK_FINDINGS = {
@@ -133,6 +181,9 @@ WEAK_FINDINGS = {
     ("MI-AWS-S3-VERSIONING", "bucket"), ("MI-AWS-BACKUP-VAULT-KMS", "vault"), ("MI-AWS-BACKUP-RETENTION", "plan"),
     ("MI-AZ-SERVICEBUS-TLS", "bus"), ("MI-AZ-SERVICEBUS-LOCAL-AUTH", "bus"), ("MI-AZ-CDN-HTTPS", "endpoint"),
     ("MI-AZ-ML-PUBLIC-NETWORK", "workspace"),
+    ("MI-AZ-KEYVAULT-PURGE-PROTECTION", "kv"), ("MI-AZ-KEYVAULT-PUBLIC-NETWORK", "kv"), ("MI-AZ-ACR-ADMIN", "acr"),
+    ("MI-AZ-ACR-PUBLIC-NETWORK", "acr"), ("MI-AWS-KMS-ROTATION", "key"), ("MI-AWS-IAM-ADMIN", "role"),
+    ("MI-AZ-ROLE-OWNER", "owner"),
 }
 
 

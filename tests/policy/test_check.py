@@ -83,3 +83,44 @@ def test_a_suppression_of_an_unknown_rule_is_an_error_at_its_line(tmp_path):
         run_check(compiled(tmp_path, text), TODAY)
     [problem] = exc.value.problems
     assert problem.line == line_of(text, "MI-NOPE") and "unknown rule 'MI-NOPE'" in problem.message
+
+
+def test_the_readme_lists_every_rule_with_its_severity():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.id}` | {rule.severity} |" in readme, rule.id
+
+
+ROLE = """\
+  role:
+    type: aws.iam_role
+    properties:
+      name: policy-role
+      assume_role_policy: {{Version: "2012-10-17", Statement: [{{Effect: Allow, Principal: {{Service: backup.amazonaws.com}}, Action: "sts:AssumeRole"}}]}}
+{extra}"""
+
+
+@pytest.mark.parametrize(("extra", "prop"), [
+    ("      managed_policy_arns: [arn:aws:iam::aws:policy/AdministratorAccess]\n", "managed_policy_arns"),
+    ("      inline_policies:\n        all: '{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", "
+     "\"Action\": [\"*\"], \"Resource\": \"*\"}}'\n", "inline_policies"),
+])
+def test_iam_admin_fires_on_the_managed_policy_and_on_a_json_string_inline_policy(tmp_path, extra, prop):
+    text = STRONG.split("  role:")[0] + ROLE.format(extra=extra)
+    [finding] = [f for f in run_check(compiled(tmp_path, text), TODAY).findings if f.rule.id == "MI-AWS-IAM-ADMIN"]
+    assert finding.property == prop and finding.line == line_of(text, f"{prop}:")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_no_rule_judges_or_trips_over_values_only_known_after_apply(rule):
+    from modelinfra.policy.rules import Context
+    from modelinfra.providers.registry import handler_for
+    from modelinfra.values import UNKNOWN
+    fields = handler_for(rule.type).spec_model.model_fields
+    everything_unknown = dict.fromkeys(fields, UNKNOWN)
+    for context in (Context(), Context(frozenset([UNKNOWN]), frozenset([UNKNOWN]))):
+        assert rule.check(everything_unknown, context) is None
+    lists_of_unknown = {**everything_unknown, "rules": [UNKNOWN], "managed_policy_arns": [UNKNOWN],
+                        "inline_policies": {"p": UNKNOWN}}
+    assert rule.check(lists_of_unknown, Context()) is None

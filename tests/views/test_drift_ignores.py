@@ -101,3 +101,5 @@ def test_expired_note_shows_in_text_and_json():
     assert doc["drift"] is True and doc["resources"][0]["notes"][0].startswith("drift ignore for tags.owner expired")
     assert "expired on 2026-01-01" in render_report(rpt, "markdown")
     assert "expired on 2026-01-01" in render_report(rpt, "github")
+    junit = ET.fromstring(render_report(rpt, "junit"))
+    assert junit.get("failures") == "1" and "expired on 2026-01-01" in junit.find(".//testcase/failure").text

@@ -114,6 +114,24 @@ def test_instances_and_modules_keep_modelinfra_names():
     assert child["address"] == "module.features" and len(child["resources"]) == 4
 
 
+def test_module_configuration_sits_under_module_calls_with_relative_addresses():
+    doc = render(plan_of(ResourceChange("bucket", "aws.s3_bucket", Action.CREATE, None, dict(BUCKET)),
+                         ResourceChange("module.features.bucket", "aws.s3_bucket", Action.CREATE, None, dict(BUCKET)),
+                         ResourceChange("module.features.module.inner.bucket", "aws.s3_bucket", Action.CREATE, None,
+                                        dict(BUCKET))))
+    root = doc["configuration"]["root_module"]
+    assert [r["address"] for r in root["resources"]].count("aws_s3_bucket.bucket") == 1
+    features = root["module_calls"]["features"]["module"]
+    assert [r["address"] for r in features["resources"]][:2] == ["aws_s3_bucket.bucket",
+                                                                 "aws_s3_bucket_versioning.bucket"]
+    assert features["resources"][1]["expressions"]["bucket"]["references"][1] == "aws_s3_bucket.bucket"
+    inner = features["module_calls"]["inner"]["module"]
+    assert len(inner["resources"]) == 4 and "module_calls" not in inner
+    inner_planned = doc["planned_values"]["root_module"]["child_modules"][0]["child_modules"][0]
+    assert inner_planned["address"] == "module.features.module.inner"
+    assert inner_planned["resources"][0]["address"] == "module.features.module.inner.aws_s3_bucket.bucket"
+
+
 def test_unmapped_types_and_attributes_are_kept_under_modelinfra():
     after = {"workspace": "ws", "resource_group": "rg", "model_name": "ranker", "version": 3,
              "path": "azureml://x", "description": None, "tags": {}, "id": UNKNOWN}

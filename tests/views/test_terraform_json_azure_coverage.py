@@ -58,10 +58,10 @@ def test_key_vault_attributes_as_azurerm_names_them():
     tf = after(doc, "azurerm_key_vault.kv")
     assert {k: tf[k] for k in ("name", "resource_group_name", "location", "sku_name", "tenant_id",
                                "soft_delete_retention_days", "purge_protection_enabled",
-                               "rbac_authorization_enabled", "vault_uri")} == {
+                               "rbac_authorization_enabled", "enable_rbac_authorization", "vault_uri")} == {
         "name": "ml-kv", "resource_group_name": "ml-rg", "location": "westus", "sku_name": "premium",
         "tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47", "soft_delete_retention_days": 7,
-        "purge_protection_enabled": False, "rbac_authorization_enabled": True,
+        "purge_protection_enabled": False, "rbac_authorization_enabled": True, "enable_rbac_authorization": True,
         "vault_uri": "https://ml-kv.vault.azure.net/"}
     assert tf["network_acls"] == [{"default_action": "Deny", "bypass": "AzureServices", "ip_rules": ["10.0.0.0/24"],
                                    "virtual_network_subnet_ids": []}]
@@ -104,3 +104,30 @@ def test_every_registered_type_has_a_terraform_resource_documented_in_the_readme
             continue
         assert not tf_type.startswith("modelinfra_"), f"{type_name} has no Terraform mapping"
         assert f"`{tf_type}`" in readme, f"README's terraform-json table does not list {tf_type}"
+
+
+def test_storage_account_firewall_identity_and_encryption_as_azurerm_names_them():
+    uami = f"{SUB}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ml"
+    account = {"name": "mlstore", **RG, "network_rules": {"default_action": "Deny", "bypass": ["AzureServices"],
+                                                          "ip_rules": ["203.0.113.0/24"],
+                                                          "virtual_network_subnet_ids": []},
+               "public_network_access": "Enabled", "shared_access_key_enabled": False,
+               "identity": {"type": "UserAssigned", "identity_ids": [uami]}, "identity_principal_id": "p-1",
+               "customer_managed_key": {"key_vault_key_id": "https://kv.vault.azure.net/keys/k",
+                                        "user_assigned_identity_id": uami},
+               "is_hns_enabled": True, "infrastructure_encryption_enabled": True,
+               "allow_cross_tenant_replication": False, "container_delete_retention_days": 14,
+               "blob_soft_delete_days": 7}
+    tf = after(render(plan_of(ResourceChange("st", "azure.storage_account", Action.CREATE, None, account))),
+               "azurerm_storage_account.st")
+    assert tf["network_rules"] == [{"default_action": "Deny", "bypass": ["AzureServices"],
+                                    "ip_rules": ["203.0.113.0/24"], "virtual_network_subnet_ids": []}]
+    assert tf["public_network_access_enabled"] is True and tf["shared_access_key_enabled"] is False
+    assert tf["identity"] == [{"type": "UserAssigned", "identity_ids": [uami], "principal_id": "p-1"}]
+    assert tf["customer_managed_key"] == [{"key_vault_key_id": "https://kv.vault.azure.net/keys/k",
+                                           "user_assigned_identity_id": uami}]
+    assert (tf["is_hns_enabled"], tf["infrastructure_encryption_enabled"], tf["cross_tenant_replication_enabled"]) \
+        == (True, True, False)
+    assert tf["blob_properties"][0]["container_delete_retention_policy"] == [{"days": 14}]
+    assert tf["blob_properties"][0]["delete_retention_policy"] == [{"days": 7}]
+    assert "attributes" not in tf["modelinfra"], tf["modelinfra"]

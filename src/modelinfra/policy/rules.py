@@ -8,6 +8,7 @@ judged: the rule stays silent rather than guess.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,11 @@ class Rule:
     title: str
     fix: str
     check: Callable[[dict[str, Any], Context], Hit] = field(repr=False)
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else [] (None, or UNKNOWN: not judged)."""
+    return value if isinstance(value, list) else []
 
 
 def _is(value: Any, *bad: Any) -> bool:
@@ -103,11 +109,67 @@ def _vault_kms(p: dict[str, Any], _: Context) -> Hit:
 
 def _backup_retention(p: dict[str, Any], _: Context) -> Hit:
     short = []
-    for rule in p.get("rules") or []:
+    for rule in _list(p.get("rules")):
         days = ((rule or {}).get("lifecycle") or {}).get("delete_after_days") if isinstance(rule, dict) else None
         if isinstance(days, int) and days < 7:
             short.append(f"{rule.get('name')} ({days} days)")
     return ("rules", f"recovery points are kept under 7 days: {', '.join(short)}") if short else None
+
+
+def _vault_network(p: dict[str, Any], _: Context) -> Hit:
+    acls = p.get("network_acls")
+    if acls is UNKNOWN or (isinstance(acls, dict) and acls.get("default_action") != "Allow"):
+        return None
+    return ("network_acls", "reachable from every network: no network_acls, or default_action Allow") \
+        if acls is None or isinstance(acls, dict) else None
+
+
+def _kms_rotation(p: dict[str, Any], _: Context) -> Hit:
+    if p.get("customer_master_key_spec") != "SYMMETRIC_DEFAULT":
+        return None  # KMS rotates only symmetric keys
+    return ("enable_key_rotation", "automatic yearly key rotation is off") \
+        if _is(p.get("enable_key_rotation"), False) else None
+
+
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    """A policy document's statements (the document a mapping or a JSON string)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    statements = [statements] if isinstance(statements, dict) else statements or []
+    return [s for s in statements if isinstance(s, dict)]
+
+
+def _is_star(value: Any) -> bool:
+    return value == "*" or (isinstance(value, list) and "*" in value)
+
+
+def _iam_admin(p: dict[str, Any], _: Context) -> Hit:
+    if ADMIN_POLICY in _list(p.get("managed_policy_arns")):
+        return ("managed_policy_arns", "the role has AdministratorAccess")
+    inline = p.get("inline_policies")
+    for name, document in sorted(inline.items()) if isinstance(inline, dict) else []:
+        if any(s.get("Effect") == "Allow" and _is_star(s.get("Action")) and _is_star(s.get("Resource"))
+               for s in _statements(document)):
+            return ("inline_policies", f"inline policy {name!r} allows every action on every resource")
+    return None
+
+
+PRIVILEGED_ROLES = ("Owner", "User Access Administrator")
+
+
+def _role_owner(p: dict[str, Any], _: Context) -> Hit:
+    scope = p.get("scope")
+    if not isinstance(scope, str) or scope.strip("/").count("/") != 1:  # /subscriptions/<id> only
+        return None
+    role = p.get("role_definition_name")
+    return ("role_definition_name", f"{role} on the whole subscription") if _is(role, *PRIVILEGED_ROLES) else None
 
 
 RULES: tuple[Rule, ...] = (
@@ -153,6 +215,24 @@ RULES: tuple[Rule, ...] = (
     Rule("MI-AZ-ML-PUBLIC-NETWORK", "medium", "azure.ml_workspace", "ML workspace open to public networks",
          "set public_network_access: Disabled and reach it through a private endpoint",
          _when("public_network_access", ("Enabled",), "the workspace is reachable from public networks")),
+    Rule("MI-AZ-KEYVAULT-PURGE-PROTECTION", "medium", "azure.key_vault", "Key Vault without purge protection",
+         "set purge_protection_enabled: true (irreversible)",
+         _when("purge_protection_enabled", (False,), "a deleted vault and its keys and secrets can be purged "
+               "before the soft-delete retention ends")),
+    Rule("MI-AZ-KEYVAULT-PUBLIC-NETWORK", "medium", "azure.key_vault", "Key Vault open to every network",
+         "set network_acls: {default_action: Deny} with the ip_rules / subnets that need access", _vault_network),
+    Rule("MI-AZ-ACR-ADMIN", "medium", "azure.container_registry", "Container registry admin user enabled",
+         "set admin_enabled: false and pull with a managed identity (AcrPull role assignment)",
+         _when("admin_enabled", (True,), "the shared admin username and password can push and pull every image")),
+    Rule("MI-AZ-ACR-PUBLIC-NETWORK", "low", "azure.container_registry", "Container registry open to public networks",
+         "set sku: Premium and public_network_access: Disabled",
+         _when("public_network_access", ("Enabled",), "the registry is reachable from public networks")),
+    Rule("MI-AWS-KMS-ROTATION", "medium", "aws.kms_key", "KMS key without automatic rotation",
+         "set enable_key_rotation: true", _kms_rotation),
+    Rule("MI-AWS-IAM-ADMIN", "high", "aws.iam_role", "IAM role with administrator access",
+         "grant only the actions and resources the role needs", _iam_admin),
+    Rule("MI-AZ-ROLE-OWNER", "high", "azure.role_assignment", "Owner-level role on a whole subscription",
+         "assign a narrower role, or scope it to a resource group or resource", _role_owner),
 )
 BY_ID = {r.id: r for r in RULES}
 

@@ -180,14 +180,16 @@ def _module(root: dict[str, Any], modules: dict[str, dict[str, Any]], path: str)
 
 def _configuration(pairs: list[_Pair]) -> dict[str, Any]:
     """``configuration.root_module``: one entry per block (instances collapse to one), constants as
-    ``constant_value`` and the blocks' links to their siblings as ``references``."""
+    ``constant_value`` and the blocks' links to their siblings as ``references``. A module's blocks
+    sit under ``module_calls.<name>.module`` with addresses relative to the module, as Terraform
+    writes them (checkov finds a child module's configuration there); their ``source`` is a
+    placeholder, ``./modules/<name>``, as a plan does not record where a module came from."""
+    root: dict[str, Any] = {"resources": []}
     seen: set[str] = set()
-    resources = []
     for p in pairs:
         block = p.after or p.before
         assert block is not None
-        bare = TfAddress(p.address.module, p.address.name, None)
-        key = bare.of(p.type)
+        key = TfAddress(p.address.module, p.address.name, None).of(p.type)
         if key in seen:
             continue
         seen.add(key)
@@ -195,10 +197,21 @@ def _configuration(pairs: list[_Pair]) -> dict[str, Any]:
         for attr, target in block.refs.items():
             ref = TfAddress("", p.address.name, None).of(target)
             expressions[attr] = {"references": [f"{ref}.id", ref]}
-        resources.append({"address": TfAddress("", p.address.name, None).of(p.type), "mode": "managed",
-                          "type": p.type, "name": p.address.name, "provider_config_key": provider_of(p.type),
-                          "expressions": expressions, "schema_version": 0})
-    return {"resources": resources}
+        _module_config(root, p.address.module)["resources"].append({
+            "address": TfAddress("", p.address.name, None).of(p.type), "mode": "managed", "type": p.type,
+            "name": p.address.name, "provider_config_key": provider_of(p.type), "expressions": expressions,
+            "schema_version": 0})
+    return root
+
+
+def _module_config(root: dict[str, Any], path: str) -> dict[str, Any]:
+    """The configuration block of module ``path`` ("module.a.module.b"), created on first use."""
+    config = root
+    for name in path.split(".")[1::2] if path else []:  # "module", name, "module", name ...
+        call = config.setdefault("module_calls", {}).setdefault(
+            name, {"source": f"./modules/{name}", "module": {"resources": []}})
+        config = call["module"]
+    return config
 
 
 def _sensitive(block: TfBlock | None) -> Any:

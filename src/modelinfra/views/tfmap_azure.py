@@ -3,7 +3,7 @@
 | modelinfra | Terraform |
 |---|---|
 | azure.resource_group | azurerm_resource_group |
-| azure.storage_account | azurerm_storage_account (sku split into account_tier + account_replication_type; blob_properties) |
+| azure.storage_account | azurerm_storage_account (sku split into account_tier + account_replication_type; network_rules, identity, customer_managed_key and blob_properties blocks) |
 | azure.blob_container | azurerm_storage_container |
 | azure.blob | azurerm_storage_blob |
 | azure.managed_disk | azurerm_managed_disk |
@@ -14,7 +14,7 @@
 | azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + azurerm_cdn_frontdoor_route |
 | azure.ml_workspace | azurerm_machine_learning_workspace (ids as *_id, identity block) |
 | azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
-| azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled, network_acls block) |
+| azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled + enable_rbac_authorization, network_acls block) |
 | azure.log_analytics_workspace | azurerm_log_analytics_workspace |
 | azure.application_insights | azurerm_application_insights |
 | azure.container_registry | azurerm_container_registry (public_network_access_enabled as a bool) |
@@ -55,7 +55,12 @@ def storage_account(a: Attrs) -> list[TfBlock]:
         "versioning_enabled": a.take("blob_versioning", False),
         "delete_retention_policy": conv(a.take("blob_soft_delete_days"), lambda d: [{"days": d}]),
         "restore_policy": conv(a.take("point_in_time_restore_days"), lambda d: [{"days": d}]),
+        "container_delete_retention_policy": conv(a.take("container_delete_retention_days"),
+                                                  lambda d: [{"days": d}]),
     })
+    identity = a.take("identity")
+    principal = a.take("identity_principal_id") if identity is not None else None  # else kept under modelinfra
+    key = a.take("customer_managed_key")
     values = {
         **_base(a), "account_kind": a.take("kind", "StorageV2"), "account_tier": tier,
         "account_replication_type": replication, "access_tier": a.take("access_tier"),
@@ -63,10 +68,28 @@ def storage_account(a: Attrs) -> list[TfBlock]:
         "allow_nested_items_to_be_public": a.take("allow_blob_public_access", False),
         "https_traffic_only_enabled": a.take("https_only", True),
         "public_network_access_enabled": _enabled(a.take("public_network_access")),
+        "shared_access_key_enabled": a.take("shared_access_key_enabled"),
+        "is_hns_enabled": a.take("is_hns_enabled"),
+        "infrastructure_encryption_enabled": a.take("infrastructure_encryption_enabled"),
+        "cross_tenant_replication_enabled": a.take("allow_cross_tenant_replication"),
+        "network_rules": conv(a.take("network_rules"), lambda n: [_network_rules(n)]),
+        "identity": conv(identity, lambda i: [drop_none({
+            "type": i.get("type"), "identity_ids": i.get("identity_ids") or [], "principal_id": principal})]),
+        "customer_managed_key": conv(key, lambda k: [drop_none({
+            "key_vault_key_id": k.get("key_vault_key_id"),
+            "user_assigned_identity_id": k.get("user_assigned_identity_id")})]),
         "blob_properties": [blob], "tags": a.take("tags", {}),
         "primary_blob_endpoint": a.take("primary_blob_endpoint"),
     }
     return [TfBlock("azurerm_storage_account", drop_none(values))]
+
+
+def _network_rules(rules: Any) -> dict[str, Any]:
+    """A firewall (``network_rules`` of a storage account, ``network_acls`` of a key vault) as
+    azurerm's block: ``default_action``, ``bypass``, ``ip_rules``, ``virtual_network_subnet_ids``."""
+    return drop_none({"default_action": rules.get("default_action"), "bypass": rules.get("bypass"),
+                      "ip_rules": rules.get("ip_rules") or [],
+                      "virtual_network_subnet_ids": rules.get("virtual_network_subnet_ids") or []})
 
 
 def blob_container(a: Attrs) -> list[TfBlock]:
@@ -161,15 +184,13 @@ def ml_workspace(a: Attrs) -> list[TfBlock]:
 
 def key_vault(a: Attrs) -> list[TfBlock]:
     acls = a.take("network_acls")
+    rbac = a.take("enable_rbac_authorization", False)  # azurerm 4.x plans carry both names
     return [TfBlock("azurerm_key_vault", drop_none({
         **_base(a), "tenant_id": a.take("tenant_id"), "sku_name": a.take("sku", "standard"),
         "soft_delete_retention_days": a.take("soft_delete_retention_days"),
         "purge_protection_enabled": a.take("purge_protection_enabled", False),
-        "rbac_authorization_enabled": a.take("enable_rbac_authorization", False),
-        "network_acls": conv(acls, lambda n: [drop_none({
-            "bypass": n.get("bypass"), "default_action": n.get("default_action"),
-            "ip_rules": n.get("ip_rules") or [],
-            "virtual_network_subnet_ids": n.get("virtual_network_subnet_ids") or []})]),
+        "rbac_authorization_enabled": rbac, "enable_rbac_authorization": rbac,
+        "network_acls": conv(acls, lambda n: [_network_rules(n)]),
         "vault_uri": a.take("vault_uri"), "tags": a.take("tags", {}),
     }))]
 
