@@ -52,12 +52,13 @@ def problems_from_validation(
     model: type[BaseModel] | None = None,
 ) -> list[Problem]:
     """One Problem per pydantic error, located at ``prefix + loc``; errors where ``keep(loc)`` is
-    False are dropped (used to ignore fields whose value is only known after apply). ``model`` (the
-    validated model) lets an unknown field be matched against the known ones."""
+    False are dropped (used to ignore fields whose value is only known after apply) — except an
+    unknown field, which is wrong whatever its value. ``model`` (the validated model) lets an unknown
+    field be matched against the known ones."""
     problems = []
     for item in error.errors(include_url=False):
         loc = clean_loc(item["loc"])
-        if not keep(loc):
+        if item["type"] != "extra_forbidden" and not keep(loc):
             continue
         problems.append(doc.problem((*prefix, *loc), message_of(item, model, loc)))
     return problems
