@@ -79,6 +79,7 @@ TARGET = {
     "aws_s3_object": "aws.s3_object",
     "aws_backup_vault": "aws.backup_vault",
     "aws_backup_vault_policy": "aws.backup_vault",
+    "aws_backup_vault_notifications": "aws.backup_vault",
     "aws_backup_plan": "aws.backup_plan",
     "aws_backup_selection": "aws.backup_selection",
     "aws_iam_role": "aws.iam_role",
