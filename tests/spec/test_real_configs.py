@@ -11,10 +11,14 @@ its classification. These tests pin three things:
   other branches are adding);
 * the tables in the study are the ones the catalogue renders to. After editing the catalogue, regenerate
   them with ``.venv/bin/python -m tests.spec.test_real_configs --write``.
+
+Once the branches the pending blocks wait for are merged, ``... --promote`` moves ``pending/*.yaml`` up,
+marks their blocks portable in the catalogue and re-renders the study; the tests then compile them too.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter, defaultdict
 from functools import cache
@@ -241,8 +245,27 @@ def _write() -> None:
     STUDY.write_text(f"{head}{BEGIN}\n{render_study_tables(catalogue())}{END}{tail}", encoding="utf-8")
 
 
+def _promote() -> None:
+    """Pending becomes portable: move the translations up and rewrite their catalogue lines in place."""
+    for spec in sorted((CONFIGS / "pending").glob("*.yaml")):
+        spec.rename(CONFIGS / spec.name)
+    path = CONFIGS / "catalogue.yml"
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if "status: pending" in line:
+            line = re.sub(r", needs: \[[^\]]*\]", "", line.replace("status: pending", "status: portable"))
+            line = line.replace("spec: pending/", "spec: ")
+        lines.append(line)
+    path.write_text("".join(lines), encoding="utf-8")
+    catalogue.cache_clear()
+    _resources.cache_clear()
+    _write()
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
         _write()
+    elif sys.argv[1:] == ["--promote"]:
+        _promote()
     else:
         sys.stdout.write(render_study_tables(catalogue()))
