@@ -52,6 +52,7 @@ TARGET = {
     "azurerm_snapshot": "azure.disk_snapshot",
     "azurerm_key_vault": "azure.key_vault",
     "Microsoft.KeyVault/vaults": "azure.key_vault",
+    "azurerm_key_vault_access_policy": "azure.key_vault",
     "azurerm_container_registry": "azure.container_registry",
     "Microsoft.ContainerRegistry/registries": "azure.container_registry",
     "azurerm_application_insights": "azure.application_insights",
