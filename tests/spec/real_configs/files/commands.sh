@@ -1,0 +1,1 @@
+echo stand-in
