@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -227,3 +228,68 @@ def test_other_services_share_the_endpoint(aws_emulator: RunningService, unique_
     s3.create_bucket(Bucket=f"shared-{unique_name}")
     assert f"shared-{unique_name}" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     s3.delete_bucket(Bucket=f"shared-{unique_name}")
+
+
+def vault_policy(vault_arn: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "NoDelete", "Effect": "Deny", "Principal": {"AWS": "*"},
+        "Action": ["backup:DeleteRecoveryPoint"], "Resource": vault_arn}]})
+
+
+def test_vault_access_policy_put_get_replace_delete(backup: Any, vault: str) -> None:
+    arn = backup.describe_backup_vault(BackupVaultName=vault)["BackupVaultArn"]
+    with pytest.raises(ClientError) as exc:
+        backup.get_backup_vault_access_policy(BackupVaultName=vault)
+    assert error_of(exc)[:2] == ("ResourceNotFoundException", 404)
+
+    backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=vault_policy(arn))
+    got = backup.get_backup_vault_access_policy(BackupVaultName=vault)
+    assert (got["BackupVaultName"], got["BackupVaultArn"]) == (vault, arn)
+    assert json.loads(got["Policy"]) == json.loads(vault_policy(arn))
+
+    replaced = json.loads(vault_policy(arn)) | {"Id": "second"}
+    backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=json.dumps(replaced))
+    assert json.loads(backup.get_backup_vault_access_policy(BackupVaultName=vault)["Policy"])["Id"] == "second"
+
+    backup.delete_backup_vault_access_policy(BackupVaultName=vault)
+    with pytest.raises(ClientError) as exc:
+        backup.get_backup_vault_access_policy(BackupVaultName=vault)
+    assert error_of(exc)[0] == "ResourceNotFoundException"
+    backup.delete_backup_vault_access_policy(BackupVaultName=vault)  # no policy left: still succeeds
+
+
+@pytest.mark.parametrize("operation", ["get_backup_vault_access_policy", "delete_backup_vault_access_policy",
+                                       "put_backup_vault_access_policy"])
+def test_vault_access_policy_of_a_missing_vault_is_not_found(backup: Any, operation: str) -> None:
+    extra = {"Policy": vault_policy("*")} if operation.startswith("put") else {}
+    with pytest.raises(ClientError) as exc:
+        getattr(backup, operation)(BackupVaultName="no-such-vault", **extra)
+    assert error_of(exc)[:2] == ("ResourceNotFoundException", 404)
+
+
+@pytest.mark.parametrize(("policy", "message"), [
+    ("{not json", "not a valid JSON"),
+    ('["a"]', "not a valid JSON"),
+    ('{"Statement": []}', "no Statement"),
+    ('{"Statement": [{"Effect": "Allow", "Principal": "*"}]}', "no Action"),
+    ('{"Statement": [{"Effect": "Allow", "Action": "backup:*"}]}', "principal is not valid"),
+])
+def test_vault_access_policy_of_a_bad_shape_is_refused(backup: Any, vault: str, policy: str, message: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=policy)
+    code, status, text = error_of(exc)
+    assert (code, status) == ("InvalidParameterValueException", 400) and message in text
+
+
+def test_deleting_a_vault_forgets_its_access_policy(backup: Any, unique_name: str) -> None:
+    name = f"vault-pol-{unique_name}"
+    arn = backup.create_backup_vault(BackupVaultName=name)["BackupVaultArn"]
+    backup.put_backup_vault_access_policy(BackupVaultName=name, Policy=vault_policy(arn))
+    backup.delete_backup_vault(BackupVaultName=name)
+    backup.create_backup_vault(BackupVaultName=name)
+    try:
+        with pytest.raises(ClientError) as exc:
+            backup.get_backup_vault_access_policy(BackupVaultName=name)
+        assert error_of(exc)[0] == "ResourceNotFoundException"
+    finally:
+        backup.delete_backup_vault(BackupVaultName=name)

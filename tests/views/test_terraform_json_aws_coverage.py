@@ -64,3 +64,19 @@ def test_iam_role_kms_key_alias_and_tag_selection():
     assert tf_selection["selection_tag"] == [{"type": "STRINGEQUALS", "key": "backup", "value": "daily"}]
     assert tf_selection["condition"][0]["string_equals"] == [{"key": "aws:ResourceTag/team", "value": "ml"}]
     assert "attributes" not in tf_selection["modelinfra"], "every selection attribute has a Terraform name"
+
+
+def test_a_vault_access_policy_becomes_an_aws_backup_vault_policy_and_none_adds_nothing():
+    vault = {"name": "models", "kms_key_arn": None, "tags": {}, "policy": POLICY, "force_destroy": False}
+    bare = {**vault, "name": "plain", "policy": {}}
+    doc = render(plan_of(ResourceChange("vault", "aws.backup_vault", Action.CREATE, None, vault),
+                         ResourceChange("plain", "aws.backup_vault", Action.CREATE, None, bare)))
+    tf_policy = after(doc, "aws_backup_vault_policy.vault")
+    assert tf_policy["backup_vault_name"] == "models" and json.loads(tf_policy["policy"]) == POLICY
+    assert "policy" not in after(doc, "aws_backup_vault.vault")
+    assert "aws_backup_vault_policy.plain" not in by_address(doc)
+    [config] = [r for r in doc["configuration"]["root_module"]["resources"]
+                if r["address"] == "aws_backup_vault_policy.vault"]
+    # the id of an aws_backup_vault is its name
+    assert config["expressions"]["backup_vault_name"] == {"references": ["aws_backup_vault.vault.id",
+                                                                         "aws_backup_vault.vault"]}

@@ -4,13 +4,14 @@
 |---|---|
 | aws.s3_bucket | aws_s3_bucket + aws_s3_bucket_versioning + aws_s3_bucket_public_access_block + aws_s3_bucket_server_side_encryption_configuration (+ aws_s3_bucket_lifecycle_configuration when it has rules) |
 | aws.s3_object | aws_s3_object |
-| aws.backup_vault | aws_backup_vault |
+| aws.backup_vault | aws_backup_vault (+ aws_backup_vault_policy when it has an access policy) |
 | aws.backup_plan | aws_backup_plan |
 | aws.backup_selection | aws_backup_selection |
 | aws.iam_role | aws_iam_role |
 | aws.kms_key | aws_kms_key (+ aws_kms_alias when it has an alias) |
 
-An ``aws.s3_bucket`` also yields aws_s3_bucket_logging, aws_s3_bucket_policy and
+An ``aws.backup_vault`` with an access policy also yields aws_backup_vault_policy. An
+``aws.s3_bucket`` also yields aws_s3_bucket_logging, aws_s3_bucket_policy and
 aws_s3_bucket_cors_configuration when it sets them; intelligent-tiering configurations stay under
 ``modelinfra`` (Terraform makes one resource per configuration).
 """
@@ -101,10 +102,17 @@ def s3_object(a: Attrs) -> list[TfBlock]:
 
 
 def backup_vault(a: Attrs) -> list[TfBlock]:
-    return [TfBlock("aws_backup_vault", drop_none({
-        "name": a.take("name"), "kms_key_arn": a.take("kms_key_arn"), "tags": a.take("tags", {}), "arn": a.take("arn"),
+    """The vault, and its access policy (a resource of its own in Terraform) when it has one."""
+    name = a.take("name")
+    blocks = [TfBlock("aws_backup_vault", drop_none({
+        "name": name, "kms_key_arn": a.take("kms_key_arn"), "tags": a.take("tags", {}), "arn": a.take("arn"),
         "force_destroy": a.take("force_destroy"),
     }))]
+    policy = a.take("policy")
+    if policy:  # {} is "no access policy"
+        blocks.append(TfBlock("aws_backup_vault_policy", {"backup_vault_name": name, "policy": _json(policy)},
+                              {"backup_vault_name": "aws_backup_vault"}))
+    return blocks
 
 
 def backup_plan(a: Attrs) -> list[TfBlock]:

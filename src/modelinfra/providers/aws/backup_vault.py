@@ -1,8 +1,16 @@
-"""``aws.backup_vault``: an AWS Backup vault (name, KMS key, tags). Cloud id: the vault name.
+"""``aws.backup_vault``: an AWS Backup vault (name, KMS key, access policy, tags). Cloud id: the
+vault name.
 
 Invariants
-- create adopts a vault that already has the name (AlreadyExistsException) and converges its tags.
-- ``kms_key_arn`` and ``name`` cannot change in place (force replacement); only tags update.
+- create adopts a vault that already has the name (AlreadyExistsException) and converges its tags
+  and access policy.
+- ``kms_key_arn`` and ``name`` cannot change in place (force replacement); tags and the access
+  policy update in place.
+- ``policy`` (the vault access policy, Terraform's ``aws_backup_vault_policy``) is managed whole:
+  unset means the vault has no access policy, so removing it from the spec deletes it, and one
+  added outside modelinfra shows as drift. "No policy" is ``{}`` in attributes (a None would mean
+  "not managed" to the diff). Documents are compared in ``canonical_policy`` form, so key order and
+  one-vs-list values never show as a change.
 - delete of a missing vault succeeds. A vault that still holds recovery points is emptied first
   only with ``force_destroy: true`` (every recovery point is deleted, as AWS requires before
   DeleteBackupVault); otherwise delete raises ``TerminalError`` naming how many are left.
@@ -11,11 +19,12 @@ Invariants
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from modelinfra.errors import TerminalError
+from modelinfra.errors import RetryableError, TerminalError
 from modelinfra.providers.aws.backup_common import (
     KMS_KEY_ARN,
     NOT_FOUND,
@@ -26,6 +35,7 @@ from modelinfra.providers.aws.backup_common import (
     sync_tags,
 )
 from modelinfra.providers.aws.errors import aws_errors, is_code, map_error
+from modelinfra.providers.aws.policy_document import PolicyInput, canonical_policy, check_policy, parse_policy
 from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 from modelinfra.spec.fields import SpecModel, Tags
 
@@ -34,6 +44,9 @@ class BackupVaultSpec(SpecModel):
     name: str = Field(description="Vault name (forces replacement).")
     kms_key_arn: str | None = Field(default=None, description=(
         "Customer managed KMS key ARN, e.g. ${key.arn}; unset means AWS Backup's default key (not managed)."))
+    policy: dict[str, Any] | str | None = Field(default=None, description=(
+        "Vault access policy (who may use or delete its recovery points): a JSON document as a mapping or "
+        "a JSON string, compared semantically; unset means the vault has no access policy."))
     tags: Tags
     force_destroy: bool = Field(default=False, description=(
         "Delete the vault's recovery points when the vault is deleted (otherwise a non-empty vault is not deleted)."))
@@ -54,6 +67,19 @@ class BackupVaultSpec(SpecModel):
     @classmethod
     def _valid_tags(cls, tags: dict[str, str]) -> dict[str, str]:
         return check_tags(tags)
+
+    @field_validator("policy")
+    @classmethod
+    def _valid_policy(cls, policy: PolicyInput | None) -> PolicyInput | None:
+        if policy is None:
+            return None
+        check_policy(policy)
+        statements = parse_policy(policy)["Statement"]
+        for index, statement in enumerate([statements] if isinstance(statements, dict) else statements):
+            if "Principal" not in statement and "NotPrincipal" not in statement:
+                raise ValueError(f"policy Statement[{index}] needs a Principal (a vault access policy is "
+                                 "resource-based: it says whom it allows or denies)")
+        return policy
 
 
 class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
@@ -87,6 +113,13 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
             data.pop("kms_key_arn", None)
         return data
 
+    def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
+        if "policy" not in attributes:
+            return attributes
+        policy = attributes["policy"]
+        return {**attributes, "policy": canonical_policy(policy) if isinstance(policy, (dict, str)) and policy
+                else {} if policy is None else policy}
+
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
 
@@ -98,12 +131,13 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
                 return None
             raise map_error(exc, f"reading backup vault {cloud_id}") from exc
         arn = vault["BackupVaultArn"]
-        return {
+        return self.normalise({
             "name": vault["BackupVaultName"],
             "kms_key_arn": vault.get("EncryptionKeyArn"),
+            "policy": read_policy(client, cloud_id),
             "tags": strip_managed_tags(read_tags(client, arn)),
             "arn": arn,
-        }
+        })
 
     def create(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
         from botocore.exceptions import ClientError
@@ -117,17 +151,26 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
         except ClientError as exc:
             if not is_code(exc, "AlreadyExistsException"):
                 raise map_error(exc, f"creating backup vault {spec.name}") from exc
-            return self._converge_tags(ctx, spec)  # adopt
+            return self._converge(ctx, spec)  # adopt
+        if spec.policy is not None:
+            write_policy(client, spec.name, spec.policy)
         return {**self._read_back(ctx, spec.name), "force_destroy": spec.force_destroy}
 
     def update(
         self, ctx: ResourceContext, spec: BackupVaultSpec, observed: dict[str, Any], changes: list[Any]
     ) -> dict[str, Any]:
-        return self._converge_tags(ctx, spec)
+        return self._converge(ctx, spec)
 
-    def _converge_tags(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
+    def _converge(self, ctx: ResourceContext, spec: BackupVaultSpec) -> dict[str, Any]:
+        """Tags and access policy as the spec has them, whatever the vault has now."""
+        client = ctx.session.client("backup")
         observed = self._read_back(ctx, spec.name)
-        sync_tags(ctx.session.client("backup"), observed["arn"], {**spec.tags, **ctx.managed_tags})
+        sync_tags(client, observed["arn"], {**spec.tags, **ctx.managed_tags})
+        if spec.policy is not None:
+            if canonical_policy(spec.policy) != observed["policy"]:
+                write_policy(client, spec.name, spec.policy)
+        elif observed["policy"]:
+            delete_policy(client, spec.name)
         return {**self._read_back(ctx, spec.name), "force_destroy": spec.force_destroy}
 
     def _read_back(self, ctx: ResourceContext, name: str) -> dict[str, Any]:
@@ -154,6 +197,45 @@ class BackupVaultHandler(ResourceHandler[BackupVaultSpec]):
                                         "or set force_destroy: true",
                                         code="InvalidRequestException") from exc
             raise map_error(exc, f"deleting backup vault {cloud_id}") from exc
+
+
+def read_policy(client: Any, vault: str) -> dict[str, Any] | None:
+    """The vault's access policy document; None when it has none (ResourceNotFoundException)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = client.get_backup_vault_access_policy(BackupVaultName=vault)
+    except ClientError as exc:
+        if is_code(exc, NOT_FOUND):
+            return None
+        raise map_error(exc, f"reading the access policy of backup vault {vault}") from exc
+    return parse_policy(answer["Policy"]) if answer.get("Policy") else None
+
+
+def write_policy(client: Any, vault: str, policy: PolicyInput) -> None:
+    """PutBackupVaultAccessPolicy. "Provided principal is not valid" is retryable: an IAM role made
+    moments ago is not yet visible to AWS Backup (the engine's retry budget bounds the wait)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.put_backup_vault_access_policy(BackupVaultName=vault, Policy=json.dumps(parse_policy(policy)))
+    except ClientError as exc:
+        message = str(exc.response.get("Error", {}).get("Message") or "")
+        if is_code(exc, "InvalidParameterValueException") and "principal is not valid" in message.lower():
+            raise RetryableError(f"setting the access policy of backup vault {vault}: {message} (a new IAM "
+                                 "principal may not be visible yet)", code="InvalidParameterValueException") from exc
+        raise map_error(exc, f"setting the access policy of backup vault {vault}") from exc
+
+
+def delete_policy(client: Any, vault: str) -> None:
+    """DeleteBackupVaultAccessPolicy; a policy (or vault) already gone is no error."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.delete_backup_vault_access_policy(BackupVaultName=vault)
+    except ClientError as exc:
+        if not is_code(exc, NOT_FOUND):
+            raise map_error(exc, f"deleting the access policy of backup vault {vault}") from exc
 
 
 def recovery_point_arns(client: Any, vault: str) -> list[str]:

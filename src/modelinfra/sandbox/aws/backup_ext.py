@@ -4,7 +4,10 @@ Added: CreateBackupSelection, GetBackupSelection, ListBackupSelections, DeleteBa
 UpdateBackupPlan (a new VersionId per update; superseded versions stay readable with
 ``GetBackupPlan(VersionId=...)`` and are listed by ListBackupPlanVersions), StartBackupJob (the job
 completes at once and leaves a recovery point), DescribeBackupJob, ListRecoveryPointsByBackupVault,
-DescribeRecoveryPoint, DeleteRecoveryPoint.
+DescribeRecoveryPoint, DeleteRecoveryPoint, Put/Get/DeleteBackupVaultAccessPolicy (the policy must
+be a JSON object whose statements each name a principal, else InvalidParameterValueException; Get on
+a vault without a policy is ResourceNotFoundException, as AWS answers; Delete of an absent policy
+succeeds).
 
 Corrected, as AWS behaves:
 - ListBackupPlans: paginated; ``includeDeleted=false`` really excludes deleted plans.
@@ -12,7 +15,8 @@ Corrected, as AWS behaves:
 - DeleteBackupPlan: ``InvalidRequestException`` while selections still reference the plan;
   ``ResourceNotFoundException`` for an unknown or already deleted plan.
 - DeleteBackupVault: ``InvalidRequestException`` while the vault holds recovery points;
-  ``ResourceNotFoundException`` for an unknown vault (moto silently succeeds on both).
+  ``ResourceNotFoundException`` for an unknown vault (moto silently succeeds on both); the vault's
+  access policy goes with it.
 - Create/UpdateBackupPlan reject rules AWS rejects (windows, cold storage vs retention, PITR).
 
 ``install`` hooks the extension into moto's Flask app for ``backup``: moto routes each request to
@@ -43,6 +47,7 @@ from modelinfra.sandbox.aws.backup_state import (
     ext_state,
     invalid_parameter,
     invalid_request,
+    missing_parameter,
     not_found,
 )
 
@@ -105,6 +110,29 @@ def check_rules(rules: list[dict[str, Any]]) -> None:
             if delete is None or not 1 <= delete <= MAX_CONTINUOUS_RETENTION_DAYS:
                 raise invalid_parameter(f"Rule {name}: continuous backup retention must be between 1 and "
                                         f"{MAX_CONTINUOUS_RETENTION_DAYS} days")
+
+
+def check_vault_policy(text: Any) -> None:
+    """Reject the vault access policies AWS rejects (InvalidParameterValueException): not JSON, not
+    an object, no statement, or a statement without Effect, Action/NotAction or Principal/NotPrincipal
+    (a resource-based policy must say whom it is about)."""
+    try:
+        document = json.loads(text) if isinstance(text, str) else None
+    except json.JSONDecodeError:
+        document = None
+    if not isinstance(document, dict):
+        raise invalid_parameter("Policy is not a valid JSON document")
+    statements = document.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(statements, list) or not statements:
+        raise invalid_parameter("Policy has no Statement")
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
+            raise invalid_parameter("Policy statement has an invalid Effect")
+        if not ({"Action", "NotAction"} & statement.keys()):
+            raise invalid_parameter("Policy statement has no Action")
+        if not ({"Principal", "NotPrincipal"} & statement.keys()):
+            raise invalid_parameter("Provided principal is not valid")
 
 
 class ExtendedBackupResponse(BackupResponse):
@@ -262,22 +290,47 @@ class ExtendedBackupResponse(BackupResponse):
     # -- vaults, jobs and recovery points --------------------------------------------------------
     def describe_backup_vault(self) -> Reply:
         """moto's answer lacks NumberOfRecoveryPoints and EncryptionKeyArn; send them."""
-        name = self._uri("backupVaultName")
-        vault = self.backup_backend.vaults.get(name)
-        if vault is None:
-            raise not_found(f"Backup vault {name} does not exist")
-        return reply(vault.to_list_dict())
+        return reply(self._vault(self._uri("backupVaultName")).to_list_dict())
 
     def delete_backup_vault(self) -> Reply:
         name = self._uri("backupVaultName")
-        vault = self.backup_backend.vaults.get(name)
-        if vault is None:
-            raise not_found(f"Backup vault {name} does not exist")
+        self._vault(name)
         count = len(self.ext.recovery_points.get(name, {}))
         if count:
             raise invalid_request(f"Backup vault cannot be deleted (contains {count} recovery points)")
         self.backup_backend.delete_backup_vault(name)
         self.ext.recovery_points.pop(name, None)
+        self.ext.vault_policies.pop(name, None)
+        return reply({})
+
+    def _vault(self, name: str) -> Any:
+        vault = self.backup_backend.vaults.get(name)
+        if vault is None:
+            raise not_found(f"Backup vault {name} does not exist")
+        return vault
+
+    def put_backup_vault_access_policy(self) -> Reply:
+        name = self._uri("backupVaultName")
+        policy = self._json_body().get("Policy")
+        self._vault(name)
+        if policy is None:
+            raise missing_parameter("Policy is required")
+        check_vault_policy(policy)
+        self.ext.vault_policies[name] = policy
+        return reply({})
+
+    def get_backup_vault_access_policy(self) -> Reply:
+        name = self._uri("backupVaultName")
+        vault = self._vault(name)
+        policy = self.ext.vault_policies.get(name)
+        if policy is None:
+            raise not_found(f"Backup vault {name} does not have an access policy")
+        return reply({"BackupVaultName": name, "BackupVaultArn": vault.backup_vault_arn, "Policy": policy})
+
+    def delete_backup_vault_access_policy(self) -> Reply:
+        name = self._uri("backupVaultName")
+        self._vault(name)
+        self.ext.vault_policies.pop(name, None)
         return reply({})
 
     def start_backup_job(self) -> Reply:
@@ -319,8 +372,7 @@ class ExtendedBackupResponse(BackupResponse):
         })
 
     def _vault_points(self, vault_name: str) -> dict[str, RecoveryPoint]:
-        if vault_name not in self.backup_backend.vaults:
-            raise not_found(f"Backup vault {vault_name} does not exist")
+        self._vault(vault_name)
         return self.ext.recovery_points.get(vault_name, {})
 
     def list_recovery_points_by_backup_vault(self) -> Reply:

@@ -37,6 +37,10 @@ def invalid_request(message: str) -> BackupError:
     return BackupError("InvalidRequestException", message)
 
 
+def missing_parameter(message: str) -> BackupError:
+    return BackupError("MissingParameterValueException", message)
+
+
 def already_exists(message: str) -> BackupError:
     return BackupError("AlreadyExistsException", message)
 
@@ -95,7 +99,7 @@ class RecoveryPoint:
 @dataclass
 class BackupExtState:
     """Everything moto does not model: selections per plan, superseded plan versions, recovery
-    points per vault, and backup jobs (which complete the moment they start)."""
+    points per vault, backup jobs (which complete the moment they start) and vault access policies."""
 
     selections: dict[str, dict[str, Selection]] = field(default_factory=dict)
     """plan id -> selection id -> selection."""
@@ -105,6 +109,8 @@ class BackupExtState:
     """vault name -> recovery point ARN -> recovery point."""
     jobs: dict[str, RecoveryPoint] = field(default_factory=dict)
     """backup job id -> the recovery point it produced."""
+    vault_policies: dict[str, str] = field(default_factory=dict)
+    """vault name -> its access policy document, as the last PutBackupVaultAccessPolicy sent it."""
 
 
 def ext_state(backend: Any) -> BackupExtState:
