@@ -131,3 +131,20 @@ def test_storage_account_firewall_identity_and_encryption_as_azurerm_names_them(
     assert tf["blob_properties"][0]["container_delete_retention_policy"] == [{"days": 14}]
     assert tf["blob_properties"][0]["delete_retention_policy"] == [{"days": 7}]
     assert "attributes" not in tf["modelinfra"], tf["modelinfra"]
+
+
+def test_key_vault_access_policies_become_access_policy_blocks_in_azurerm_spelling():
+    policy = {"tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47", "object_id": "11111111-2222-3333-4444-555555555555",
+              "application_id": None, "key_permissions": ["get", "unwrapKey", "wrapKey"],
+              "secret_permissions": ["list"], "certificate_permissions": ["managecontacts"],
+              "storage_permissions": ["deletesas", "regeneratekey"]}
+    vault = {"name": "ml-kv", **RG, "access_policies": [policy]}
+    tf = after(render(plan_of(ResourceChange("kv", "azure.key_vault", Action.CREATE, None, vault))),
+               "azurerm_key_vault.kv")
+    assert tf["access_policy"] == [{
+        "tenant_id": policy["tenant_id"], "object_id": policy["object_id"],
+        "key_permissions": ["Get", "UnwrapKey", "WrapKey"], "secret_permissions": ["List"],
+        "certificate_permissions": ["ManageContacts"], "storage_permissions": ["DeleteSAS", "RegenerateKey"]}]
+    unmanaged = render(plan_of(ResourceChange("kv", "azure.key_vault", Action.CREATE, None,
+                                              {**vault, "access_policies": None})))
+    assert "access_policy" not in after(unmanaged, "azurerm_key_vault.kv"), "unset, as in HCL"

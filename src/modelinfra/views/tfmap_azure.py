@@ -14,7 +14,7 @@
 | azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + azurerm_cdn_frontdoor_route |
 | azure.ml_workspace | azurerm_machine_learning_workspace (ids as *_id, identity block) |
 | azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
-| azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled + enable_rbac_authorization, network_acls block) |
+| azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled + enable_rbac_authorization, network_acls and access_policy blocks) |
 | azure.log_analytics_workspace | azurerm_log_analytics_workspace |
 | azure.application_insights | azurerm_application_insights |
 | azure.container_registry | azurerm_container_registry (public_network_access_enabled as a bool) |
@@ -183,14 +183,30 @@ def ml_workspace(a: Attrs) -> list[TfBlock]:
 
 
 def key_vault(a: Attrs) -> list[TfBlock]:
+    """Access policies become ``access_policy`` blocks, permissions in azurerm's spelling (``Get``,
+    ``WrapKey``, ``DeleteSAS``); unmanaged ones (None) are left out, as an unset block is."""
     acls = a.take("network_acls")
     rbac = a.take("enable_rbac_authorization", False)  # azurerm 4.x plans carry both names
+    words = {"wrapkey": "WrapKey", "unwrapkey": "UnwrapKey", "getrotationpolicy": "GetRotationPolicy",
+             "setrotationpolicy": "SetRotationPolicy", "managecontacts": "ManageContacts",
+             "getissuers": "GetIssuers", "listissuers": "ListIssuers", "setissuers": "SetIssuers",
+             "deleteissuers": "DeleteIssuers", "manageissuers": "ManageIssuers", "regeneratekey": "RegenerateKey",
+             "setsas": "SetSAS", "listsas": "ListSAS", "getsas": "GetSAS", "deletesas": "DeleteSAS"}
+
+    def policy(p: dict[str, Any]) -> dict[str, Any]:
+        out = {k: p.get(k) for k in ("tenant_id", "object_id", "application_id")}
+        for name in ("key_permissions", "secret_permissions", "certificate_permissions", "storage_permissions"):
+            out[name] = [words.get(str(v).lower(), str(v).capitalize()) for v in p.get(name) or []]
+        return drop_none(out)
+
     return [TfBlock("azurerm_key_vault", drop_none({
         **_base(a), "tenant_id": a.take("tenant_id"), "sku_name": a.take("sku", "standard"),
         "soft_delete_retention_days": a.take("soft_delete_retention_days"),
         "purge_protection_enabled": a.take("purge_protection_enabled", False),
         "rbac_authorization_enabled": rbac, "enable_rbac_authorization": rbac,
         "network_acls": conv(acls, lambda n: [_network_rules(n)]),
+        "access_policy": conv(a.take("access_policies"),
+                              lambda ps: [policy(p) if isinstance(p, dict) else p for p in ps]),
         "vault_uri": a.take("vault_uri"), "tags": a.take("tags", {}),
     }))]
 

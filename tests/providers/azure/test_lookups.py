@@ -98,7 +98,10 @@ def test_lookup_finds_the_resource_with_read_attributes_and_writes_nothing(
     assert found is not None
     cloud_id, attributes = found
     assert cloud_id == handler.identify(azure_ctx, handler.spec_model(**props))
-    assert attributes == handler.read(azure_ctx, cloud_id) == created
+    assert attributes == handler.read(azure_ctx, cloud_id)
+    # what create records is what read reports, less what the spec leaves unmanaged (a key vault's
+    # unset access_policies are not recorded, so drift never reports the ones Azure ML adds)
+    assert created.items() <= attributes.items()
     assert attributes["id"] and attributes["name"] == props["name"]
     assert _store(arm_emulator) == before  # nothing created, changed or tagged
 

@@ -6,8 +6,14 @@ Invariants
   converges it. name, resource_group and location force replacement.
 - ``purge_protection_enabled`` is written only when true: the service rejects ``false`` and cannot
   turn purge protection off again (it refuses the update; the error reaches the user).
-- ``access policies`` are left empty: a vault made here is meant for RBAC
-  (``enable_rbac_authorization``) or for Azure ML, which adds its own policy.
+- ``access_policies`` as azurerm_key_vault's ``access_policy`` blocks: unset means "not managed"
+  (as in azurerm, where the blocks are optional and computed): every write carries the vault's
+  current policies over — Azure ML, for one, adds its own — and neither plan, state nor drift
+  track them; a list (``[]`` included) is the whole set, compared as a set of entries with
+  permission sets compared case-insensitively (``key_vault_access``). A policy without
+  ``tenant_id`` is in the vault's tenant. With ``enable_rbac_authorization: true`` the service keeps
+  the policies but grants nothing through them; modelinfra accepts both, as azurerm and ARM do (a
+  vault switching between the two models keeps its policies for the way back).
 - ``network_acls`` of ``None`` means "no rules" (the service's default: allow all).
 - ``tenant_id`` unset means the subscription's tenant (read once per run, ``Subscriptions_Get``); as
   an unset optional it never shows as a diff, whatever tenant the vault reports.
@@ -20,6 +26,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field
 
+from modelinfra.providers.azure.errors import read_or_none
+from modelinfra.providers.azure.key_vault_access import (
+    AccessPolicy,
+    canonical_policies,
+    check_policies,
+    from_arm,
+    to_arm,
+)
 from modelinfra.providers.azure.names import AzureTags, Guid, Location, ResourceGroupName
 from modelinfra.providers.azure.tracked import TrackedArmHandler
 from modelinfra.providers.base import ResourceContext
@@ -72,6 +86,10 @@ class KeyVaultSpec(SpecModel):
     enable_rbac_authorization: bool = Field(
         False, description="Authorize data actions with Azure RBAC instead of access policies.")
     network_acls: NetworkAcls | None = Field(None, description="Network rules; none means allow all networks.")
+    access_policies: Annotated[list[AccessPolicy] | None, AfterValidator(check_policies)] = Field(
+        None, description="Who may use keys, secrets and certificates (azurerm access_policy blocks); unset: not "
+                          "managed (the vault keeps the policies it has), [] removes them all. Ignored by the service "
+                          "while enable_rbac_authorization is true.")
     tags: AzureTags
 
 
@@ -90,13 +108,50 @@ class KeyVaultHandler(TrackedArmHandler[KeyVaultSpec]):
         out = super().normalise(attributes)
         if isinstance(out.get("tenant_id"), str):
             out["tenant_id"] = out["tenant_id"].lower()
+        if out.get("access_policies") is not None:
+            out["access_policies"] = canonical_policies(out["access_policies"])
         return out
 
+    def desired(self, ctx: ResourceContext, spec: KeyVaultSpec) -> dict[str, Any]:
+        """A policy without ``tenant_id`` is in the vault's tenant (the subscription's when the vault's
+        is unset too), filled in here so it compares with what the service reports."""
+        data = super().desired(ctx, spec)
+        policies = data.get("access_policies")
+        if policies and any(not p.get("tenant_id") for p in policies):
+            tenant = spec.tenant_id or ctx.session.tenant_id()
+            data["access_policies"] = canonical_policies(
+                [{**p, "tenant_id": p.get("tenant_id") or tenant} for p in policies])
+        return data
+
+    def create(self, ctx: ResourceContext, spec: KeyVaultSpec) -> dict[str, Any]:
+        return self._tracked(spec, super().create(ctx, spec))
+
+    def update(self, ctx: ResourceContext, spec: KeyVaultSpec, observed: dict[str, Any],
+               changes: list[Any]) -> dict[str, Any]:
+        return self._tracked(spec, super().update(ctx, spec, observed, changes))
+
+    @staticmethod
+    def _tracked(spec: KeyVaultSpec, attributes: dict[str, Any]) -> dict[str, Any]:
+        """What state records: unmanaged access policies are left out, so drift never reports the
+        ones others (Azure ML) add."""
+        if spec.access_policies is None:
+            return {k: v for k, v in attributes.items() if k != "access_policies"}
+        return attributes
+
+    def _access_policies(self, ctx: ResourceContext, spec: KeyVaultSpec, tenant: str) -> list[dict[str, Any]]:
+        if spec.access_policies is not None:
+            return [to_arm(p.model_dump(mode="json"), tenant) for p in spec.access_policies]
+        client = self.client(ctx)
+        vault_id = self.identify(ctx, spec)
+        current = read_or_none(f"reading key vault {spec.name}", lambda: client.get(vault_id))
+        return list(((current or {}).get("properties") or {}).get("accessPolicies") or [])
+
     def body(self, ctx: ResourceContext, spec: KeyVaultSpec) -> dict[str, Any]:
+        tenant = spec.tenant_id or ctx.session.tenant_id()
         properties: dict[str, Any] = {
-            "tenantId": spec.tenant_id or ctx.session.tenant_id(),
+            "tenantId": tenant,
             "sku": {"family": "A", "name": spec.sku},
-            "accessPolicies": [],
+            "accessPolicies": self._access_policies(ctx, spec, tenant),
             "enableSoftDelete": True,
             "softDeleteRetentionInDays": spec.soft_delete_retention_days,
             "enableRbacAuthorization": spec.enable_rbac_authorization,
@@ -127,5 +182,6 @@ class KeyVaultHandler(TrackedArmHandler[KeyVaultSpec]):
                 "ip_rules": [rule.get("value") for rule in acls.get("ipRules") or []],
                 "virtual_network_subnet_ids": [rule.get("id") for rule in acls.get("virtualNetworkRules") or []],
             },
+            "access_policies": [from_arm(entry) for entry in props.get("accessPolicies") or []],
             "vault_uri": props.get("vaultUri"),
         }
