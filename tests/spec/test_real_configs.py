@@ -12,8 +12,9 @@ its classification. These tests pin three things:
 * the tables in the study are the ones the catalogue renders to. After editing the catalogue, regenerate
   them with ``.venv/bin/python -m tests.spec.test_real_configs --write``.
 
-Once the branches the pending blocks wait for are merged, ``... --promote`` moves ``pending/*.yaml`` up,
-marks their blocks portable in the catalogue and re-renders the study; the tests then compile them too.
+Once the branches the pending blocks wait for are merged, ``... --promote`` moves each ``pending/*.yaml``
+that compiles up, marks its blocks portable in the catalogue and re-renders the study; the tests then
+compile them too (a pending spec that does not compile yet stays pending).
 """
 
 from __future__ import annotations
@@ -246,14 +247,29 @@ def _write() -> None:
     STUDY.write_text(f"{head}{BEGIN}\n{render_study_tables(catalogue())}{END}{tail}", encoding="utf-8")
 
 
+def _compiles(spec: Path) -> bool:
+    """True when ``spec`` compiles offline and names only properties the schema knows."""
+    try:
+        compile_spec(spec, environ={})
+    except Exception:  # noqa: BLE001 - any problem means "not yet"
+        return False
+    defs = spec_schema()["$defs"]
+    return all(set(resource.get("properties", {})) <= set(defs["props_" + resource["type"].replace(".", "_")]
+                                                        ["properties"])
+               for resource in _resources(f"pending/{spec.name}").values())
+
+
 def _promote() -> None:
-    """Pending becomes portable: move the translations up and rewrite their catalogue lines in place."""
-    for spec in sorted((CONFIGS / "pending").glob("*.yaml")):
-        spec.rename(CONFIGS / spec.name)
+    """Pending becomes portable for every pending translation that compiles now (the branches it
+    waited for are merged): move it up and rewrite its blocks' catalogue lines in place. A pending
+    spec that does not compile yet stays where it is, its blocks pending."""
+    ready = [spec.name for spec in sorted((CONFIGS / "pending").glob("*.yaml")) if _compiles(spec)]
+    for name in ready:
+        (CONFIGS / "pending" / name).rename(CONFIGS / name)
     path = CONFIGS / "catalogue.yml"
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        if "status: pending" in line:
+        if "status: pending" in line and any(f"spec: pending/{name}#" in line for name in ready):
             line = re.sub(r", needs: \[[^\]]*\]", "", line.replace("status: pending", "status: portable"))
             line = line.replace("spec: pending/", "spec: ")
         lines.append(line)
@@ -261,6 +277,7 @@ def _promote() -> None:
     catalogue.cache_clear()
     _resources.cache_clear()
     _write()
+    sys.stdout.write(f"promoted: {', '.join(ready) or 'none'}\n")
 
 
 if __name__ == "__main__":
