@@ -78,7 +78,8 @@ WEAK = HEAD.format(kind="weak") + """\
   kv:
     type: azure.key_vault
     properties: {name: policy-kv, resource_group: '${rg.name}', location: westus,
-                 tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47}
+                 tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47, enable_rbac_authorization: true,
+                 access_policies: [{object_id: 11111111-2222-3333-4444-555555555555, secret_permissions: [Get]}]}
   acr:
     type: azure.container_registry
     properties: {name: policyacr, resource_group: '${rg.name}', location: westus, admin_enabled: true}
@@ -181,7 +182,8 @@ WEAK_FINDINGS = {
     ("MI-AWS-S3-VERSIONING", "bucket"), ("MI-AWS-BACKUP-VAULT-KMS", "vault"), ("MI-AWS-BACKUP-RETENTION", "plan"),
     ("MI-AZ-SERVICEBUS-TLS", "bus"), ("MI-AZ-SERVICEBUS-LOCAL-AUTH", "bus"), ("MI-AZ-CDN-HTTPS", "endpoint"),
     ("MI-AZ-ML-PUBLIC-NETWORK", "workspace"),
-    ("MI-AZ-KEYVAULT-PURGE-PROTECTION", "kv"), ("MI-AZ-KEYVAULT-PUBLIC-NETWORK", "kv"), ("MI-AZ-ACR-ADMIN", "acr"),
+    ("MI-AZ-KEYVAULT-PURGE-PROTECTION", "kv"), ("MI-AZ-KEYVAULT-PUBLIC-NETWORK", "kv"),
+    ("MI-AZ-KEYVAULT-IGNORED-POLICIES", "kv"), ("MI-AZ-ACR-ADMIN", "acr"),
     ("MI-AZ-ACR-PUBLIC-NETWORK", "acr"), ("MI-AWS-KMS-ROTATION", "key"), ("MI-AWS-IAM-ADMIN", "role"),
     ("MI-AZ-ROLE-OWNER", "owner"),
 }

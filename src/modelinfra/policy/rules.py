@@ -124,6 +124,14 @@ def _vault_network(p: dict[str, Any], _: Context) -> Hit:
         if acls is None or isinstance(acls, dict) else None
 
 
+def _vault_ignored_policies(p: dict[str, Any], _: Context) -> Hit:
+    if p.get("enable_rbac_authorization") is True and isinstance(p.get("access_policies"), list) \
+            and p["access_policies"]:
+        return ("access_policies", "the access policies grant nothing: enable_rbac_authorization is true, so the "
+                                   "vault authorizes data actions with Azure RBAC role assignments only")
+    return None
+
+
 def _kms_rotation(p: dict[str, Any], _: Context) -> Hit:
     if p.get("customer_master_key_spec") != "SYMMETRIC_DEFAULT":
         return None  # KMS rotates only symmetric keys
@@ -221,6 +229,9 @@ RULES: tuple[Rule, ...] = (
                "before the soft-delete retention ends")),
     Rule("MI-AZ-KEYVAULT-PUBLIC-NETWORK", "medium", "azure.key_vault", "Key Vault open to every network",
          "set network_acls: {default_action: Deny} with the ip_rules / subnets that need access", _vault_network),
+    Rule("MI-AZ-KEYVAULT-IGNORED-POLICIES", "low", "azure.key_vault", "Key Vault access policies ignored under RBAC",
+         "grant the identities Key Vault roles (azure.role_assignment) and drop access_policies, or set "
+         "enable_rbac_authorization: false", _vault_ignored_policies),
     Rule("MI-AZ-ACR-ADMIN", "medium", "azure.container_registry", "Container registry admin user enabled",
          "set admin_enabled: false and pull with a managed identity (AcrPull role assignment)",
          _when("admin_enabled", (True,), "the shared admin username and password can push and pull every image")),

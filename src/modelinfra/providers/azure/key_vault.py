@@ -13,7 +13,8 @@ Invariants
   permission sets compared case-insensitively (``key_vault_access``). A policy without
   ``tenant_id`` is in the vault's tenant. With ``enable_rbac_authorization: true`` the service keeps
   the policies but grants nothing through them; modelinfra accepts both, as azurerm and ARM do (a
-  vault switching between the two models keeps its policies for the way back).
+  vault switching between the two models keeps its policies for the way back); ``modelinfra check``
+  reports it (MI-AZ-KEYVAULT-IGNORED-POLICIES).
 - ``network_acls`` of ``None`` means "no rules" (the service's default: allow all).
 - ``tenant_id`` unset means the subscription's tenant (read once per run, ``Subscriptions_Get``); as
   an unset optional it never shows as a diff, whatever tenant the vault reports.
