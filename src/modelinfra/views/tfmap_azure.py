@@ -140,6 +140,13 @@ def servicebus_queue(a: Attrs) -> list[TfBlock]:
         "lock_duration": a.take("lock_duration"), "requires_duplicate_detection": a.take("requires_duplicate_detection"),
         "dead_lettering_on_message_expiration": a.take("dead_lettering_on_message_expiration"),
         "default_message_ttl": a.take("default_message_ttl"), "max_size_in_megabytes": a.take("max_size_mb"),
+        "requires_session": a.take("requires_session"), "forward_to": a.take("forward_to"),
+        "forward_dead_lettered_messages_to": a.take("forward_dead_lettered_messages_to"),
+        "auto_delete_on_idle": a.take("auto_delete_on_idle"),
+        "partitioning_enabled": a.take("enable_partitioning"),
+        "duplicate_detection_history_time_window": a.take("duplicate_detection_history_time_window"),
+        "batched_operations_enabled": a.take("enable_batched_operations"),
+        "express_enabled": a.take("enable_express"),
     }))]
 
 
