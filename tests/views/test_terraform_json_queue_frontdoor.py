@@ -29,3 +29,36 @@ def test_servicebus_queue_properties_use_azurerm_4_names():
         "batched_operations_enabled": False, "express_enabled": True}
     assert "enable_partitioning" not in tf
     assert set(tf["modelinfra"]["attributes"]) == {"namespace", "resource_group"}  # none of these is left over
+
+
+def test_front_door_profile_response_timeout():
+    profile = {"name": "fd", "resource_group": "rg", "sku": "Premium_AzureFrontDoor", "response_timeout_seconds": 120}
+    tf = after(render(plan_of(ResourceChange("fd", "azure.cdn_profile", Action.CREATE, None, profile))),
+               "azurerm_cdn_frontdoor_profile.fd")
+    assert tf["response_timeout_seconds"] == 120 and tf["sku_name"] == "Premium_AzureFrontDoor"
+
+
+def test_front_door_endpoint_maps_origin_group_origin_and_custom_domain():
+    endpoint = {"name": "app", "profile": "fd", "resource_group": "rg",
+                "origins": [{"name": "web", "host_name": "web.azurewebsites.net",
+                             "origin_host_header": "web.azurewebsites.net", "priority": 2, "weight": 50,
+                             "enabled": False}],
+                "health_probe": {"path": "/health", "protocol": "Https", "interval_in_seconds": 30,
+                                 "request_type": "GET"},
+                "load_balancing": {"sample_size": 4, "successful_samples_required": 3,
+                                   "additional_latency_in_milliseconds": 0},
+                "custom_domains": [{"host_name": "www.contoso.com", "certificate_type": "ManagedCertificate"}]}
+    doc = render(plan_of(ResourceChange("ep", "azure.cdn_endpoint", Action.CREATE, None, endpoint)))
+    group = after(doc, "azurerm_cdn_frontdoor_origin_group.ep")
+    assert group["name"] == "app-origins"
+    assert group["health_probe"] == [{"path": "/health", "protocol": "Https", "interval_in_seconds": 30,
+                                      "request_type": "GET"}]
+    assert group["load_balancing"] == [{"sample_size": 4, "successful_samples_required": 3,
+                                        "additional_latency_in_milliseconds": 0}]
+    origin = after(doc, "azurerm_cdn_frontdoor_origin.ep")
+    assert {k: origin[k] for k in ("name", "host_name", "origin_host_header", "priority", "weight", "enabled")} == {
+        "name": "web", "host_name": "web.azurewebsites.net", "origin_host_header": "web.azurewebsites.net",
+        "priority": 2, "weight": 50, "enabled": False}
+    domain = after(doc, "azurerm_cdn_frontdoor_custom_domain.ep")
+    assert domain["host_name"] == "www.contoso.com"
+    assert domain["tls"] == [{"certificate_type": "ManagedCertificate", "minimum_tls_version": "TLS12"}]
