@@ -178,7 +178,7 @@ def cdn_endpoint(a: Attrs) -> list[TfBlock]:
         "load_balancing": conv(a.take("load_balancing", {"sample_size": 4, "successful_samples_required": 3,
                                                          "additional_latency_in_milliseconds": 50}),
                                lambda lb: [dict(lb)]),
-        "health_probe": conv(probe, lambda hp: [drop_none(dict(hp))]),
+        "health_probe": conv(probe, lambda hp: [drop_none(dict(hp))] if hp else None),
     }))
     blocks = [endpoint, group, route]
     origins = a.take("origins")

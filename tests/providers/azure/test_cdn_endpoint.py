@@ -219,7 +219,7 @@ def test_front_door_unit_with_origins_on_the_wire_and_stale_parts_removed(
     smaller = _hosted(afd_profile, resource_group, name, origins=[{"name": "b", "host_name": "b.azurewebsites.net"}])
     observed = HANDLER.update(azure_ctx, smaller, created, [])
     assert [o["name"] for o in observed["origins"]] == ["b"]
-    assert observed["custom_domains"] == [] and observed["health_probe"] is None
+    assert observed["custom_domains"] == [] and observed["health_probe"] is False
     assert [d.name for d in cdn.afd_custom_domains.list_by_profile(resource_group, afd_profile)] == []
     HANDLER.delete(azure_ctx, created["id"], observed)
     assert list(cdn.afd_origin_groups.list_by_profile(resource_group, afd_profile)) == []
@@ -264,3 +264,16 @@ def test_classic_profile_refuses_front_door_settings(azure_ctx: ResourceContext,
 def test_invalid_front_door_settings_are_rejected(bad: dict) -> None:
     with pytest.raises(ValidationError):
         Spec(name="ep", profile="p", resource_group="g", **bad)
+
+
+def test_dropping_the_health_probe_from_the_spec_plans_its_removal(azure_ctx: ResourceContext, resource_group: str,
+                                                                   afd_profile: str, unique_name: str) -> None:
+    name = f"probe-{unique_name}"
+    created = HANDLER.create(azure_ctx, _hosted(afd_profile, resource_group, name, health_probe={"path": "/h"}))
+    without = _hosted(afd_profile, resource_group, name)
+    changes = diff_attributes(HANDLER.desired(azure_ctx, without), created, force_new=HANDLER.force_new)
+    assert [(c.path, c.after, c.forces_replacement) for c in changes] == [("health_probe", False, False)]
+    observed = HANDLER.update(azure_ctx, without, created, changes)
+    group = azure_ctx.session.mgmt("cdn").afd_origin_groups.get(resource_group, afd_profile, f"{name}-origins")
+    assert "healthProbeSettings" not in (group.as_dict().get("properties") or {})
+    assert diff_attributes(HANDLER.desired(azure_ctx, without), observed) == []

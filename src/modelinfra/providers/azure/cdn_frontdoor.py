@@ -7,8 +7,9 @@ Invariants
 - the attribute form (what ``desired`` and ``read`` compare) is canonical: origins sorted by name,
   host names lower-cased (DNS is case-insensitive), ``origin_host_header`` filled with the host
   name when unset (what ARM answers), custom domains sorted by host name, health probe and load
-  balancing with every default filled in. So the same unit never shows a diff because of order,
-  casing or a server default.
+  balancing with every default filled in; "no health probe" is ``false`` rather than None, so
+  dropping ``health_probe`` from a spec plans its removal (None would mean "not managed"). So the
+  same unit never shows a diff because of order, casing or a server default.
 - a custom domain is the profile-level ``customDomains/{endpoint}-{host with dots as hyphens}``
   resource, attached to the endpoint's route; its name is derived, never chosen by the user.
 """
@@ -130,12 +131,14 @@ def normalise(attributes: dict[str, Any]) -> dict[str, Any]:
         out["origins"] = canonical_origins(out["origins"])
     if "custom_domains" in out:
         out["custom_domains"] = canonical_domains(out["custom_domains"])
+    if "health_probe" in out and out["health_probe"] is None:
+        out["health_probe"] = False
     return out
 
 
 # -- wire forms ----------------------------------------------------------------------------------------
 def probe_to_wire(probe: dict[str, Any] | None) -> dict[str, Any] | None:
-    if probe is None:
+    if not probe:
         return None
     return {"probePath": probe["path"], "probeProtocol": probe["protocol"],
             "probeIntervalInSeconds": probe["interval_in_seconds"], "probeRequestType": probe["request_type"]}

@@ -91,7 +91,7 @@ class ClassicParts:
 
     def write(self, ctx: ResourceContext, names: EndpointNames, want: Desired) -> None:
         origin = want.origin
-        if origin is None or want.custom_domains or want.health_probe is not None \
+        if origin is None or want.custom_domains or want.health_probe \
                 or want.load_balancing != fd.DEFAULT_LOAD_BALANCING:
             raise TerminalError(f"CDN endpoint {names.endpoint}: origins, health_probe, load_balancing and "
                                 "custom_domains need a Front Door profile (Standard_AzureFrontDoor or "
@@ -160,7 +160,7 @@ class FrontDoorParts:
                 "loadBalancingSettings": fd.load_balancing_to_wire(want.load_balancing),
                 "sessionAffinityState": "Disabled",
             }
-            if want.health_probe is not None:
+            if want.health_probe:
                 group_props["healthProbeSettings"] = fd.probe_to_wire(want.health_probe)
             group = client.afd_origin_groups.begin_create(rg, profile, names.origin_group,
                                                           {"properties": group_props}).result()
