@@ -11,7 +11,7 @@
 | azure.servicebus_namespace | azurerm_servicebus_namespace |
 | azure.servicebus_queue | azurerm_servicebus_queue |
 | azure.cdn_profile | azurerm_cdn_frontdoor_profile (Front Door SKUs) or azurerm_cdn_profile |
-| azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + azurerm_cdn_frontdoor_route |
+| azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + _origin_group (load_balancing, health_probe) + _route, + _origin and _custom_domain for the first of `origins` / `custom_domains` |
 | azure.ml_workspace | azurerm_machine_learning_workspace (ids as *_id, identity block) |
 | azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
 | azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled + enable_rbac_authorization, network_acls and access_policy blocks) |
@@ -140,6 +140,13 @@ def servicebus_queue(a: Attrs) -> list[TfBlock]:
         "lock_duration": a.take("lock_duration"), "requires_duplicate_detection": a.take("requires_duplicate_detection"),
         "dead_lettering_on_message_expiration": a.take("dead_lettering_on_message_expiration"),
         "default_message_ttl": a.take("default_message_ttl"), "max_size_in_megabytes": a.take("max_size_mb"),
+        "requires_session": a.take("requires_session"), "forward_to": a.take("forward_to"),
+        "forward_dead_lettered_messages_to": a.take("forward_dead_lettered_messages_to"),
+        "auto_delete_on_idle": a.take("auto_delete_on_idle"),
+        "partitioning_enabled": a.take("enable_partitioning"),
+        "duplicate_detection_history_time_window": a.take("duplicate_detection_history_time_window"),
+        "batched_operations_enabled": a.take("enable_batched_operations"),
+        "express_enabled": a.take("enable_express"),
     }))]
 
 
@@ -147,7 +154,8 @@ def cdn_profile(a: Attrs) -> list[TfBlock]:
     sku = a.take("sku", FRONT_DOOR_SKUS[0])
     if sku in FRONT_DOOR_SKUS or sku is UNKNOWN:
         return [TfBlock("azurerm_cdn_frontdoor_profile", drop_none({
-            **_base(a, location=False), "sku_name": sku, "tags": a.take("tags", {})}))]
+            **_base(a, location=False), "sku_name": sku,
+            "response_timeout_seconds": a.take("response_timeout_seconds"), "tags": a.take("tags", {})}))]
     return [TfBlock("azurerm_cdn_profile", drop_none({
         **_base(a, location=False), "location": "global", "sku": sku, "tags": a.take("tags", {})}))]
 
@@ -162,8 +170,36 @@ def cdn_endpoint(a: Attrs) -> list[TfBlock]:
         "supported_protocols": conv(https_only, lambda on: ["Https"] if on else ["Http", "Https"]),
         "cdn_frontdoor_origin_path": a.take("origin_path"),
         "cache": [{"query_string_caching_behavior": a.take("query_string_caching")}],
-    }), {"cdn_frontdoor_endpoint_id": "azurerm_cdn_frontdoor_endpoint"})
-    return [endpoint, route]
+    }), {"cdn_frontdoor_endpoint_id": "azurerm_cdn_frontdoor_endpoint",
+         "cdn_frontdoor_origin_group_id": "azurerm_cdn_frontdoor_origin_group"})
+    probe = a.take("health_probe")
+    group = TfBlock("azurerm_cdn_frontdoor_origin_group", drop_none({
+        "name": conv(name, lambda n: f"{n}-origins"), "session_affinity_enabled": False,
+        "load_balancing": conv(a.take("load_balancing", {"sample_size": 4, "successful_samples_required": 3,
+                                                         "additional_latency_in_milliseconds": 50}),
+                               lambda lb: [dict(lb)]),
+        "health_probe": conv(probe, lambda hp: [drop_none(dict(hp))] if hp else None),
+    }))
+    blocks = [endpoint, group, route]
+    origins = a.take("origins")
+    if isinstance(origins, list) and origins:  # one block per Terraform type: the first origin / domain
+        first = origins[0]
+        blocks.append(TfBlock("azurerm_cdn_frontdoor_origin", drop_none({
+            "name": first.get("name"), "host_name": first.get("host_name"),
+            "origin_host_header": first.get("origin_host_header") or first.get("host_name"),
+            "priority": first.get("priority", 1), "weight": first.get("weight", 1000),
+            "enabled": first.get("enabled", True), "certificate_name_check_enabled": True,
+            "http_port": 80, "https_port": 443,
+        }), {"cdn_frontdoor_origin_group_id": "azurerm_cdn_frontdoor_origin_group"}))
+    domains = a.take("custom_domains")
+    if isinstance(domains, list) and domains:
+        first = domains[0]
+        blocks.append(TfBlock("azurerm_cdn_frontdoor_custom_domain", drop_none({
+            "name": first.get("host_name", "").replace(".", "-"), "host_name": first.get("host_name"),
+            "tls": [{"certificate_type": first.get("certificate_type", "ManagedCertificate"),
+                     "minimum_tls_version": "TLS12"}],
+        })))
+    return blocks
 
 
 def ml_workspace(a: Attrs) -> list[TfBlock]:

@@ -159,3 +159,121 @@ def test_invalid_specs_are_rejected(bad: dict) -> None:
             "origin_storage_account": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a"}
     with pytest.raises(ValidationError):
         Spec(**{**base, **bad})
+
+
+# -- issue 16: origins by host, health probe, load balancing, custom domains ------------------------------
+def _hosted(afd_profile: str, resource_group: str, name: str, **props: Any) -> Any:
+    origins = props.pop("origins", [{"name": "app", "host_name": "core-app.azurewebsites.net"}])
+    return Spec(name=name, profile=afd_profile, resource_group=resource_group, origins=origins, **props)
+
+
+def test_front_door_origins_by_host_lifecycle_with_in_place_update(azure_ctx: ResourceContext, resource_group: str,
+                                                                   afd_profile: str, unique_name: str) -> None:
+    name = f"app-{unique_name}"
+    observed = check_lifecycle(
+        HANDLER, azure_ctx,
+        _hosted(afd_profile, resource_group, name,
+                origins=[{"name": "app", "host_name": "Core-App.azurewebsites.net", "priority": 1, "weight": 1000}],
+                health_probe={"path": "/health", "protocol": "Https", "interval_in_seconds": 30,
+                              "request_type": "GET"},
+                load_balancing={"sample_size": 4, "successful_samples_required": 3},
+                custom_domains=[{"host_name": "models.contoso.com"}]),
+        _hosted(afd_profile, resource_group, name,
+                origins=[{"name": "standby", "host_name": "dr-app.azurewebsites.net", "priority": 2, "weight": 10,
+                          "enabled": False, "origin_host_header": "core-app.azurewebsites.net"},
+                         {"name": "app", "host_name": "core-app.azurewebsites.net"}],
+                health_probe={"path": "/ready", "interval_in_seconds": 60},
+                load_balancing={"sample_size": 5, "successful_samples_required": 2,
+                                "additional_latency_in_milliseconds": 100},
+                custom_domains=[{"host_name": "api.contoso.com"}]))
+    assert [o["name"] for o in observed["origins"]] == ["app", "standby"]  # canonical order
+    assert observed["origins"][1] == {"name": "standby", "host_name": "dr-app.azurewebsites.net",
+                                      "origin_host_header": "core-app.azurewebsites.net", "priority": 2,
+                                      "weight": 10, "enabled": False}
+    assert observed["health_probe"] == {"path": "/ready", "protocol": "Http", "interval_in_seconds": 60,
+                                        "request_type": "HEAD"}
+    assert observed["load_balancing"]["additional_latency_in_milliseconds"] == 100
+    assert observed["custom_domains"] == [{"host_name": "api.contoso.com", "certificate_type": "ManagedCertificate"}]
+    assert observed["origin_storage_account"] is None
+
+
+def test_front_door_unit_with_origins_on_the_wire_and_stale_parts_removed(
+        azure_ctx: ResourceContext, resource_group: str, afd_profile: str, unique_name: str) -> None:
+    name = f"wire-{unique_name}"
+    cdn = azure_ctx.session.mgmt("cdn")
+    spec = _hosted(afd_profile, resource_group, name,
+                   origins=[{"name": "a", "host_name": "a.azurewebsites.net"},
+                            {"name": "b", "host_name": "b.azurewebsites.net", "weight": 5}],
+                   health_probe={"path": "/health", "protocol": "Https"},
+                   custom_domains=[{"host_name": "www.contoso.com"}, {"host_name": "cdn.contoso.com"}])
+    created = HANDLER.create(azure_ctx, spec)
+    group = cdn.afd_origin_groups.get(resource_group, afd_profile, f"{name}-origins").as_dict()["properties"]
+    assert group["healthProbeSettings"] == {"probePath": "/health", "probeProtocol": "Https",
+                                            "probeIntervalInSeconds": 100, "probeRequestType": "HEAD"}
+    origins = {o.name: o for o in cdn.afd_origins.list_by_origin_group(resource_group, afd_profile, f"{name}-origins")}
+    assert set(origins) == {"a", "b"} and origins["b"].properties.weight == 5
+    route = cdn.routes.get(resource_group, afd_profile, name, f"{name}-route").as_dict()["properties"]
+    assert len(route["customDomains"]) == 2
+    assert diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"])) == []
+
+    smaller = _hosted(afd_profile, resource_group, name, origins=[{"name": "b", "host_name": "b.azurewebsites.net"}])
+    observed = HANDLER.update(azure_ctx, smaller, created, [])
+    assert [o["name"] for o in observed["origins"]] == ["b"]
+    assert observed["custom_domains"] == [] and observed["health_probe"] is False
+    assert [d.name for d in cdn.afd_custom_domains.list_by_profile(resource_group, afd_profile)] == []
+    HANDLER.delete(azure_ctx, created["id"], observed)
+    assert list(cdn.afd_origin_groups.list_by_profile(resource_group, afd_profile)) == []
+
+
+def test_origin_edited_out_of_band_shows_as_drift(azure_ctx: ResourceContext, resource_group: str, afd_profile: str,
+                                                  unique_name: str) -> None:
+    name = f"drift-{unique_name}"
+    spec = _hosted(afd_profile, resource_group, name)
+    created = HANDLER.create(azure_ctx, spec)
+    azure_ctx.session.mgmt("cdn").afd_origins.begin_update(
+        resource_group, afd_profile, f"{name}-origins", "app", {"properties": {"weight": 7}}).result()
+    changes = diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"]),
+                              force_new=HANDLER.force_new)
+    assert [(c.path, c.before, c.after, c.forces_replacement) for c in changes] == [
+        ("origins[0].weight", 7, 1000, False)]
+
+
+def test_classic_profile_refuses_front_door_settings(azure_ctx: ResourceContext, resource_group: str,
+                                                     classic_profile: str, unique_name: str) -> None:
+    with pytest.raises(TerminalError, match="Front Door profile"):
+        HANDLER.create(azure_ctx, _hosted(classic_profile, resource_group, f"cl-{unique_name}"))
+
+
+@pytest.mark.parametrize("bad", [
+    {},  # neither form
+    {"origin_storage_account": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a",
+     "origins": [{"name": "a", "host_name": "a.example.com"}]},  # both
+    {"origins": []},
+    {"origins": [{"name": "a", "host_name": "https://a.example.com/"}]},
+    {"origins": [{"name": "a", "host_name": "a.example.com", "priority": 6}]},
+    {"origins": [{"name": "a", "host_name": "a.example.com", "weight": 0}]},
+    {"origins": [{"name": "a", "host_name": "a.example.com"}, {"name": "A", "host_name": "b.example.com"}]},
+    {"origins": [{"name": "a", "host_name": "a.example.com"}], "health_probe": {"interval_in_seconds": 300}},
+    {"origins": [{"name": "a", "host_name": "a.example.com"}], "health_probe": {"protocol": "Ftp"}},
+    {"origins": [{"name": "a", "host_name": "a.example.com"}], "load_balancing": {"sample_size": 256}},
+    {"origins": [{"name": "a", "host_name": "a.example.com"}], "custom_domains": [{"host_name": "localhost"}]},
+    {"origins": [{"name": "a", "host_name": "a.example.com"}],
+     "custom_domains": [{"host_name": "x.contoso.com", "certificate_type": "CustomerCertificate"}]},
+    {"origins": [{"name": "a", "host_name": "a.example.com", "port": 8080}]},
+])
+def test_invalid_front_door_settings_are_rejected(bad: dict) -> None:
+    with pytest.raises(ValidationError):
+        Spec(name="ep", profile="p", resource_group="g", **bad)
+
+
+def test_dropping_the_health_probe_from_the_spec_plans_its_removal(azure_ctx: ResourceContext, resource_group: str,
+                                                                   afd_profile: str, unique_name: str) -> None:
+    name = f"probe-{unique_name}"
+    created = HANDLER.create(azure_ctx, _hosted(afd_profile, resource_group, name, health_probe={"path": "/h"}))
+    without = _hosted(afd_profile, resource_group, name)
+    changes = diff_attributes(HANDLER.desired(azure_ctx, without), created, force_new=HANDLER.force_new)
+    assert [(c.path, c.after, c.forces_replacement) for c in changes] == [("health_probe", False, False)]
+    observed = HANDLER.update(azure_ctx, without, created, changes)
+    group = azure_ctx.session.mgmt("cdn").afd_origin_groups.get(resource_group, afd_profile, f"{name}-origins")
+    assert "healthProbeSettings" not in (group.as_dict().get("properties") or {})
+    assert diff_attributes(HANDLER.desired(azure_ctx, without), observed) == []

@@ -77,3 +77,27 @@ def test_out_of_band_tag_edit_shows_in_the_diff(azure_ctx: ResourceContext, reso
 def test_invalid_specs_are_rejected(bad: dict) -> None:
     with pytest.raises(ValidationError):
         Spec(**{"name": "p", "resource_group": "rg", **bad})
+
+
+def test_response_timeout_is_created_read_back_and_updated_in_place(azure_ctx: ResourceContext, resource_group: str,
+                                                                    unique_name: str) -> None:
+    base = {"name": f"fdt-{unique_name}", "resource_group": resource_group, "sku": "Premium_AzureFrontDoor"}
+    observed = check_lifecycle(HANDLER, azure_ctx, Spec(**base, response_timeout_seconds=60),
+                               Spec(**base, response_timeout_seconds=240))
+    assert observed["response_timeout_seconds"] == 240
+
+
+def test_unset_response_timeout_leaves_the_service_default_without_drift(azure_ctx: ResourceContext,
+                                                                         resource_group: str,
+                                                                         unique_name: str) -> None:
+    spec = Spec(name=f"fdd-{unique_name}", resource_group=resource_group)
+    created = HANDLER.create(azure_ctx, spec)
+    assert isinstance(created["response_timeout_seconds"], int)
+    assert diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"])) == []
+
+
+@pytest.mark.parametrize("bad", [{"response_timeout_seconds": 15}, {"response_timeout_seconds": 241},
+                                 {"response_timeout_seconds": 60, "sku": "Standard_Microsoft"}])
+def test_response_timeout_bounds_and_front_door_only(bad: dict) -> None:
+    with pytest.raises(ValidationError):
+        Spec(**{"name": "p", "resource_group": "g", **bad})

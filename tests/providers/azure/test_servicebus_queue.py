@@ -161,3 +161,87 @@ def test_durations_parse_and_format_canonically(text: str, value: timedelta, can
 def test_malformed_durations_are_rejected(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_new_properties_create_read_back_and_update_in_place(azure_ctx: ResourceContext,
+                                                             namespace: dict[str, Any]) -> None:
+    dest = HANDLER.create(azure_ctx, Spec(name="dead-letters", namespace=namespace["name"],
+                                          resource_group=namespace["resource_group"]))
+    observed = check_lifecycle(
+        HANDLER, azure_ctx,
+        queue_spec(namespace, requires_session=True, enable_partitioning=True, max_size_mb=2048,
+                   auto_delete_on_idle="PT60M", duplicate_detection_history_time_window="PT120S",
+                   enable_batched_operations=False),
+        queue_spec(namespace, requires_session=True, enable_partitioning=True, max_size_mb=2048,
+                   auto_delete_on_idle="P1D", duplicate_detection_history_time_window="PT30S",
+                   forward_dead_lettered_messages_to=dest["name"], forward_to="Dead-Letters",
+                   enable_batched_operations=True, enable_express=True),
+    )
+    assert observed["auto_delete_on_idle"] == "P1D" and observed["duplicate_detection_history_time_window"] == "PT30S"
+    assert (observed["forward_to"], observed["forward_dead_lettered_messages_to"]) == ("dead-letters", "dead-letters")
+    assert (observed["requires_session"], observed["enable_partitioning"], observed["enable_express"]) == (
+        True, True, True)
+    assert observed["max_size_mb"] == 2048  # ARM reports 16 x 2048 for a partitioned Standard queue
+
+
+def test_partitioned_queue_size_does_not_flap_on_a_second_read(azure_ctx: ResourceContext,
+                                                               namespace: dict[str, Any]) -> None:
+    spec = queue_spec(namespace, enable_partitioning=True, max_size_mb=5120)
+    created = HANDLER.create(azure_ctx, spec)
+    wire = azure_ctx.session.mgmt("servicebus").queues.get(namespace["resource_group"], namespace["name"], spec.name)
+    assert wire.as_dict()["properties"]["maxSizeInMegabytes"] == 5120 * 16
+    for observed in (created, HANDLER.read(azure_ctx, created["id"])):
+        assert diff_attributes(HANDLER.desired(azure_ctx, spec), observed) == []
+    recorded = {"res": (created["id"], created)}
+    assert diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read_many(azure_ctx, recorded)["res"]) == []
+
+
+def test_unset_durations_and_forwarding_leave_service_defaults_without_drift(azure_ctx: ResourceContext,
+                                                                             namespace: dict[str, Any]) -> None:
+    spec = queue_spec(namespace)
+    created = HANDLER.create(azure_ctx, spec)
+    assert created["auto_delete_on_idle"] is not None  # the service's "never"
+    assert (created["forward_to"], created["duplicate_detection_history_time_window"]) == (None, "PT10M")
+    assert created["enable_batched_operations"] is True and created["enable_express"] is False
+    assert diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"])) == []
+
+
+@pytest.mark.parametrize("prop", ["requires_session", "enable_partitioning"])
+def test_sessions_and_partitioning_force_replacement(azure_ctx: ResourceContext, namespace: dict[str, Any],
+                                                     prop: str) -> None:
+    created = HANDLER.create(azure_ctx, queue_spec(namespace))
+    changes = diff_attributes(HANDLER.desired(azure_ctx, queue_spec(namespace, **{prop: True})), created,
+                              force_new=HANDLER.force_new)
+    assert [(c.path, c.forces_replacement) for c in changes] == [(prop, True)]
+
+
+def test_forwarding_to_a_missing_queue_fails_at_apply(azure_ctx: ResourceContext, namespace: dict[str, Any]) -> None:
+    with pytest.raises(TerminalError, match="does not exist"):
+        HANDLER.create(azure_ctx, queue_spec(namespace, forward_to="nowhere"))
+
+
+def test_spec_problems_report_basic_and_premium_only_features() -> None:
+    resources = {
+        "basic": ("azure.servicebus_namespace", {"name": "ns-basic", "resource_group": "rg", "sku": "Basic"}),
+        "prem": ("azure.servicebus_namespace", {"name": "ns-prem", "resource_group": "rg", "sku": "Premium"}),
+        "q1": ("azure.servicebus_queue", {"name": "q", "namespace": "ns-basic", "resource_group": "rg",
+                                          "requires_session": True, "forward_to": "other",
+                                          "enable_partitioning": True}),
+        "q2": ("azure.servicebus_queue", {"name": "q", "namespace": "ns-prem", "resource_group": "rg",
+                                          "enable_express": True, "requires_session": True}),
+    }
+    assert [(address, prop) for address, prop, _ in spec_problems(resources)] == [
+        ("q1", "forward_to"), ("q1", "requires_session"), ("q2", "enable_express")]
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"auto_delete_on_idle": "PT4M"}, "at least PT5M"),
+    ({"auto_delete_on_idle": "P1M"}, "ISO 8601"),
+    ({"duplicate_detection_history_time_window": "PT10S"}, "between PT20S and P7D"),
+    ({"duplicate_detection_history_time_window": "P8D"}, "between PT20S and P7D"),
+    ({"forward_to": "bad name!"}, "queue name"),
+    ({"enable_express": "yes"}, "true or false"),
+])
+def test_spec_rejects_bad_new_properties(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Spec(name="q", namespace="namespace1", resource_group="rg", **props)

@@ -181,3 +181,108 @@ def test_afd_deletes_are_lros_and_the_profile_takes_its_children(clients: Client
     cdn.profiles.begin_delete(rg, "fd").result()
     with pytest.raises(ResourceNotFoundError):
         cdn.afd_endpoints.get(rg, "fd", "ep")
+
+
+# -- issue 16: custom domains, probe / load-balancing / origin rules, origin response timeout -------------------
+def _domain(cdn: Any, rg: str, profile: str, name: str, host: str, **tls: Any) -> Any:
+    return cdn.afd_custom_domains.begin_create(rg, profile, name, {"properties": {
+        "hostName": host, "tlsSettings": {"certificateType": "ManagedCertificate", **tls}}}).result()
+
+
+def test_custom_domain_put_is_an_lro_with_computed_validation_fields(clients: Clients, cdn: Any, rg: str) -> None:
+    _profile(cdn, rg, "fdcd")
+    poller = cdn.afd_custom_domains.begin_create(rg, "fdcd", "www", {"properties": {
+        "hostName": "www.contoso.com", "tlsSettings": {"certificateType": "ManagedCertificate"}}})
+    assert not poller.done()
+    body = poller.result().as_dict()
+    assert body["type"] == "Microsoft.Cdn/profiles/customdomains"
+    props = body["properties"]
+    assert (props["profileName"], props["hostName"], props["domainValidationState"]) == (
+        "fdcd", "www.contoso.com", "Pending")
+    assert props["tlsSettings"]["minimumTlsVersion"] == "TLS12" and props["validationProperties"]["validationToken"]
+    again = _domain(cdn, rg, "fdcd", "www", "www.contoso.com").as_dict()["properties"]
+    assert again["validationProperties"] == props["validationProperties"]  # stable across PUTs
+    assert [d.name for d in cdn.afd_custom_domains.list_by_profile(rg, "fdcd")] == ["www"]
+    cdn.afd_custom_domains.begin_delete(rg, "fdcd", "www").result()
+    with pytest.raises(ResourceNotFoundError):
+        cdn.afd_custom_domains.get(rg, "fdcd", "www")
+    path = f"/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/fdcd/customDomains/www"
+    assert clients.raw("DELETE", path, api_version=CDN_API).status_code == 204  # missing: success
+
+
+@pytest.mark.parametrize("properties", [
+    {"hostName": "not a host"},
+    {"hostName": "localhost"},
+    {"hostName": "www.contoso.com", "tlsSettings": {"certificateType": "Mine"}},
+    {"hostName": "www.contoso.com", "tlsSettings": {"certificateType": "CustomerCertificate"}},
+])
+def test_custom_domain_rejects_invalid_bodies(cdn: Any, rg: str, properties: dict[str, Any]) -> None:
+    _profile(cdn, rg, "fdbad")
+    with pytest.raises(HttpResponseError) as err:
+        cdn.afd_custom_domains.begin_create(rg, "fdbad", "d", {"properties": properties}).result()
+    assert err.value.status_code == 400 and err.value.error.code == "BadRequest"
+
+
+def test_custom_domain_host_is_unique_in_the_profile_and_fixed(cdn: Any, rg: str) -> None:
+    _profile(cdn, rg, "fduniq")
+    _domain(cdn, rg, "fduniq", "one", "www.contoso.com")
+    with pytest.raises(HttpResponseError) as err:
+        _domain(cdn, rg, "fduniq", "two", "WWW.contoso.com")
+    assert err.value.status_code == 409
+    with pytest.raises(HttpResponseError) as err:
+        _domain(cdn, rg, "fduniq", "one", "api.contoso.com")
+    assert err.value.status_code == 400
+    _profile(cdn, rg, "classic-cd", sku="Standard_Microsoft")
+    with pytest.raises(HttpResponseError) as err:
+        _domain(cdn, rg, "classic-cd", "d", "www.contoso.com")
+    assert err.value.status_code == 400
+
+
+def test_route_custom_domains_must_exist_in_the_profile(cdn: Any, rg: str) -> None:
+    group = _afd_unit(cdn, rg, "fdroute")
+    base = {"originGroup": {"id": group.id}}
+    missing = group.id.rsplit("/originGroups/", 1)[0] + "/customDomains/nope"
+    with pytest.raises(HttpResponseError) as err:
+        cdn.routes.begin_create(rg, "fdroute", "ep", "r", {"properties": {
+            **base, "customDomains": [{"id": missing}]}}).result()
+    assert err.value.status_code == 400 and "nope" in err.value.error.message
+    domain = _domain(cdn, rg, "fdroute", "www", "www.contoso.com")
+    route = cdn.routes.begin_create(rg, "fdroute", "ep", "r", {"properties": {
+        **base, "customDomains": [{"id": domain.id}]}}).result()
+    assert [d["id"] for d in route.as_dict()["properties"]["customDomains"]] == [domain.id]
+
+
+@pytest.mark.parametrize("properties", [
+    {"healthProbeSettings": {"probeIntervalInSeconds": 256}},
+    {"healthProbeSettings": {"probeIntervalInSeconds": 0}},
+    {"healthProbeSettings": {"probeProtocol": "Ftp"}},
+    {"healthProbeSettings": {"probeRequestType": "POST"}},
+    {"healthProbeSettings": {"probePath": "health"}},
+    {"loadBalancingSettings": {"sampleSize": -1}},
+])
+def test_origin_group_rejects_invalid_probe_and_load_balancing(cdn: Any, rg: str, properties: dict[str, Any]) -> None:
+    _profile(cdn, rg, "fdog")
+    with pytest.raises(HttpResponseError) as err:
+        cdn.afd_origin_groups.begin_create(rg, "fdog", "og", {"properties": properties}).result()
+    assert err.value.status_code == 400
+
+
+@pytest.mark.parametrize("properties", [{"priority": 0}, {"priority": 6}, {"weight": 0}, {"weight": 1001}])
+def test_origin_priority_and_weight_ranges(cdn: Any, rg: str, properties: dict[str, Any]) -> None:
+    _afd_unit(cdn, rg, "fdorigin")
+    with pytest.raises(HttpResponseError) as err:
+        cdn.afd_origins.begin_create(rg, "fdorigin", "og", "o2", {"properties": {
+            "hostName": "app.azurewebsites.net", **properties}}).result()
+    assert err.value.status_code == 400
+
+
+def test_origin_response_timeout_defaults_bounds_and_patch(cdn: Any, rg: str) -> None:
+    created = _profile(cdn, rg, "fdtimeout")
+    assert created.as_dict()["properties"]["originResponseTimeoutSeconds"] == 30
+    for bad in (15, 241):
+        with pytest.raises(HttpResponseError) as err:
+            cdn.profiles.begin_create(rg, "fdtimeout", {"location": "global", "sku": {"name": "Standard_AzureFrontDoor"},
+                                                        "properties": {"originResponseTimeoutSeconds": bad}}).result()
+        assert err.value.status_code == 400
+    patched = cdn.profiles.begin_update(rg, "fdtimeout", {"properties": {"originResponseTimeoutSeconds": 120}}).result()
+    assert patched.as_dict()["properties"]["originResponseTimeoutSeconds"] == 120

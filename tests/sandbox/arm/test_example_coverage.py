@@ -276,6 +276,19 @@ CASES: tuple[Case, ...] = (
           # the example's customDomains[].id and ruleSets[].id name customDomains and ruleSets resources, which
           # the emulator does not serve: counted as the (empty) lists themselves
           "properties.customDomains", "properties.ruleSets")),
+    Case("afd_custom_domain", AFD + "/customDomains/www-{s}", "2025-06-01",
+         lambda ids: {"properties": {"hostName": "www-{s}.contoso.com".format(**ids),
+                                     "tlsSettings": {"certificateType": "ManagedCertificate",
+                                                     "minimumTlsVersion": "TLS12"},
+                                     "azureDnsZone": {"id": ""}}},
+         "cdn/resource-manager/Microsoft.Cdn/stable/2025-06-01/examples/AFDCustomDomains_Get.json",
+         ("id", "name", "type") + tuple(f"properties.{key}" for key in (
+             "profileName", "hostName", "tlsSettings.certificateType", "tlsSettings.minimumTlsVersion",
+             "tlsSettings.secret.id", "azureDnsZone.id", "preValidatedCustomDomainResourceId.id",
+             "validationProperties.validationToken", "validationProperties.expirationDate",
+             "domainValidationState", "provisioningState", "deploymentStatus")),
+         {"properties.tlsSettings.cipherSuiteSetType": "customized cipher suites are not modelled",
+          "properties.tlsSettings.customizedCipherSuiteSet": "customized cipher suites are not modelled"}),
     Case("cdn_profile_classic", CLASSIC, "2025-06-01",
          lambda ids: {"location": "global", "sku": {"name": "Standard_Microsoft"}, "tags": {}},
          "cdn/resource-manager/Microsoft.Cdn/stable/2025-06-01/examples/Profiles_Get.json",

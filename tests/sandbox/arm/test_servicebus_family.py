@@ -191,3 +191,82 @@ def test_queue_in_missing_namespace_is_parent_not_found(sb: Any, rg: str):
     with pytest.raises(ResourceNotFoundError) as err:
         sb.queues.create_or_update(rg, "nosuchns1", "q", {"properties": {}})
     assert err.value.error.code == "ParentResourceNotFound"
+
+
+def test_sessions_and_partitioning_cannot_change_on_an_existing_queue(sb: Any, rg: str,
+                                                                      make_namespace: Callable[..., str]):
+    name = make_namespace()
+    sb.queues.create_or_update(rg, name, "q", {"properties": {}})
+    for key in ("requiresSession", "enablePartitioning"):
+        with pytest.raises(HttpResponseError) as err:
+            sb.queues.create_or_update(rg, name, "q", {"properties": {key: True}})
+        assert err.value.status_code == 400 and key in err.value.error.message
+
+
+@pytest.mark.parametrize("properties", [{"requiresSession": True}, {"forwardTo": "other"},
+                                        {"forwardDeadLetteredMessagesTo": "other"}])
+def test_basic_namespace_rejects_sessions_and_forwarding(sb: Any, rg: str, make_namespace: Callable[..., str],
+                                                         properties: dict[str, Any]):
+    basic = make_namespace(sku="Basic")
+    sb.queues.create_or_update(rg, basic, "other", {"properties": {}})
+    with pytest.raises(HttpResponseError) as err:
+        sb.queues.create_or_update(rg, basic, "q", {"properties": properties})
+    assert err.value.status_code == 400 and "Basic" in err.value.error.message
+
+
+def test_premium_namespace_rejects_express_queues(sb: Any, rg: str, make_namespace: Callable[..., str]):
+    premium = make_namespace(sku="Premium")
+    with pytest.raises(HttpResponseError) as err:
+        sb.queues.create_or_update(rg, premium, "q", {"properties": {"enableExpress": True}})
+    assert err.value.status_code == 400 and "Premium" in err.value.error.message
+    standard = make_namespace(suffix="s")
+    queue = sb.queues.create_or_update(rg, standard, "q", {"properties": {"enableExpress": True}})
+    assert queue.as_dict()["properties"]["enableExpress"] is True
+
+
+def test_forwarding_needs_an_existing_destination_other_than_itself(sb: Any, rg: str,
+                                                                    make_namespace: Callable[..., str]):
+    name = make_namespace()
+    for target in ("missing", "q"):
+        with pytest.raises(HttpResponseError) as err:
+            sb.queues.create_or_update(rg, name, "q", {"properties": {"forwardTo": target}})
+        assert err.value.status_code == 400
+    sb.queues.create_or_update(rg, name, "dest", {"properties": {}})
+    queue = sb.queues.create_or_update(rg, name, "q", {"properties": {
+        "forwardTo": "dest", "forwardDeadLetteredMessagesTo": "dest"}})
+    props = queue.as_dict()["properties"]
+    assert (props["forwardTo"], props["forwardDeadLetteredMessagesTo"]) == ("dest", "dest")
+
+
+@pytest.mark.parametrize("properties", [{"autoDeleteOnIdle": "PT4M"}, {"duplicateDetectionHistoryTimeWindow": "PT10S"},
+                                        {"duplicateDetectionHistoryTimeWindow": "P8D"},
+                                        {"autoDeleteOnIdle": "soon"}])
+def test_queue_rejects_out_of_range_idle_and_duplicate_windows(sb: Any, rg: str, make_namespace: Callable[..., str],
+                                                               properties: dict[str, Any]):
+    name = make_namespace()
+    with pytest.raises(HttpResponseError) as err:
+        sb.queues.create_or_update(rg, name, "q", {"properties": properties})
+    assert err.value.status_code == 400
+
+
+def test_new_queue_properties_read_back_with_canonical_durations(sb: Any, rg: str,
+                                                                 make_namespace: Callable[..., str]):
+    name = make_namespace()
+    queue = sb.queues.create_or_update(rg, name, "q", {"properties": {
+        "requiresSession": True, "autoDeleteOnIdle": "PT60M", "duplicateDetectionHistoryTimeWindow": "PT120S",
+        "enableBatchedOperations": False, "enableExpress": True}})
+    props = sb.queues.get(rg, name, "q").as_dict()["properties"]
+    assert props == queue.as_dict()["properties"]
+    assert (props["autoDeleteOnIdle"], props["duplicateDetectionHistoryTimeWindow"]) == ("PT1H", "PT2M")
+    assert (props["requiresSession"], props["enableBatchedOperations"], props["enableExpress"]) == (True, False, True)
+
+
+@pytest.mark.parametrize(("sku", "reported"), [("Standard", 2048 * 16), ("Basic", 2048 * 16), ("Premium", 2048)])
+def test_partitioned_queues_outside_premium_report_sixteen_times_their_size(
+        sb: Any, rg: str, make_namespace: Callable[..., str], sku: str, reported: int):
+    name = make_namespace(sku=sku)
+    sb.queues.create_or_update(rg, name, "q", {"properties": {"enablePartitioning": True, "maxSizeInMegabytes": 2048}})
+    again = sb.queues.create_or_update(rg, name, "q", {"properties": {"enablePartitioning": True,
+                                                                      "maxSizeInMegabytes": 2048}})
+    assert again.as_dict()["properties"]["maxSizeInMegabytes"] == reported
+    assert sb.queues.get(rg, name, "q").as_dict()["properties"]["maxSizeInMegabytes"] == reported

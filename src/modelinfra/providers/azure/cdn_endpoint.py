@@ -1,4 +1,5 @@
-"""``azure.cdn_endpoint``: deliver a storage account's blobs through a CDN / Front Door profile.
+"""``azure.cdn_endpoint``: deliver a storage account's blobs (or any origin hosts) through a CDN /
+Front Door profile.
 
 Cloud id (deterministic, no cloud call): the *logical* id
 ``/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cdn/profiles/{p}/endpoints/{e}`` for
@@ -12,6 +13,10 @@ Invariants
 - The origin is a storage account named by ARM id (``origin_storage_account: ${account.id}``);
   its host is read from the account's ``primaryEndpoints.blob`` through ARM, never written by the
   user, so an origin derived from anything else (the seed's model-name bug) cannot be expressed.
+- or, on Front Door only, ``origins`` lists origins by host (App Service, static website...);
+  exactly one of the two forms (validate says so offline). ``health_probe``, ``load_balancing``
+  and ``custom_domains`` (``cdn_frontdoor.py``) are Front Door settings too; a classic profile
+  refuses them at apply.
 - ``origin_storage_account`` reads back as None when the origin no longer points at that account's
   blob host (edited outside modelinfra, or the account is gone): the plan then rewrites it.
 - ``https_only`` (default true): classic ``isHttpAllowed: false``; Front Door route
@@ -26,10 +31,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field, model_validator
 
 from modelinfra.errors import RetryableError, TerminalError
 from modelinfra.providers.azure import arm_ids
+from modelinfra.providers.azure import cdn_frontdoor as fd
 from modelinfra.providers.azure.cdn_origin import (
     BlobOrigin,
     OriginPath,
@@ -64,8 +70,18 @@ class CdnEndpointSpec(SpecModel):
     """Name of the CDN / Front Door profile (e.g. ``${cdn.name}``)."""
     resource_group: ResourceGroupName
     """Resource group of the profile."""
-    origin_storage_account: StorageAccountId
-    """ARM id of the storage account served (``${account.id}``); its blob host is the origin."""
+    origin_storage_account: StorageAccountId | None = None
+    """ARM id of the storage account served (``${account.id}``); its blob host is the origin.
+    Exactly one of this and ``origins``."""
+    origins: list[fd.FrontDoorOrigin] | None = Field(default=None, min_length=1)
+    """Front Door origins by host name (App Service, static website, any host); exactly one of
+    this and ``origin_storage_account``."""
+    health_probe: fd.HealthProbe | None = None
+    """Front Door: how origins are probed for health; unset: no probes."""
+    load_balancing: fd.LoadBalancing = Field(default_factory=fd.LoadBalancing)
+    """Front Door: how probe samples pick healthy, fast origins."""
+    custom_domains: list[fd.CustomDomain] = Field(default_factory=list)
+    """Front Door: domains of your own served by this endpoint, with a managed certificate."""
     origin_path: OriginPath = None
     """Path on the origin requests are served from (e.g. ``/models``); unset: the root."""
     https_only: bool = True
@@ -73,6 +89,19 @@ class CdnEndpointSpec(SpecModel):
     query_string_caching: QueryStringCaching = "IgnoreQueryString"
     """How query strings affect caching."""
     tags: AzureTags
+
+    @model_validator(mode="after")
+    def _one_origin_form(self) -> CdnEndpointSpec:
+        if (self.origin_storage_account is None) == (self.origins is None):
+            raise ValueError("set exactly one of origin_storage_account (a storage account's blobs) and origins "
+                             "(Front Door origins by host name)")
+        names = [o.name.lower() for o in self.origins or []]
+        if len(names) != len(set(names)):
+            raise ValueError("origins: every origin needs a different name")
+        hosts = [d.host_name.lower() for d in self.custom_domains]
+        if len(hosts) != len(set(hosts)):
+            raise ValueError("custom_domains: every host_name may appear once")
+        return self
 
 
 class CdnEndpointHandler(ResourceHandler[CdnEndpointSpec]):
@@ -90,7 +119,7 @@ class CdnEndpointHandler(ResourceHandler[CdnEndpointSpec]):
                                    "profiles", spec.profile, "endpoints", spec.name)
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        return arm_ids.normalise_attributes(attributes, id_keys=("origin_storage_account",))
+        return fd.normalise(arm_ids.normalise_attributes(attributes, id_keys=("origin_storage_account",)))
 
     # -- read ------------------------------------------------------------------------------------
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
@@ -125,12 +154,17 @@ class CdnEndpointHandler(ResourceHandler[CdnEndpointSpec]):
         parts = _parts_for(ctx, names)
         if parts is None:
             raise TerminalError(f"CDN profile {spec.profile} does not exist in resource group {spec.resource_group}")
+        data = spec.model_dump(mode="json")
         want = Desired(
-            origin=require_blob_origin(ctx, spec.origin_storage_account),
+            origin=require_blob_origin(ctx, spec.origin_storage_account) if spec.origin_storage_account else None,
             origin_path=spec.origin_path,
             https_only=spec.https_only,
             query_string_caching=spec.query_string_caching,
             tags=dict(spec.tags),
+            origins=data["origins"],
+            health_probe=data["health_probe"],
+            load_balancing=data["load_balancing"],
+            custom_domains=data["custom_domains"],
         )
         parts.write(ctx, names, want)
         observed = self.read(ctx, self.identify(ctx, spec))
@@ -172,6 +206,10 @@ def _attributes(names: EndpointNames, seen: Observed, origin: BlobOrigin | None)
         "origin_path": origin.user_path(seen.wire_origin_path) if origin is not None else seen.wire_origin_path,
         "https_only": seen.https_only,
         "query_string_caching": seen.query_string_caching,
+        "origins": seen.origins,
+        "health_probe": seen.health_probe,
+        "load_balancing": seen.load_balancing,
+        "custom_domains": seen.custom_domains,
         "tags": seen.tags,
         "id": seen.endpoint_id,
         "host_name": host_name,

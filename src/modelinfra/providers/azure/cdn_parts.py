@@ -6,11 +6,13 @@ profile's SKU (see ``cdn_endpoint.py``):
 - :class:`ClassicParts` (``Standard_Microsoft``): ``profiles/{p}/endpoints/{e}`` with one origin
   named ``blob``. Classic origins cannot name the Azure resource behind them, so the storage
   account id rides in the endpoint's tag :data:`ORIGIN_TAG` (hidden from the ``tags`` attribute).
-- :class:`FrontDoorParts` (``*_AzureFrontDoor``): ``afdEndpoints/{e}``, ``originGroups/{e}-origins``,
-  ``originGroups/{e}-origins/origins/{e}-blob`` (``azureOrigin`` = the storage account) and
-  ``afdEndpoints/{e}/routes/{e}-route``. Written in that order (each PUT is an LRO awaited before
-  the next: a route needs its origin group) and deleted in reverse: route, origin, origin group,
-  endpoint.
+- :class:`FrontDoorParts` (``*_AzureFrontDoor``): ``afdEndpoints/{e}``, ``originGroups/{e}-origins``
+  (load balancing, health probe), its origins (``{e}-blob`` with ``azureOrigin`` = the storage
+  account, or the spec's ``origins`` by name), the profile's ``customDomains/{e}-...`` and
+  ``afdEndpoints/{e}/routes/{e}-route`` (naming the custom domains). Written in that order (each
+  PUT is an LRO awaited before the next: a route needs its origin group and domains), then origins
+  and domains no longer wanted are deleted; deleted in reverse: route, origins, origin group,
+  custom domains, endpoint. Classic endpoints take only the storage-account shortcut.
 
 ``read`` returns :class:`Observed` (what ARM says, still in wire terms) or None when the endpoint
 itself is missing; a missing part (route, origin) leaves its fields None, so the plan shows an
@@ -20,9 +22,11 @@ converges an existing unit (adoption).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from modelinfra.errors import TerminalError
+from modelinfra.providers.azure import cdn_frontdoor as fd
 from modelinfra.providers.azure.cdn_origin import BlobOrigin
 from modelinfra.providers.azure.errors import azure_errors, ignore_not_found, read_or_none
 from modelinfra.providers.base import ResourceContext, strip_managed_tags
@@ -53,13 +57,17 @@ class EndpointNames:
 
 @dataclass(frozen=True)
 class Desired:
-    """The endpoint settings to write (already resolved: the origin comes from the storage account)."""
+    """The endpoint settings to write (already resolved: a storage account's origin, or ``origins``)."""
 
-    origin: BlobOrigin
+    origin: BlobOrigin | None
     origin_path: str | None
     https_only: bool
     query_string_caching: str
     tags: dict[str, str]
+    origins: list[dict[str, Any]] | None = None
+    health_probe: dict[str, Any] | None = None
+    load_balancing: dict[str, Any] = field(default_factory=lambda: dict(fd.DEFAULT_LOAD_BALANCING))
+    custom_domains: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,10 @@ class Observed:
     wire_origin_path: str | None = None
     https_only: bool | None = None
     query_string_caching: str | None = None
+    origins: list[dict[str, Any]] | None = None
+    health_probe: dict[str, Any] | None = None
+    load_balancing: dict[str, Any] | None = None
+    custom_domains: list[dict[str, Any]] | None = None
 
 
 class ClassicParts:
@@ -79,6 +91,11 @@ class ClassicParts:
 
     def write(self, ctx: ResourceContext, names: EndpointNames, want: Desired) -> None:
         origin = want.origin
+        if origin is None or want.custom_domains or want.health_probe \
+                or want.load_balancing != fd.DEFAULT_LOAD_BALANCING:
+            raise TerminalError(f"CDN endpoint {names.endpoint}: origins, health_probe, load_balancing and "
+                                "custom_domains need a Front Door profile (Standard_AzureFrontDoor or "
+                                "Premium_AzureFrontDoor); a classic profile takes origin_storage_account only")
         body: dict[str, Any] = {
             "location": LOCATION,
             "tags": {**want.tags, **ctx.managed_tags, ORIGIN_TAG: origin.account_id},
@@ -116,6 +133,8 @@ class ClassicParts:
             wire_origin_path=props.get("originPath"),
             https_only=not props.get("isHttpAllowed", True),
             query_string_caching=props.get("queryStringCachingBehavior"),
+            load_balancing=dict(fd.DEFAULT_LOAD_BALANCING),  # fixed on classic: nothing to drift
+            custom_domains=[],
         )
 
     def delete(self, ctx: ResourceContext, names: EndpointNames) -> None:
@@ -125,42 +144,68 @@ class ClassicParts:
 
 
 class FrontDoorParts:
-    """``*_AzureFrontDoor``: AFD endpoint + origin group + origin + route, managed as one unit."""
+    """``*_AzureFrontDoor``: AFD endpoint + origin group + origins + custom domains + route, as one unit."""
 
     def write(self, ctx: ResourceContext, names: EndpointNames, want: Desired) -> None:
         client = ctx.session.mgmt("cdn")
         rg, profile = names.resource_group, names.profile
-        origin = want.origin
+        before = read_or_none(f"reading route {names.route}",
+                              lambda: client.routes.get(rg, profile, names.endpoint, names.route))
         with azure_errors(f"writing Front Door endpoint {names.endpoint}"):
             client.afd_endpoints.begin_create(rg, profile, names.endpoint, {
                 "location": LOCATION, "tags": {**want.tags, **ctx.managed_tags},
                 "properties": {"enabledState": "Enabled"},
             }).result()
-            group = client.afd_origin_groups.begin_create(rg, profile, names.origin_group, {"properties": {
-                "loadBalancingSettings": {"sampleSize": 4, "successfulSamplesRequired": 3,
-                                          "additionalLatencyInMilliseconds": 50},
+            group_props: dict[str, Any] = {
+                "loadBalancingSettings": fd.load_balancing_to_wire(want.load_balancing),
                 "sessionAffinityState": "Disabled",
-            }}).result()
-            client.afd_origins.begin_create(rg, profile, names.origin_group, names.origin, {"properties": {
-                "azureOrigin": {"id": origin.account_id},
-                "hostName": origin.host,
-                "originHostHeader": origin.host,
-                "httpPort": origin.http_port,
-                "httpsPort": origin.https_port,
-                "enabledState": "Enabled",
-                "enforceCertificateNameCheck": True,
-            }}).result()
+            }
+            if want.health_probe:
+                group_props["healthProbeSettings"] = fd.probe_to_wire(want.health_probe)
+            group = client.afd_origin_groups.begin_create(rg, profile, names.origin_group,
+                                                          {"properties": group_props}).result()
+            wanted: dict[str, dict[str, Any]] = {}
+            if want.origin is not None:
+                origin = want.origin
+                wanted[names.origin] = {
+                    "azureOrigin": {"id": origin.account_id}, "hostName": origin.host, "originHostHeader": origin.host,
+                    "httpPort": origin.http_port, "httpsPort": origin.https_port, "enabledState": "Enabled",
+                    "enforceCertificateNameCheck": True, "priority": 1, "weight": 1000,
+                }
+            for item in want.origins or []:
+                wanted[item["name"]] = fd.origin_to_wire(item)
+            for name, props in wanted.items():
+                client.afd_origins.begin_create(rg, profile, names.origin_group, name, {"properties": props}).result()
+            domain_ids = []
+            for domain in want.custom_domains:
+                made = client.afd_custom_domains.begin_create(
+                    rg, profile, fd.custom_domain_name(names.endpoint, domain["host_name"]),
+                    {"properties": {"hostName": domain["host_name"].lower(),
+                                    "tlsSettings": {"certificateType": domain["certificate_type"],
+                                                    "minimumTlsVersion": "TLS12"}}}).result()
+                domain_ids.append(made.id)
+            wire_path = want.origin.wire_path(want.origin_path) if want.origin is not None else want.origin_path
             client.routes.begin_create(rg, profile, names.endpoint, names.route, {"properties": {
                 "originGroup": {"id": group.id},
-                "originPath": origin.wire_path(want.origin_path),
+                "originPath": wire_path,
                 "supportedProtocols": ["Http", "Https"],
                 "patternsToMatch": ["/*"],
                 "forwardingProtocol": "HttpsOnly",
                 "httpsRedirect": "Enabled" if want.https_only else "Disabled",
                 "linkToDefaultDomain": "Enabled",
                 "enabledState": "Enabled",
+                "customDomains": [{"id": i} for i in domain_ids],
                 "cacheConfiguration": _cache_configuration(want.query_string_caching),
             }}).result()
+        for name in _origin_names(ctx, names) - set(wanted):
+            ignore_not_found(f"deleting origin {name}", lambda n=name: client.afd_origins.begin_delete(
+                rg, profile, names.origin_group, n).result())
+        kept = {i.lower() for i in domain_ids}
+        for stale in _route_domain_ids(before):
+            if stale.lower() not in kept:
+                ignore_not_found(f"deleting custom domain {stale.rsplit('/', 1)[-1]}",
+                                 lambda d=stale: client.afd_custom_domains.begin_delete(
+                                     rg, profile, d.rsplit("/", 1)[-1]).result())
 
     def read(self, ctx: ResourceContext, names: EndpointNames) -> Observed | None:
         client = ctx.session.mgmt("cdn")
@@ -172,10 +217,12 @@ class FrontDoorParts:
         body = found.as_dict()
         route = read_or_none(f"reading route {names.route}",
                              lambda: client.routes.get(rg, profile, names.endpoint, names.route))
-        origin = read_or_none(f"reading origin {names.origin}",
-                              lambda: client.afd_origins.get(rg, profile, names.origin_group, names.origin))
-        origin_props = (origin.as_dict().get("properties") or {}) if origin is not None else {}
+        group = read_or_none(f"reading origin group {names.origin_group}",
+                             lambda: client.afd_origin_groups.get(rg, profile, names.origin_group))
+        origins = _origins(ctx, names) if group is not None else {}
+        origin_props = origins.get(names.origin.lower(), ("", {}))[1]
         route_props = (route.as_dict().get("properties") or {}) if route is not None else None
+        group_props = (group.as_dict().get("properties") or {}) if group is not None else {}
         https_only = query = wire_path = None
         if route_props is not None:
             https_only = route_props.get("httpsRedirect") == "Enabled" or route_props.get("supportedProtocols") == [
@@ -192,23 +239,64 @@ class FrontDoorParts:
             wire_origin_path=wire_path,
             https_only=https_only,
             query_string_caching=query,
+            origins=[fd.origin_from_wire(name, props) for name, props in origins.values()],
+            health_probe=fd.probe_from_wire(group_props.get("healthProbeSettings")),
+            load_balancing=fd.load_balancing_from_wire(group_props.get("loadBalancingSettings")),
+            custom_domains=_custom_domains(ctx, names, route) if route is not None else None,
         )
 
     def delete(self, ctx: ResourceContext, names: EndpointNames) -> None:
         client = ctx.session.mgmt("cdn")
         rg, profile = names.resource_group, names.profile
-        steps = (
-            (f"deleting route {names.route}",
-             lambda: client.routes.begin_delete(rg, profile, names.endpoint, names.route).result()),
-            (f"deleting origin {names.origin}",
-             lambda: client.afd_origins.begin_delete(rg, profile, names.origin_group, names.origin).result()),
-            (f"deleting origin group {names.origin_group}",
-             lambda: client.afd_origin_groups.begin_delete(rg, profile, names.origin_group).result()),
-            (f"deleting Front Door endpoint {names.endpoint}",
-             lambda: client.afd_endpoints.begin_delete(rg, profile, names.endpoint).result()),
-        )
-        for action, call in steps:
-            ignore_not_found(action, call)
+        route = read_or_none(f"reading route {names.route}",
+                             lambda: client.routes.get(rg, profile, names.endpoint, names.route))
+        ignore_not_found(f"deleting route {names.route}",
+                         lambda: client.routes.begin_delete(rg, profile, names.endpoint, names.route).result())
+        for name in _origin_names(ctx, names):
+            ignore_not_found(f"deleting origin {name}", lambda n=name: client.afd_origins.begin_delete(
+                rg, profile, names.origin_group, n).result())
+        ignore_not_found(f"deleting origin group {names.origin_group}",
+                         lambda: client.afd_origin_groups.begin_delete(rg, profile, names.origin_group).result())
+        for domain_id in _route_domain_ids(route):
+            ignore_not_found(f"deleting custom domain {domain_id.rsplit('/', 1)[-1]}",
+                             lambda d=domain_id: client.afd_custom_domains.begin_delete(
+                                 rg, profile, d.rsplit("/", 1)[-1]).result())
+        ignore_not_found(f"deleting Front Door endpoint {names.endpoint}",
+                         lambda: client.afd_endpoints.begin_delete(rg, profile, names.endpoint).result())
+
+
+def _origins(ctx: ResourceContext, names: EndpointNames) -> dict[str, tuple[str, dict[str, Any]]]:
+    """lower-cased name -> (name, wire properties) of every origin in the endpoint's origin group."""
+    client = ctx.session.mgmt("cdn")
+    listed = read_or_none(f"listing origins of {names.origin_group}", lambda: list(
+        client.afd_origins.list_by_origin_group(names.resource_group, names.profile, names.origin_group)))
+    return {o.name.lower(): (o.name, o.as_dict().get("properties") or {}) for o in listed or []}
+
+
+def _origin_names(ctx: ResourceContext, names: EndpointNames) -> set[str]:
+    return {name for name, _ in _origins(ctx, names).values()}
+
+
+def _route_domain_ids(route: Any) -> list[str]:
+    if route is None:
+        return []
+    refs = (route.as_dict().get("properties") or {}).get("customDomains") or []
+    return [ref["id"] for ref in refs if isinstance(ref, dict) and ref.get("id")]
+
+
+def _custom_domains(ctx: ResourceContext, names: EndpointNames, route: Any) -> list[dict[str, Any]]:
+    client = ctx.session.mgmt("cdn")
+    out = []
+    for domain_id in _route_domain_ids(route):
+        name = domain_id.rsplit("/", 1)[-1]
+        found = read_or_none(f"reading custom domain {name}",
+                             lambda n=name: client.afd_custom_domains.get(names.resource_group, names.profile, n))
+        if found is None:
+            continue
+        props = found.as_dict().get("properties") or {}
+        out.append({"host_name": props.get("hostName"),
+                    "certificate_type": (props.get("tlsSettings") or {}).get("certificateType")})
+    return out
 
 
 def _cache_configuration(query_string_caching: str) -> dict[str, Any] | None:

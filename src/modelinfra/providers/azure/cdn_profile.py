@@ -5,8 +5,10 @@ Invariants
   ``Premium_AzureFrontDoor`` (Front Door Standard/Premium, the recommended path) or
   ``Standard_Microsoft`` (classic Azure CDN from Microsoft: retired for new profiles, supported for
   existing estates; creating one reports a deprecation warning through ``ctx.reporter``).
-- create is a PUT (LRO) and adopts a profile already at the id; update PATCHes the tags (the only
-  in-place property); name, resource_group and sku force replacement (ARM cannot change a SKU).
+- create is a PUT (LRO) and adopts a profile already at the id; update PATCHes the tags and
+  ``response_timeout_seconds`` (Front Door's ``originResponseTimeoutSeconds``, 16..240; unset:
+  the service default, never diffed; a classic SKU refuses it at validate); name, resource_group
+  and sku force replacement (ARM cannot change a SKU).
 - delete (LRO) removes the profile and everything under it; a missing profile is success.
 """
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field, model_validator
 
 from modelinfra.errors import RetryableError
 from modelinfra.providers.azure import arm_ids
@@ -54,7 +56,16 @@ class CdnProfileSpec(SpecModel):
     """Resource group it lives in (e.g. ``${rg.name}``)."""
     sku: CdnSku = "Standard_AzureFrontDoor"
     """Tier: Front Door Standard/Premium, or classic Azure CDN (``Standard_Microsoft``)."""
+    response_timeout_seconds: int | None = Field(default=None, ge=16, le=240)
+    """Front Door: seconds to wait for an origin's response, 16 to 240; unset: the service default."""
     tags: AzureTags
+
+    @model_validator(mode="after")
+    def _timeout_needs_front_door(self) -> CdnProfileSpec:
+        if self.response_timeout_seconds is not None and self.sku not in AFD_SKUS:
+            raise ValueError("response_timeout_seconds needs a Front Door sku (Standard_AzureFrontDoor or "
+                             "Premium_AzureFrontDoor)")
+        return self
 
 
 class CdnProfileHandler(ResourceHandler[CdnProfileSpec]):
@@ -79,6 +90,7 @@ class CdnProfileHandler(ResourceHandler[CdnProfileSpec]):
             "name": parsed.name,
             "resource_group": parsed.resource_group,
             "sku": (body.get("sku") or {}).get("name"),
+            "response_timeout_seconds": (body.get("properties") or {}).get("originResponseTimeoutSeconds"),
             "tags": strip_managed_tags(body.get("tags")),
             "id": cloud_id,
         }
@@ -86,7 +98,10 @@ class CdnProfileHandler(ResourceHandler[CdnProfileSpec]):
     def create(self, ctx: ResourceContext, spec: CdnProfileSpec) -> dict[str, Any]:
         if spec.sku in CLASSIC_SKUS:
             ctx.reporter.warning(CLASSIC_DEPRECATION.format(name=spec.name))
-        body = {"location": LOCATION, "sku": {"name": spec.sku}, "tags": {**spec.tags, **ctx.managed_tags}}
+        body: dict[str, Any] = {"location": LOCATION, "sku": {"name": spec.sku},
+                                "tags": {**spec.tags, **ctx.managed_tags}}
+        if spec.response_timeout_seconds is not None:
+            body["properties"] = {"originResponseTimeoutSeconds": spec.response_timeout_seconds}
         client = ctx.session.mgmt("cdn")
         with azure_errors(f"creating CDN profile {spec.name}"):
             client.profiles.begin_create(spec.resource_group, spec.name, body).result()
@@ -96,9 +111,11 @@ class CdnProfileHandler(ResourceHandler[CdnProfileSpec]):
         self, ctx: ResourceContext, spec: CdnProfileSpec, observed: dict[str, Any], changes: list[Any]
     ) -> dict[str, Any]:
         client = ctx.session.mgmt("cdn")
+        patch: dict[str, Any] = {"tags": {**spec.tags, **ctx.managed_tags}}
+        if spec.response_timeout_seconds is not None:
+            patch["properties"] = {"originResponseTimeoutSeconds": spec.response_timeout_seconds}
         with azure_errors(f"updating CDN profile {spec.name}"):
-            client.profiles.begin_update(spec.resource_group, spec.name,
-                                         {"tags": {**spec.tags, **ctx.managed_tags}}).result()
+            client.profiles.begin_update(spec.resource_group, spec.name, patch).result()
         return self._reread(ctx, spec)
 
     def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:

@@ -3,12 +3,20 @@
 Invariants
 - create and update are the same PUT (Service Bus queues have no PATCH); adopting an existing
   queue converges it.
-- name, namespace, resource_group force replacement, and so does ``requires_duplicate_detection``:
-  the service refuses to change it on an existing queue.
-- durations (``lock_duration``, ``default_message_ttl``) are ISO 8601 and compared in canonical
-  form (``PT60S`` == ``PT1M``), the form the service answers with; ``default_message_ttl: null``
-  leaves the service default alone (never diffed).
-- duplicate detection needs a Standard or Premium namespace and sizes above 5 GB need Premium.
+- name, namespace, resource_group force replacement, and so do ``requires_duplicate_detection``,
+  ``requires_session`` and ``enable_partitioning``: the service refuses to change them on an
+  existing queue.
+- durations (``lock_duration``, ``default_message_ttl``, ``auto_delete_on_idle``,
+  ``duplicate_detection_history_time_window``) are ISO 8601 and compared in canonical form
+  (``PT60S`` == ``PT1M``), the form the service answers with; ``default_message_ttl: null`` and
+  ``auto_delete_on_idle: null`` leave the service default ("never") alone (never diffed).
+- ``forward_to`` / ``forward_dead_lettered_messages_to`` name a queue or topic of the same
+  namespace; entity names are case-insensitive, so they are compared lower-cased.
+- a partitioned queue in a Basic or Standard namespace has 16 partitions and ARM reports
+  ``maxSizeInMegabytes`` as 16 times the size asked for; ``read`` divides it back (one GET of the
+  namespace for its SKU, only for partitioned queues), so ``max_size_mb`` does not flap.
+- duplicate detection, sessions and auto-forwarding need a Standard or Premium namespace, express
+  queues a Basic or Standard one, and sizes above 5 GB need Premium.
   The queue's own model cannot see the namespace SKU: ``namespace_problems`` (pure) checks a
   queue's properties against its namespace's and is meant to run at ``validate`` time; the
   service rejects the same combinations at apply time (400).
@@ -37,6 +45,10 @@ from modelinfra.spec.fields import SpecModel
 
 NAMESPACE = "Microsoft.ServiceBus"
 LOCK_MIN, LOCK_MAX = timedelta(seconds=5), timedelta(minutes=5)
+AUTO_DELETE_MIN = timedelta(minutes=5)
+DUPLICATE_WINDOW_MIN, DUPLICATE_WINDOW_MAX = timedelta(seconds=20), timedelta(days=7)
+PARTITIONS = 16
+"""Partitions of a partitioned queue in a Basic or Standard namespace (ARM reports 16x its size)."""
 STANDARD_SIZES_MB = (1024, 2048, 3072, 4096, 5120)
 """``maxSizeInMegabytes`` a Basic or Standard namespace accepts."""
 PREMIUM_SIZES_MB = tuple(range(1024, 81920 + 1, 1024))
@@ -103,6 +115,18 @@ def _check_lock_duration(text: str) -> str:
     return text
 
 
+def _check_auto_delete(text: str | None) -> str | None:
+    if text is not None and parse_duration(text) < AUTO_DELETE_MIN:
+        raise ValueError(f"auto_delete_on_idle {text!r} must be at least PT5M")
+    return text
+
+
+def _check_duplicate_window(text: str) -> str:
+    if not DUPLICATE_WINDOW_MIN <= parse_duration(text) <= DUPLICATE_WINDOW_MAX:
+        raise ValueError(f"duplicate_detection_history_time_window {text!r} must be between PT20S and P7D")
+    return text
+
+
 def _check_max_size(size: int) -> int:
     if size not in PREMIUM_SIZES_MB:
         raise ValueError(f"max_size_mb {size} must be one of 1024, 2048, 3072, 4096, 5120 (any SKU) or a "
@@ -121,6 +145,9 @@ Duration = Annotated[str, AfterValidator(_check_duration)]
 LockDuration = Annotated[str, AfterValidator(_check_lock_duration)]
 MaxSizeMb = Annotated[int, AfterValidator(_check_max_size)]
 QueueName = Annotated[str, AfterValidator(_check_queue_name)]
+AutoDeleteOnIdle = Annotated[str | None, AfterValidator(_check_auto_delete)]
+DuplicateWindow = Annotated[str, AfterValidator(_check_duplicate_window)]
+ForwardTarget = Annotated[str | None, AfterValidator(lambda v: v if v is None else _check_queue_name(v))]
 
 
 # -- cross-resource checks (queue vs its namespace) -----------------------------------------------
@@ -138,6 +165,21 @@ def duplicate_detection_problem(queue_props: dict[str, Any], namespace_props: di
     return None
 
 
+def standard_feature_problems(queue_props: dict[str, Any], namespace_props: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(property, why)`` for each Standard/Premium-only feature the queue uses in a Basic namespace
+    (sessions, auto-forwarding), and for ``enable_express`` in a Premium one (pure)."""
+    sku = namespace_props.get("sku") or "Standard"
+    name = namespace_props.get("name", "?")
+    found: list[tuple[str, str]] = []
+    if sku == "Basic":
+        for prop in ("requires_session", "forward_to", "forward_dead_lettered_messages_to"):
+            if queue_props.get(prop):
+                found.append((prop, f"{prop} needs a Standard or Premium namespace; namespace {name!r} is Basic"))
+    if sku == "Premium" and queue_props.get("enable_express"):
+        found.append(("enable_express", f"enable_express is not supported in a Premium namespace ({name!r})"))
+    return found
+
+
 def max_size_problem(queue_props: dict[str, Any], namespace_props: dict[str, Any]) -> str | None:
     """Why ``max_size_mb`` is not allowed in that namespace's SKU, or None (pure)."""
     size = queue_props.get("max_size_mb", 1024)
@@ -150,7 +192,7 @@ def max_size_problem(queue_props: dict[str, Any], namespace_props: dict[str, Any
 def namespace_problems(queue_props: dict[str, Any], namespace_props: dict[str, Any]) -> list[str]:
     """Every cross-resource problem of a queue in that namespace (empty when fine)."""
     found = (duplicate_detection_problem(queue_props, namespace_props), max_size_problem(queue_props, namespace_props))
-    return [p for p in found if p]
+    return [p for p in found if p] + [why for _, why in standard_feature_problems(queue_props, namespace_props)]
 
 
 def spec_problems(resources: Mapping[str, tuple[str, Mapping[str, Any]]]) -> list[tuple[str, str, str]]:
@@ -177,10 +219,34 @@ def spec_problems(resources: Mapping[str, tuple[str, Mapping[str, Any]]]) -> lis
                               ("max_size_mb", max_size_problem(queue, ns))):
             if problem:
                 found.append((address, prop, problem))
+        found.extend((address, prop, problem) for prop, problem in standard_feature_problems(queue, ns))
     return sorted(found)
 
 
 # -- the handler ---------------------------------------------------------------------------------
+DURATIONS = ("lock_duration", "default_message_ttl", "auto_delete_on_idle", "duplicate_detection_history_time_window")
+"""Properties holding ISO 8601 durations (compared in canonical form)."""
+WIRE_NAMES = {
+    "max_delivery_count": "maxDeliveryCount",
+    "lock_duration": "lockDuration",
+    "requires_duplicate_detection": "requiresDuplicateDetection",
+    "dead_lettering_on_message_expiration": "deadLetteringOnMessageExpiration",
+    "default_message_ttl": "defaultMessageTimeToLive",
+    "max_size_mb": "maxSizeInMegabytes",
+    "requires_session": "requiresSession",
+    "forward_to": "forwardTo",
+    "forward_dead_lettered_messages_to": "forwardDeadLetteredMessagesTo",
+    "auto_delete_on_idle": "autoDeleteOnIdle",
+    "enable_partitioning": "enablePartitioning",
+    "duplicate_detection_history_time_window": "duplicateDetectionHistoryTimeWindow",
+    "enable_batched_operations": "enableBatchedOperations",
+    "enable_express": "enableExpress",
+}
+"""Spec property -> ARM ``properties`` key (Microsoft.ServiceBus queues)."""
+BOOLEANS = ("requires_duplicate_detection", "dead_lettering_on_message_expiration", "requires_session",
+            "enable_partitioning", "enable_batched_operations", "enable_express")
+
+
 class ServiceBusQueueSpec(SpecModel):
     name: QueueName
     """Queue name, 1 to 260 letters, digits, '.', '-', '_' or '/'."""
@@ -200,6 +266,22 @@ class ServiceBusQueueSpec(SpecModel):
     """Time to live of a message without its own, ISO 8601 (``P14D``); unset: the service maximum."""
     max_size_mb: MaxSizeMb = 1024
     """Queue size in MB: 1024 to 5120 in steps of 1024 (Premium: up to 81920)."""
+    requires_session: bool = False
+    """Messages are received in sessions (FIFO per session id); Standard/Premium. Forces replacement."""
+    forward_to: ForwardTarget = None
+    """Name of a queue or topic in the same namespace every message is forwarded to; Standard/Premium."""
+    forward_dead_lettered_messages_to: ForwardTarget = None
+    """Name of a queue or topic in the same namespace dead-lettered messages are forwarded to."""
+    auto_delete_on_idle: AutoDeleteOnIdle = None
+    """Delete the queue after it has been idle this long, ISO 8601, at least ``PT5M``; unset: never."""
+    enable_partitioning: bool = False
+    """Spread the queue over several message brokers (Basic/Standard: 16 partitions). Forces replacement."""
+    duplicate_detection_history_time_window: DuplicateWindow = "PT10M"
+    """How long MessageIds are remembered for duplicate detection, ISO 8601 (``PT20S`` to ``P7D``)."""
+    enable_batched_operations: bool = True
+    """Let the service batch store operations (higher throughput, slightly higher latency)."""
+    enable_express: bool = False
+    """Hold messages in memory before writing them to storage (Basic/Standard only)."""
 
 
 class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
@@ -208,7 +290,8 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
     cloud: ClassVar[str] = "azure"
     spec_model = ServiceBusQueueSpec
     computed: ClassVar[tuple[str, ...]] = ("id",)
-    force_new: ClassVar[tuple[str, ...]] = ("name", "namespace", "resource_group", "requires_duplicate_detection")
+    force_new: ClassVar[tuple[str, ...]] = ("name", "namespace", "resource_group", "requires_duplicate_detection",
+                                            "requires_session", "enable_partitioning")
     lookup_keys: ClassVar[tuple[str, ...]] = ("resource_group", "namespace", "name")
 
     def spec_problems(
@@ -222,9 +305,12 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
 
     def normalise(self, attributes: dict[str, Any]) -> dict[str, Any]:
         out = dict(attributes)
-        for key in ("lock_duration", "default_message_ttl"):
+        for key in DURATIONS:
             if key in out:
                 out[key] = canonical_duration(out[key])
+        for key in ("forward_to", "forward_dead_lettered_messages_to"):
+            if isinstance(out.get(key), str):
+                out[key] = out[key].lower() or None
         return out
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
@@ -232,7 +318,9 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
         client = ctx.session.mgmt("servicebus")
         queue = read_or_none(f"reading queue {name}", lambda: client.queues.get(group, namespace, name))
-        return None if queue is None else self._attributes(cloud_id, queue.as_dict())
+        if queue is None:
+            return None
+        return self._attributes(cloud_id, queue.as_dict(), _NamespaceSku(ctx, group, namespace))
 
     def batch_group(self, cloud_id: str) -> str | None:
         return listing.collection_of(cloud_id)
@@ -246,25 +334,26 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         client = ctx.session.mgmt("servicebus")
         listed = listing.index(f"listing queues of namespace {namespace}",
                                lambda: client.queues.list_by_namespace(group, namespace))
-        return listing.answers(recorded, listed, self._attributes)
+        sku = _NamespaceSku(ctx, group, namespace)
+        return listing.answers(recorded, listed, lambda cloud_id, body: self._attributes(cloud_id, body, sku))
 
-    def _attributes(self, cloud_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """The attributes a GET (or list) body describes."""
+    def _attributes(self, cloud_id: str, body: dict[str, Any], sku: _NamespaceSku) -> dict[str, Any]:
+        """The attributes a GET (or list) body describes (``sku`` is asked only for a partitioned queue)."""
         parsed = arm_ids.parse(cloud_id)
-        group, namespace, name = parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name
         props = body.get("properties") or {}
-        return self.normalise({
-            "name": name,
-            "namespace": namespace,
-            "resource_group": group,
-            "max_delivery_count": props.get("maxDeliveryCount"),
-            "lock_duration": props.get("lockDuration"),
-            "requires_duplicate_detection": bool(props.get("requiresDuplicateDetection", False)),
-            "dead_lettering_on_message_expiration": bool(props.get("deadLetteringOnMessageExpiration", False)),
-            "default_message_ttl": props.get("defaultMessageTimeToLive"),
-            "max_size_mb": props.get("maxSizeInMegabytes"),
-            "id": cloud_id,
-        })
+        attributes: dict[str, Any] = {
+            "name": parsed.name,
+            "namespace": parsed.name_of("namespaces"),
+            "resource_group": parsed.resource_group or "",
+        }
+        for prop, wire in WIRE_NAMES.items():
+            value = props.get(wire)
+            attributes[prop] = bool(value) if prop in BOOLEANS else (value if value != "" else None)
+        size = attributes["max_size_mb"]
+        if attributes["enable_partitioning"] and isinstance(size, int) and sku.get() != "Premium":
+            attributes["max_size_mb"] = size // PARTITIONS
+        attributes["id"] = cloud_id
+        return self.normalise(attributes)
 
     def create(self, ctx: ResourceContext, spec: ServiceBusQueueSpec) -> dict[str, Any]:
         return self._put(ctx, spec, "creating")
@@ -281,16 +370,32 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
             parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name))
 
     def _put(self, ctx: ResourceContext, spec: ServiceBusQueueSpec, verb: str) -> dict[str, Any]:
-        properties: dict[str, Any] = {
-            "maxDeliveryCount": spec.max_delivery_count,
-            "lockDuration": canonical_duration(spec.lock_duration),
-            "requiresDuplicateDetection": spec.requires_duplicate_detection,
-            "deadLetteringOnMessageExpiration": spec.dead_lettering_on_message_expiration,
-            "maxSizeInMegabytes": spec.max_size_mb,
-        }
-        if spec.default_message_ttl is not None:
-            properties["defaultMessageTimeToLive"] = canonical_duration(spec.default_message_ttl)
+        data = spec.model_dump()
+        properties: dict[str, Any] = {}
+        for prop, wire in WIRE_NAMES.items():
+            value = data[prop]
+            if value is None:
+                continue  # unset: the service default
+            properties[wire] = canonical_duration(value) if prop in DURATIONS else value
         client = ctx.session.mgmt("servicebus")
         with azure_errors(f"{verb} queue {spec.name} in namespace {spec.namespace}"):
             client.queues.create_or_update(spec.resource_group, spec.namespace, spec.name, {"properties": properties})
         return visible_after_write(self.read(ctx, self.identify(ctx, spec)), f"queue {spec.name}")
+
+
+class _NamespaceSku:
+    """The SKU of a queue's namespace, read (one GET) the first time it is asked for, then kept."""
+
+    def __init__(self, ctx: ResourceContext, group: str, namespace: str) -> None:
+        self._ctx, self._group, self._namespace = ctx, group, namespace
+        self._sku: str | None = None
+        self._read = False
+
+    def get(self) -> str | None:
+        if not self._read:
+            client = self._ctx.session.mgmt("servicebus")
+            found = read_or_none(f"reading namespace {self._namespace}",
+                                 lambda: client.namespaces.get(self._group, self._namespace))
+            self._sku = ((found.as_dict().get("sku") or {}).get("name")) if found is not None else None
+            self._read = True
+        return self._sku

@@ -8,7 +8,8 @@ Wire shapes follow the REST spec that azure-mgmt-cdn 14 speaks (api-version 2026
   is required (``global``). ``sku.name`` is one of :data:`SKUS` (400 ``BadRequest`` otherwise) and
   cannot change (400 ``BadRequest``). Computed: ``kind`` (``frontdoor``/``cdn``),
   ``properties.resourceState``, ``properties.frontDoorId`` and ``originResponseTimeoutSeconds``
-  (AFD only). Deleting a profile deletes everything under it.
+  (AFD only, default 30, 16..240 else 400 ``BadRequest``; PATCH changes it). Deleting a profile
+  deletes everything under it.
 - profiles/{p}/endpoints (classic, ``Standard_Microsoft`` profiles only; 400 ``BadRequest`` under
   an AFD profile): LRO verbs as above; ``location`` required; names are globally unique (409
   ``Conflict``); at least one origin with a ``hostName`` (400 ``BadRequest``). Computed ``hostName``
@@ -19,10 +20,19 @@ Wire shapes follow the REST spec that azure-mgmt-cdn 14 speaks (api-version 2026
   ``originGroups/{g}/origins/{o}`` (``hostName`` required; ``originHostHeader`` defaults to it)
   and ``afdEndpoints/{e}/routes/{r}`` (``originGroup.id`` must name an origin group of the same
   profile, 400 ``BadRequest``; ``httpsRedirect: Enabled`` needs ``Http`` among
-  ``supportedProtocols``). All are LROs and carry ``provisioningState`` and ``deploymentStatus``.
+  ``supportedProtocols``; every ``customDomains[].id`` must name a custom domain of the profile).
+  Origin groups: ``healthProbeSettings`` (``probeIntervalInSeconds`` 1..255, ``probeProtocol``
+  NotSet/Http/Https, ``probeRequestType`` NotSet/GET/HEAD) and ``loadBalancingSettings``
+  (non-negative integers); origins: ``priority`` 1..5, ``weight`` 1..1000 (400 ``BadRequest``).
+  ``customDomains/{d}`` (profile level): ``hostName`` required, a DNS name, unique in the
+  profile (409 ``Conflict``) and fixed once created; ``tlsSettings.certificateType``
+  ManagedCertificate / CustomerCertificate (which needs ``secret.id``) /
+  AzureFirstPartyManagedCertificate; computed ``profileName``, ``domainValidationState``
+  (``Pending``), ``validationProperties`` (token, expiry), ``tlsSettings.minimumTlsVersion``
+  (TLS12). All are LROs and carry ``provisioningState`` and ``deploymentStatus``.
 
 Missing ancestors give 404 ``ResourceGroupNotFound`` / ``ParentResourceNotFound`` (engine).
-Not modelled: custom domains, rule sets, secrets, WAF, purge, and the rule that an origin group
+Not modelled: DNS validation of custom domains (they stay ``Pending``), rule sets, secrets, WAF, purge, and the rule that an origin group
 still referenced by a route cannot be deleted (the engine has no pre-delete hook).
 """
 
@@ -46,6 +56,7 @@ AFD_ENDPOINT_TYPE = "Microsoft.Cdn/profiles/afdendpoints"
 ORIGIN_GROUP_TYPE = "Microsoft.Cdn/profiles/origingroups"
 ORIGIN_TYPE = "Microsoft.Cdn/profiles/origingroups/origins"
 ROUTE_TYPE = "Microsoft.Cdn/profiles/afdendpoints/routes"
+CUSTOM_DOMAIN_TYPE = "Microsoft.Cdn/profiles/customdomains"
 
 CLASSIC_SKUS = ("Standard_Microsoft",)
 AFD_SKUS = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor")
@@ -98,6 +109,14 @@ def _validate_profile(ctx: RequestContext, body: dict[str, Any], existing: dict[
     if existing is not None and get_path(existing, "sku.name") != sku:
         raise bad_request("BadRequest", f"The sku of profile '{body['name']}' cannot be changed "
                           f"('{get_path(existing, 'sku.name')}' -> '{sku}').")
+    timeout = get_path(body, "properties.originResponseTimeoutSeconds")
+    if timeout is not None and (not _is_int(timeout) or not 16 <= timeout <= 240):
+        raise bad_request("BadRequest", f"originResponseTimeoutSeconds {timeout!r} is invalid: use an integer "
+                          "between 16 and 240.")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _normalize_profile(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
@@ -218,6 +237,24 @@ def _validate_origin_group(ctx: RequestContext, body: dict[str, Any], existing: 
     _check_name(body, "origin group", 90)
     _require_family(ctx, body, AFD_SKUS, "An origin group (Microsoft.Cdn/profiles/originGroups)")
     _one_of(get_path(body, "properties.sessionAffinityState"), _ENABLED, "sessionAffinityState")
+    probe = get_path(body, "properties.healthProbeSettings")
+    if probe is not None:
+        if not isinstance(probe, dict):
+            raise bad_request("BadRequest", "healthProbeSettings must be an object.")
+        interval = probe.get("probeIntervalInSeconds")
+        if interval is not None and (not _is_int(interval) or not 1 <= interval <= 255):
+            raise bad_request("BadRequest", f"probeIntervalInSeconds {interval!r} is invalid: use an integer "
+                              "between 1 and 255.")
+        _one_of(probe.get("probeProtocol", "NotSet"), ("NotSet", "Http", "Https"), "probeProtocol")
+        _one_of(probe.get("probeRequestType", "NotSet"), ("NotSet", "GET", "HEAD"), "probeRequestType")
+        path = probe.get("probePath")
+        if path is not None and (not isinstance(path, str) or not path.startswith("/")):
+            raise bad_request("BadRequest", f"probePath '{path}' must start with '/'.")
+    balancing = get_path(body, "properties.loadBalancingSettings") or {}
+    for key in ("sampleSize", "successfulSamplesRequired", "additionalLatencyInMilliseconds"):
+        value = balancing.get(key) if isinstance(balancing, dict) else None
+        if value is not None and (not _is_int(value) or value < 0):
+            raise bad_request("BadRequest", f"loadBalancingSettings.{key} {value!r} must be a non-negative integer.")
 
 
 ORIGIN_GROUP = ResourceType(
@@ -245,6 +282,11 @@ def _validate_origin(ctx: RequestContext, body: dict[str, Any], existing: dict[s
         if not isinstance(value, int) or not 1 <= value <= 65535:
             raise bad_request("BadRequest", f"{port} must be an integer between 1 and 65535.")
     _one_of(props.get("enabledState"), _ENABLED, "enabledState")
+    for key, top in (("priority", 5), ("weight", 1000)):
+        value = props.get(key)
+        if not _is_int(value) or not 1 <= value <= top:
+            raise bad_request("BadRequest", f"The origin's {key} {value!r} is invalid: use an integer between 1 "
+                              f"and {top}.")
 
 
 ORIGIN = ResourceType(
@@ -287,6 +329,14 @@ def _validate_route(ctx: RequestContext, body: dict[str, Any], existing: dict[st
     patterns = props.get("patternsToMatch")
     if not isinstance(patterns, list) or not patterns or any(not str(p).startswith("/") for p in patterns):
         raise bad_request("BadRequest", "patternsToMatch must be a non-empty list of paths starting with '/'.")
+    domains = props.get("customDomains") or []
+    for ref in domains if isinstance(domains, list) else [None]:
+        domain_id = ref.get("id") if isinstance(ref, dict) else None
+        domain = ctx.store.get(domain_id) if isinstance(domain_id, str) and domain_id else None
+        if (domain is None or domain.rtype.type != CUSTOM_DOMAIN_TYPE
+                or not domain.key.startswith(profile_id.lower() + "/")):
+            raise bad_request("BadRequest", f"The custom domain '{domain_id}' does not exist in profile "
+                              f"'{profile_id.rsplit('/', 1)[1]}'.")
 
 
 ROUTE = ResourceType(
@@ -304,4 +354,65 @@ ROUTE = ResourceType(
 )
 
 
-FAMILY = Family(name="cdn", types=(PROFILE, ENDPOINT, AFD_ENDPOINT, ORIGIN_GROUP, ORIGIN, ROUTE))
+# -- custom domains ------------------------------------------------------------------------------------------
+_DOMAIN_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]"
+                          r"([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_CERTIFICATE_TYPES = ("ManagedCertificate", "CustomerCertificate", "AzureFirstPartyManagedCertificate")
+
+
+def _validate_custom_domain(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    _check_name(body, "custom domain", 260)
+    _require_family(ctx, body, AFD_SKUS, "A custom domain (Microsoft.Cdn/profiles/customDomains)")
+    props = body.setdefault("properties", {})
+    host = props.get("hostName")
+    if not isinstance(host, str) or not _DOMAIN_HOST.match(host):
+        raise bad_request("BadRequest", f"The custom domain's properties.hostName {host!r} is not a valid "
+                          "fully qualified domain name.")
+    if existing is not None and get_path(existing, "properties.hostName").lower() != host.lower():
+        raise bad_request("BadRequest", "The hostName of an existing custom domain cannot be changed.")
+    profile_key = body["id"].lower().rsplit("/customdomains/", 1)[0]
+    for record in ctx.store.of_type(CUSTOM_DOMAIN_TYPE):
+        if (record.key.startswith(profile_key + "/") and record.key != body["id"].lower()
+                and str(get_path(record.body, "properties.hostName")).lower() == host.lower()):
+            raise conflict("Conflict", f"The host name '{host}' is already used by custom domain "
+                           f"'{record.body['name']}' of this profile.")
+    tls = props.get("tlsSettings")
+    if tls is not None:
+        if not isinstance(tls, dict):
+            raise bad_request("BadRequest", "tlsSettings must be an object.")
+        _one_of(tls.get("certificateType"), _CERTIFICATE_TYPES, "tlsSettings.certificateType")
+        if tls["certificateType"] == "CustomerCertificate" and not get_path(tls, "secret.id"):
+            raise bad_request("BadRequest", "A CustomerCertificate needs tlsSettings.secret.id.")
+        _one_of(tls.get("minimumTlsVersion", "TLS12"), ("TLS10", "TLS12", "TLS13"), "tlsSettings.minimumTlsVersion")
+
+
+def _normalize_custom_domain(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
+    props = body["properties"]
+    props["profileName"] = body["id"].split("/")[8]
+    props["deploymentStatus"] = "NotStarted"
+    props.setdefault("domainValidationState", "Pending")
+    if existing is not None and get_path(existing, "properties.validationProperties"):
+        props["validationProperties"] = get_path(existing, "properties.validationProperties")
+    else:
+        props["validationProperties"] = {"validationToken": uuid.uuid4().hex,
+                                         "expirationDate": "2099-12-31T00:00:00.0000000Z"}
+    tls = props.get("tlsSettings")
+    if isinstance(tls, dict):
+        tls.setdefault("minimumTlsVersion", "TLS12")
+        tls.setdefault("secret", {"id": ""})
+    props.setdefault("azureDnsZone", {"id": ""})
+    props.setdefault("preValidatedCustomDomainResourceId", {"id": ""})
+
+
+CUSTOM_DOMAIN = ResourceType(
+    type=CUSTOM_DOMAIN_TYPE,
+    path=_PROFILE_PATH + "/customDomains/{customDomainName}",
+    parent=PROFILE_TYPE,
+    requires_location=False,
+    defaults={"properties": {}},
+    validate=_validate_custom_domain,
+    **{**_AFD, "normalize": _normalize_custom_domain},
+)
+
+
+FAMILY = Family(name="cdn", types=(PROFILE, ENDPOINT, AFD_ENDPOINT, ORIGIN_GROUP, ORIGIN, ROUTE, CUSTOM_DOMAIN))

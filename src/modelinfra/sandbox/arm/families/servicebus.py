@@ -16,8 +16,14 @@ stable versions accepted), ``properties`` nested:
 - queues: PUT 200 (create and update), GET, DELETE 200 (204 when missing); defaults as the
   service fills them. ``lockDuration`` PT5S..PT5M, ``maxDeliveryCount`` >= 1, ``maxSizeInMegabytes``
   1024..5120 in 1 GB steps (Premium: up to 81920). A Basic namespace rejects
-  ``requiresDuplicateDetection`` (400), and ``requiresDuplicateDetection`` cannot change on an
-  existing queue (400). Durations are answered in canonical ISO 8601 form (``PT60S`` -> ``PT1M``).
+  ``requiresDuplicateDetection``, ``requiresSession``, ``forwardTo`` and
+  ``forwardDeadLetteredMessagesTo`` (400); a Premium one rejects ``enableExpress`` (400).
+  ``requiresDuplicateDetection``, ``requiresSession`` and ``enablePartitioning`` cannot change on an
+  existing queue (400). ``autoDeleteOnIdle`` is at least PT5M, ``duplicateDetectionHistoryTimeWindow``
+  PT20S..P7D (400). A forwarding destination must be an existing queue of the namespace, not the
+  queue itself (400). A partitioned queue in a Basic or Standard namespace has 16 partitions and
+  answers ``maxSizeInMegabytes`` as 16 times the size asked for. Durations are answered in
+  canonical ISO 8601 form (``PT60S`` -> ``PT1M``).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ QUEUE_TYPE = "Microsoft.ServiceBus/Namespaces/Queues"
 ROOT_RULE = "RootManageSharedAccessKey"
 SKUS = ("Basic", "Standard", "Premium")
 TLS_VERSIONS = ("1.0", "1.1", "1.2")
+PARTITIONS = 16  # a partitioned queue outside Premium: 16 brokers, each with the requested size
 MAX_TIMESPAN = "P10675199DT2H48M5.4775807S"  # TimeSpan.MaxValue: the service's "never"
 
 TICKS_PER_SECOND = 10_000_000  # .NET TimeSpan resolution: 100 ns
@@ -204,10 +211,42 @@ def _validate_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[st
         raise bad_request("BadRequest",
                           "SubCode=40000. The property 'RequiresDuplicateDetection' cannot be set when creating a "
                           f"Queue because the namespace '{namespace['name']}' is using 'Basic' tier.")
-    if existing is not None and bool(get_path(existing, "properties.requiresDuplicateDetection")) != bool(
-            props.get("requiresDuplicateDetection")):
-        raise bad_request("BadRequest", "SubCode=40000. The value for the 'requiresDuplicateDetection' property "
-                          "of an existing Queue cannot be changed.")
+    if sku == "Basic":
+        for key, label in (("requiresSession", "RequiresSession"), ("forwardTo", "ForwardTo"),
+                           ("forwardDeadLetteredMessagesTo", "ForwardDeadLetteredMessagesTo")):
+            if props.get(key):
+                raise bad_request("BadRequest", f"SubCode=40000. The property '{label}' cannot be set when creating "
+                                  f"a Queue because the namespace '{namespace['name']}' is using 'Basic' tier.")
+    if sku == "Premium" and props.get("enableExpress"):
+        raise bad_request("BadRequest", "SubCode=40000. Express entities are not supported in a Premium namespace "
+                          f"('{namespace['name']}').")
+    if _duration(props, "autoDeleteOnIdle") < 300 * TICKS_PER_SECOND:
+        raise bad_request("BadRequest", "SubCode=40000. The value supplied for AutoDeleteOnIdle must be at least "
+                          "5 minutes.")
+    if not 20 * TICKS_PER_SECOND <= _duration(props, "duplicateDetectionHistoryTimeWindow") <= 7 * 86400 * TICKS_PER_SECOND:
+        raise bad_request("BadRequest", "SubCode=40000. DuplicateDetectionHistoryTimeWindow must be between 20 "
+                          "seconds and 7 days.")
+    for key in ("forwardTo", "forwardDeadLetteredMessagesTo"):
+        _check_forward_target(ctx, body, key, props.get(key))
+    if existing is not None:
+        for key in ("requiresDuplicateDetection", "requiresSession", "enablePartitioning"):
+            if bool(get_path(existing, f"properties.{key}")) != bool(props.get(key)):
+                raise bad_request("BadRequest", f"SubCode=40000. The value for the '{key}' property of an existing "
+                                  "Queue cannot be changed.")
+
+
+def _check_forward_target(ctx: RequestContext, body: dict[str, Any], key: str, target: Any) -> None:
+    """Auto-forwarding needs the destination to exist when the source is written (and not be itself)."""
+    if target in (None, ""):
+        return
+    if not isinstance(target, str):
+        raise bad_request("BadRequest", f"SubCode=40000. {key} must be the name of a queue or topic.")
+    if target.lower() == body["name"].lower():
+        raise bad_request("BadRequest", f"SubCode=40000. The entity '{body['name']}' cannot forward to itself.")
+    namespace_id = body["id"].rsplit("/", 2)[0]
+    if ctx.store.get(f"{namespace_id}/queues/{target}") is None:
+        raise bad_request("BadRequest", f"SubCode=40000. The entity '{target}' named by {key} does not exist in "
+                          f"namespace '{namespace_id.rsplit('/', 1)[1]}'.")
 
 
 def _normalize_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[str, Any] | None) -> None:
@@ -219,6 +258,8 @@ def _normalize_queue(ctx: RequestContext, body: dict[str, Any], existing: dict[s
     props["updatedAt"] = now
     props.setdefault("accessedAt", "0001-01-01T00:00:00")
     sku = get_path(_namespace_of(ctx, body["id"]), "sku.name")
+    if props.get("enablePartitioning") and sku != "Premium":
+        props["maxSizeInMegabytes"] = props["maxSizeInMegabytes"] * PARTITIONS
     props.setdefault("maxMessageSizeInKilobytes", 1024 if sku == "Premium" else 256)
     for key, value in (("messageCount", 0), ("sizeInBytes", 0), ("status", "Active")):
         props.setdefault(key, value)

@@ -1,0 +1,64 @@
+"""``--format terraform-json`` for the issue-16 properties of ``azure.servicebus_queue`` and the
+Front Door settings of ``azure.cdn_profile`` / ``azure.cdn_endpoint``: azurerm 4.x attribute names."""
+
+from __future__ import annotations
+
+from modelinfra.plans.action import Action
+from modelinfra.plans.plan import ResourceChange
+from modelinfra.views.terraform_json import render
+from tests.views.test_terraform_json import by_address, plan_of
+
+
+def after(doc: dict, address: str) -> dict:
+    return by_address(doc)[address]["change"]["after"]
+
+
+def test_servicebus_queue_properties_use_azurerm_4_names():
+    queue = {"name": "jobs", "namespace": "ns", "resource_group": "rg", "requires_session": True,
+             "forward_to": "done", "forward_dead_lettered_messages_to": "dlq", "auto_delete_on_idle": "P1D",
+             "enable_partitioning": True, "duplicate_detection_history_time_window": "PT30S",
+             "enable_batched_operations": False, "enable_express": True}
+    tf = after(render(plan_of(ResourceChange("q", "azure.servicebus_queue", Action.CREATE, None, queue))),
+               "azurerm_servicebus_queue.q")
+    assert {k: tf[k] for k in ("requires_session", "forward_to", "forward_dead_lettered_messages_to",
+                               "auto_delete_on_idle", "partitioning_enabled",
+                               "duplicate_detection_history_time_window", "batched_operations_enabled",
+                               "express_enabled")} == {
+        "requires_session": True, "forward_to": "done", "forward_dead_lettered_messages_to": "dlq",
+        "auto_delete_on_idle": "P1D", "partitioning_enabled": True, "duplicate_detection_history_time_window": "PT30S",
+        "batched_operations_enabled": False, "express_enabled": True}
+    assert "enable_partitioning" not in tf
+    assert set(tf["modelinfra"]["attributes"]) == {"namespace", "resource_group"}  # none of these is left over
+
+
+def test_front_door_profile_response_timeout():
+    profile = {"name": "fd", "resource_group": "rg", "sku": "Premium_AzureFrontDoor", "response_timeout_seconds": 120}
+    tf = after(render(plan_of(ResourceChange("fd", "azure.cdn_profile", Action.CREATE, None, profile))),
+               "azurerm_cdn_frontdoor_profile.fd")
+    assert tf["response_timeout_seconds"] == 120 and tf["sku_name"] == "Premium_AzureFrontDoor"
+
+
+def test_front_door_endpoint_maps_origin_group_origin_and_custom_domain():
+    endpoint = {"name": "app", "profile": "fd", "resource_group": "rg",
+                "origins": [{"name": "web", "host_name": "web.azurewebsites.net",
+                             "origin_host_header": "web.azurewebsites.net", "priority": 2, "weight": 50,
+                             "enabled": False}],
+                "health_probe": {"path": "/health", "protocol": "Https", "interval_in_seconds": 30,
+                                 "request_type": "GET"},
+                "load_balancing": {"sample_size": 4, "successful_samples_required": 3,
+                                   "additional_latency_in_milliseconds": 0},
+                "custom_domains": [{"host_name": "www.contoso.com", "certificate_type": "ManagedCertificate"}]}
+    doc = render(plan_of(ResourceChange("ep", "azure.cdn_endpoint", Action.CREATE, None, endpoint)))
+    group = after(doc, "azurerm_cdn_frontdoor_origin_group.ep")
+    assert group["name"] == "app-origins"
+    assert group["health_probe"] == [{"path": "/health", "protocol": "Https", "interval_in_seconds": 30,
+                                      "request_type": "GET"}]
+    assert group["load_balancing"] == [{"sample_size": 4, "successful_samples_required": 3,
+                                        "additional_latency_in_milliseconds": 0}]
+    origin = after(doc, "azurerm_cdn_frontdoor_origin.ep")
+    assert {k: origin[k] for k in ("name", "host_name", "origin_host_header", "priority", "weight", "enabled")} == {
+        "name": "web", "host_name": "web.azurewebsites.net", "origin_host_header": "web.azurewebsites.net",
+        "priority": 2, "weight": 50, "enabled": False}
+    domain = after(doc, "azurerm_cdn_frontdoor_custom_domain.ep")
+    assert domain["host_name"] == "www.contoso.com"
+    assert domain["tls"] == [{"certificate_type": "ManagedCertificate", "minimum_tls_version": "TLS12"}]
