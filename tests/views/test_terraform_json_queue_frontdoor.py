@@ -55,10 +55,32 @@ def test_front_door_endpoint_maps_origin_group_origin_and_custom_domain():
                                       "request_type": "GET"}]
     assert group["load_balancing"] == [{"sample_size": 4, "successful_samples_required": 3,
                                         "additional_latency_in_milliseconds": 0}]
-    origin = after(doc, "azurerm_cdn_frontdoor_origin.ep")
+    origin = after(doc, "azurerm_cdn_frontdoor_origin.ep_web")
     assert {k: origin[k] for k in ("name", "host_name", "origin_host_header", "priority", "weight", "enabled")} == {
         "name": "web", "host_name": "web.azurewebsites.net", "origin_host_header": "web.azurewebsites.net",
         "priority": 2, "weight": 50, "enabled": False}
-    domain = after(doc, "azurerm_cdn_frontdoor_custom_domain.ep")
+    domain = after(doc, "azurerm_cdn_frontdoor_custom_domain.ep_www_contoso_com")
     assert domain["host_name"] == "www.contoso.com"
     assert domain["tls"] == [{"certificate_type": "ManagedCertificate", "minimum_tls_version": "TLS12"}]
+
+
+def test_every_origin_and_custom_domain_is_a_block_and_a_removed_one_is_deleted():
+    def endpoint(origins: list[str], domains: list[str]) -> dict:
+        return {"name": "app", "profile": "fd", "resource_group": "rg",
+                "origins": [{"name": o, "host_name": f"{o}.azurewebsites.net"} for o in origins],
+                "custom_domains": [{"host_name": d} for d in domains]}
+    doc = render(plan_of(ResourceChange("ep", "azure.cdn_endpoint", Action.UPDATE,
+                                        endpoint(["web", "api"], ["a.contoso.com", "b.contoso.com"]),
+                                        endpoint(["web", "api", "ml"], ["a.contoso.com"]))))
+    changes = by_address(doc)
+    actions = {addr: c["change"]["actions"] for addr, c in changes.items()
+               if c["type"] in ("azurerm_cdn_frontdoor_origin", "azurerm_cdn_frontdoor_custom_domain")}
+    assert actions == {
+        "azurerm_cdn_frontdoor_origin.ep_web": ["no-op"], "azurerm_cdn_frontdoor_origin.ep_api": ["no-op"],
+        "azurerm_cdn_frontdoor_origin.ep_ml": ["create"],
+        "azurerm_cdn_frontdoor_custom_domain.ep_a_contoso_com": ["no-op"],
+        "azurerm_cdn_frontdoor_custom_domain.ep_b_contoso_com": ["delete"]}
+    assert changes["azurerm_cdn_frontdoor_origin.ep_ml"]["change"]["after"]["host_name"] == "ml.azurewebsites.net"
+    config = {r["address"]: r for r in doc["configuration"]["root_module"]["resources"]}
+    assert config["azurerm_cdn_frontdoor_origin.ep_ml"]["expressions"]["cdn_frontdoor_origin_group_id"][
+        "references"] == ["azurerm_cdn_frontdoor_origin_group.ep.id", "azurerm_cdn_frontdoor_origin_group.ep"]

@@ -20,6 +20,7 @@ written (``tfmap_aws`` / ``tfmap_azure``; a type with no mapping falls back to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -71,21 +72,33 @@ def provider_of(tf_type: str) -> str:
 class _Pair:
     """One Terraform block of a modelinfra change: its values before and after (None if absent)."""
 
-    address: TfAddress
+    address: TfAddress  # the block's own (the resource's, with the block's suffix)
+    base: TfAddress  # the resource's: what ``refs`` point at
     type: str
+    suffix: str
     before: TfBlock | None
     after: TfBlock | None
     change: ResourceChange
 
 
 def _pairs(change: ResourceChange) -> list[_Pair]:
+    """The blocks of one change, paired by (Terraform type, suffix): the after side's order first,
+    then the blocks only the before side has (they are deleted)."""
     mapper = mapper_for(change.type)
     before = map_resource(mapper, change.type, change.address, change.before) if change.before is not None else []
     after = map_resource(mapper, change.type, change.address, change.after) if change.after is not None else []
-    order = [b.type for b in after] + [b.type for b in before if b.type not in {a.type for a in after}]
-    by_before, by_after = {b.type: b for b in before}, {b.type: b for b in after}
-    address = parse_address(change.address)
-    return [_Pair(address, t, by_before.get(t), by_after.get(t), change) for t in order]
+    by_before = {(b.type, b.suffix): b for b in before}
+    by_after = {(b.type, b.suffix): b for b in after}
+    order = list(by_after) + [k for k in by_before if k not in by_after]
+    base = parse_address(change.address)
+    return [_Pair(_suffixed(base, suffix), base, t, suffix, by_before.get((t, suffix)), by_after.get((t, suffix)), change)
+            for t, suffix in order]
+
+
+def _suffixed(address: TfAddress, suffix: str) -> TfAddress:
+    if not suffix:
+        return address
+    return TfAddress(address.module, f"{address.name}_{re.sub(r'[^A-Za-z0-9_-]', '_', suffix)}", address.index)
 
 
 def render(plan: Plan) -> dict[str, Any]:
@@ -139,7 +152,7 @@ def _resource_change(p: _Pair) -> dict[str, Any]:
     if action.is_replace:
         out["action_reason"] = "replace_because_cannot_update"
     if p.change.previous_address:
-        out["previous_address"] = parse_address(p.change.previous_address).of(p.type)
+        out["previous_address"] = _suffixed(parse_address(p.change.previous_address), p.suffix).of(p.type)
     if p.change.importing:
         out["change"]["importing"] = {"id": p.change.importing}
     return out
@@ -195,7 +208,7 @@ def _configuration(pairs: list[_Pair]) -> dict[str, Any]:
         seen.add(key)
         expressions: dict[str, Any] = {k: {"constant_value": v} for k, v in _known(block.values).items()}
         for attr, target in block.refs.items():
-            ref = TfAddress("", p.address.name, None).of(target)
+            ref = TfAddress("", p.base.name, None).of(target)
             expressions[attr] = {"references": [f"{ref}.id", ref]}
         _module_config(root, p.address.module)["resources"].append({
             "address": TfAddress("", p.address.name, None).of(p.type), "mode": "managed", "type": p.type,

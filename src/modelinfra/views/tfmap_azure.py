@@ -11,7 +11,7 @@
 | azure.servicebus_namespace | azurerm_servicebus_namespace |
 | azure.servicebus_queue | azurerm_servicebus_queue |
 | azure.cdn_profile | azurerm_cdn_frontdoor_profile (Front Door SKUs) or azurerm_cdn_profile |
-| azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + _origin_group (load_balancing, health_probe) + _route, + _origin and _custom_domain for the first of `origins` / `custom_domains` |
+| azure.cdn_endpoint | azurerm_cdn_frontdoor_endpoint + _origin_group (load_balancing, health_probe) + _route, + one _origin per `origins` entry and one _custom_domain per `custom_domains` entry (`<name>_<origin name>`, `<name>_<host>`) |
 | azure.ml_workspace | azurerm_machine_learning_workspace (ids as *_id, identity block) |
 | azure.ml_model_version | none in azurerm: modelinfra_azure_ml_model_version (everything under `modelinfra`) |
 | azure.key_vault | azurerm_key_vault (sku_name, rbac_authorization_enabled + enable_rbac_authorization, network_acls and access_policy blocks) |
@@ -181,25 +181,27 @@ def cdn_endpoint(a: Attrs) -> list[TfBlock]:
         "health_probe": conv(probe, lambda hp: [drop_none(dict(hp))] if hp else None),
     }))
     blocks = [endpoint, group, route]
-    origins = a.take("origins")
-    if isinstance(origins, list) and origins:  # one block per Terraform type: the first origin / domain
-        first = origins[0]
+    for origin in _dicts(a.take("origins")):  # one block each, told apart by the origin's name
         blocks.append(TfBlock("azurerm_cdn_frontdoor_origin", drop_none({
-            "name": first.get("name"), "host_name": first.get("host_name"),
-            "origin_host_header": first.get("origin_host_header") or first.get("host_name"),
-            "priority": first.get("priority", 1), "weight": first.get("weight", 1000),
-            "enabled": first.get("enabled", True), "certificate_name_check_enabled": True,
+            "name": origin.get("name"), "host_name": origin.get("host_name"),
+            "origin_host_header": origin.get("origin_host_header") or origin.get("host_name"),
+            "priority": origin.get("priority", 1), "weight": origin.get("weight", 1000),
+            "enabled": origin.get("enabled", True), "certificate_name_check_enabled": True,
             "http_port": 80, "https_port": 443,
-        }), {"cdn_frontdoor_origin_group_id": "azurerm_cdn_frontdoor_origin_group"}))
-    domains = a.take("custom_domains")
-    if isinstance(domains, list) and domains:
-        first = domains[0]
+        }), {"cdn_frontdoor_origin_group_id": "azurerm_cdn_frontdoor_origin_group"}, suffix=str(origin.get("name"))))
+    for domain in _dicts(a.take("custom_domains")):  # and by the domain's host name
+        host = domain.get("host_name", "")
         blocks.append(TfBlock("azurerm_cdn_frontdoor_custom_domain", drop_none({
-            "name": first.get("host_name", "").replace(".", "-"), "host_name": first.get("host_name"),
-            "tls": [{"certificate_type": first.get("certificate_type", "ManagedCertificate"),
+            "name": host.replace(".", "-"), "host_name": host,
+            "tls": [{"certificate_type": domain.get("certificate_type", "ManagedCertificate"),
                      "minimum_tls_version": "TLS12"}],
-        })))
+        }), suffix=host))
     return blocks
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The mappings of a list attribute (none while it is only known after apply)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def ml_workspace(a: Attrs) -> list[TfBlock]:

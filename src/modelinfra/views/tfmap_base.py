@@ -26,11 +26,14 @@ MODELINFRA_KEY = "modelinfra"
 class TfBlock:
     """One Terraform resource. ``refs`` maps an attribute to the Terraform type whose block of the
     same name it points at (``{"bucket": "aws_s3_bucket"}``), written to ``configuration`` as a
-    reference so graph-based checks connect the blocks."""
+    reference so graph-based checks connect the blocks. ``suffix`` tells apart several blocks of
+    one Terraform type from one resource (a Front Door endpoint's origins): each is addressed
+    ``<type>.<name>_<suffix>``; blocks without one keep the resource's own name."""
 
     type: str
     values: dict[str, Any]
     refs: dict[str, str] = field(default_factory=dict)
+    suffix: str = ""
 
 
 class Attrs:
