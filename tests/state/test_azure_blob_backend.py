@@ -38,6 +38,7 @@ from modelinfra.spec.providers import AzureProviderConfig
 from modelinfra.state import State, StateManager
 from modelinfra.state.backends.azure_blob import AzureBlobBackend
 from tests.conftest import SUBSCRIPTION_ID
+from tests.e2e.examples import create_storage_account
 from tests.state.conformance import BackendConformance, OpenBackend, sample_state
 
 BLOB = "stacks/x.state.json"
@@ -349,16 +350,8 @@ def test_thirty_percent_of_calls_failing_every_run_succeeds_or_fails_cleanly(
 @pytest.fixture
 def storage_account(azure_env: dict[str, str], service, unique_name: str) -> tuple[str, str, str]:  # noqa: ANN001
     """(resource group, account, container) created through the ARM emulator (the container lands in Azurite)."""
-    from modelinfra.providers.azure.session import AzureSession
-    from modelinfra.settings import Settings
-
-    session = AzureSession(AzureProviderConfig(subscription_id=SUBSCRIPTION_ID), Settings())
     group, account, name = f"rg-{unique_name}", f"st{unique_name}", f"state-{unique_name}"
-    session.mgmt("resource").resource_groups.create_or_update(group, {"location": "westeurope"})
-    storage = session.mgmt("storage")
-    storage.storage_accounts.begin_create(group, account, {"location": "westeurope", "kind": "StorageV2",
-                                                           "sku": {"name": "Standard_LRS"}}).result()
-    storage.blob_containers.create(group, account, name, {})
+    create_storage_account(group, account, name)
     return group, account, name
 
 
