@@ -127,9 +127,24 @@ def azure_mgmt(service: str) -> Any:
     return AzureSession(AzureProviderConfig(subscription_id=SUBSCRIPTION_ID), Settings()).mgmt(service)
 
 
+def create_storage_account(group: str, account: str, container: str) -> None:
+    """A resource group, a storage account and a container through the ARM emulator in the
+    environment (the container lands in Azurite), as a team's state account is set up."""
+    azure_mgmt("resource").resource_groups.create_or_update(group, {"location": "westeurope"})
+    storage = azure_mgmt("storage")
+    storage.storage_accounts.begin_create(group, account, {"location": "westeurope", "kind": "StorageV2",
+                                                           "sku": {"name": "Standard_LRS"}}).result()
+    storage.blob_containers.create(group, account, container, {})
+
+
 def azurite_blob(azurite_extra: Mapping[str, Any], container: str, name: str) -> Any:
     """An azure-storage-blob ``BlobClient`` straight at Azurite (where the emulated accounts keep
     their blobs), for out-of-band writes and content checks."""
+    return azurite_container(azurite_extra, container).get_blob_client(name)
+
+
+def azurite_container(azurite_extra: Mapping[str, Any], container: str) -> Any:
+    """An azure-storage-blob ``ContainerClient`` straight at Azurite (see ``azurite_blob``)."""
     from azure.storage.blob import BlobServiceClient
 
     from modelinfra.providers.azure.blob_data import AZURITE_API_VERSION, shared_key_account
@@ -138,4 +153,4 @@ def azurite_blob(azurite_extra: Mapping[str, Any], container: str, name: str) ->
     credential = {"account_name": shared_key_account(endpoint, "devstoreaccount1"),
                   "account_key": azurite_extra["account_key"]}
     service = BlobServiceClient(endpoint, credential=credential, api_version=AZURITE_API_VERSION)
-    return service.get_blob_client(container, name)
+    return service.get_container_client(container)

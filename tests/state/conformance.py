@@ -17,7 +17,13 @@ handles stand for two processes). The suite pins, through ``StateManager`` and t
   writes nothing; of two writers from the same serial exactly one succeeds;
 - 50 racing lock attempts from separate processes leave exactly one holder; a holder killed with
   SIGKILL blocks the next locker only until its lock is taken over or expires (backends with
-  expiring locks set a short ``MODELINFRA_LOCK_TTL`` in their fixture).
+  expiring locks set a short ``MODELINFRA_LOCK_TTL`` in their fixture);
+- 30 % of the state store's calls failing (503 / throttling; EIO for a file) → every run either
+  succeeds or fails with one clean ``StateError`` line, and the stored state is always a complete,
+  loadable document of the same lineage whose serial never goes back (backends provide the
+  ``store_faults`` fixture: handles whose calls go through the fault injector);
+- backends that claim the ``StateJournal`` capability: a recorded action is seen by any other
+  handle's snapshot before compaction, and a journal append from a stale view is refused.
 """
 
 from __future__ import annotations
@@ -29,13 +35,26 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import pytest
 
 from modelinfra.errors import LockHeldError, StateError
 from modelinfra.state import ResourceState, State, StateBackend, StateManager
+from modelinfra.state.backends.base import StateJournal
 
 OpenBackend = Callable[[], StateBackend]
+
+
+class StoreFaults(Protocol):
+    """Fault injection into one backend's store: ``open_backend()`` opens handles whose calls go
+    through it; ``fail(ratio)`` makes that share of the calls fail (0: none); ``injected()`` counts them."""
+
+    def open_backend(self) -> StateBackend: ...
+
+    def fail(self, ratio: float) -> None: ...
+
+    def injected(self) -> int: ...
 
 
 def sample_state(stack: str = "conformance") -> State:
@@ -59,6 +78,10 @@ class BackendConformance:
     @pytest.fixture
     def open_backend(self) -> OpenBackend:
         raise NotImplementedError("backends provide open_backend")
+
+    @pytest.fixture
+    def store_faults(self) -> StoreFaults:
+        raise NotImplementedError("backends provide store_faults")
 
     # -- storage ----------------------------------------------------------------------------------------
     def test_read_of_an_empty_store_is_none(self, open_backend: OpenBackend):
@@ -374,6 +397,75 @@ class BackendConformance:
             assert info.pid == os.getpid()
         finally:
             successor.unlock()
+
+
+    # -- faults ---------------------------------------------------------------------------------------
+    def test_thirty_percent_of_store_calls_failing_every_run_succeeds_or_fails_cleanly(
+            self, store_faults: StoreFaults, monkeypatch: pytest.MonkeyPatch):
+        monkeypatch.setenv("MODELINFRA_MAX_ATTEMPTS", "3")  # few retries, so some runs do fail
+        monkeypatch.setenv("MODELINFRA_RETRY_BACKOFF_MAX", "0.05")
+        monkeypatch.setenv("MODELINFRA_LOCK_TTL", "1")  # a lock a failed run could not release expires soon
+        first = sample_state()
+        StateManager(store_faults.open_backend()).persist(first)
+        serial, outcomes = 1, []
+        for n in range(5):
+            store_faults.fail(0.3)
+            backend = store_faults.open_backend()
+            manager = StateManager(backend)
+            try:
+                with manager.lock("apply", 5):
+                    state = manager.refresh("conformance")
+                    for step in range(3):  # per-action records (journal appends or full writes), then a persist
+                        state.resources[f"r{step}"] = ResourceState("aws.s3_object", f"b/{n}/{step}",
+                                                                    {"run": n}, ["bucket"], "ready")
+                        manager.record(state, [f"r{step}"])
+                    state.outputs["n"] = {"value": n, "sensitive": False}
+                    manager.persist(state)
+                outcomes.append("ok")
+            except StateError as exc:
+                assert "\n" not in str(exc) and "Traceback" not in str(exc), exc
+                outcomes.append("failed")
+            store_faults.fail(0)
+            stored = StateManager(store_faults.open_backend()).snapshot()  # journal replayed, if any
+            raw = store_faults.open_backend().read()
+            for document in (stored, raw):
+                assert document is not None and document.lineage == first.lineage
+                State.from_json(document.to_json())  # complete and loadable
+            assert stored.serial >= serial, (stored.serial, serial)  # type: ignore[union-attr]
+            serial = stored.serial  # type: ignore[union-attr]
+            if outcomes[-1] == "ok":
+                assert stored.outputs["n"]["value"] == n and stored.resources["r2"].attributes == {"run": n}  # type: ignore[union-attr]
+            try:
+                store_faults.open_backend().force_unlock()  # a run that could not release its lock
+            except StateError:
+                pass
+        assert store_faults.injected() > 0, outcomes
+        # whatever the failed runs left behind (a torn journal, a lock, a temp file), the next run converges
+        after = StateManager(store_faults.open_backend())
+        with after.lock("apply", 5):
+            state = after.refresh("conformance")
+            state.outputs["n"] = {"value": "clean", "sensitive": False}
+            after.persist(state)
+        stored = StateManager(store_faults.open_backend()).snapshot()
+        assert stored is not None and stored.serial > serial and stored.outputs["n"]["value"] == "clean"
+
+    # -- journal (backends with the StateJournal capability) --------------------------------------------
+    def test_a_recorded_action_is_seen_by_every_reader_and_a_stale_append_is_refused(
+            self, open_backend: OpenBackend):
+        if not isinstance(open_backend(), StateJournal):
+            pytest.skip("this backend does not claim the StateJournal capability (a full write per action)")
+        StateManager(open_backend()).persist(sample_state())
+        writer, stale = StateManager(open_backend()), StateManager(open_backend())
+        mine, theirs = writer.refresh("conformance"), stale.refresh("conformance")
+        mine.resources["new"] = ResourceState("aws.s3_bucket", "arn:new", {}, [], "create_pending")
+        assert writer.record(mine, ["new"]).serial == 2
+        seen = StateManager(open_backend()).snapshot()
+        assert seen is not None and seen.serial == 2 and seen.resources["new"].status == "create_pending"
+        theirs.resources["other"] = ResourceState("aws.s3_bucket", "arn:other", {}, [], "ready")
+        with pytest.raises(StateError, match="state changed by another run"):
+            stale.record(theirs, ["other"])
+        after = StateManager(open_backend()).snapshot()
+        assert after is not None and "other" not in after.resources and after.serial == 2
 
 
 def _race_for_lock(open_backend: OpenBackend, start, done, results) -> None:  # noqa: ANN001 - mp handles

@@ -1,7 +1,8 @@
-"""AzureBlobBackend against Azurite over HTTP: the conformance suite, plus what only the Azure
+"""AzureBlobBackend against Azurite over HTTP: the conformance suite (30 % of calls failing with 503
+ServerBusy through ``FaultyProxy`` included), plus what only the Azure
 backend promises — a snapshot before every overwrite, the lease enforced by the store (a holder
 whose lease was broken cannot write), the heartbeat, a store ignoring conditional headers refused,
-bad input as one-line errors, 30 % of calls failing with 503, and ``from_config`` reaching Azurite
+bad input as one-line errors, and ``from_config`` reaching Azurite
 through the ARM emulator's ``listKeys``.
 
 Faults and a condition-ignoring store are a loopback HTTP proxy in front of Azurite (the SDK and
@@ -35,9 +36,10 @@ from modelinfra.sandbox.azurite import ACCOUNT_KEY, ACCOUNT_NAME, AZURITE_API_VE
 from modelinfra.sandbox.base import RunningService
 from modelinfra.spec.model import AzureBlobStateConfig
 from modelinfra.spec.providers import AzureProviderConfig
-from modelinfra.state import State, StateManager
+from modelinfra.state import StateManager
 from modelinfra.state.backends.azure_blob import AzureBlobBackend
 from tests.conftest import SUBSCRIPTION_ID
+from tests.e2e.examples import create_storage_account
 from tests.state.conformance import BackendConformance, OpenBackend, sample_state
 
 BLOB = "stacks/x.state.json"
@@ -78,10 +80,28 @@ def open_azure(azurite: RunningService, container) -> OpenBackend:  # noqa: ANN0
     return opener(azurite.extra["blob_endpoint"], container.container_name)
 
 
+class ProxyFaultInjection:
+    """``StoreFaults`` for Azure: handles reach Azurite through ``FaultyProxy`` (503 ServerBusy)."""
+
+    def __init__(self, proxy: FaultyProxy, azurite: RunningService, container_name: str):
+        self.proxy = proxy
+        self.open_backend = opener(proxy.endpoint(urlsplit(azurite.extra["blob_endpoint"]).path), container_name)
+
+    def fail(self, ratio: float) -> None:
+        self.proxy.fail_ratio = ratio
+
+    def injected(self) -> int:
+        return self.proxy.injected
+
+
 class TestAzureBlobBackendConformance(BackendConformance):
     @pytest.fixture
     def open_backend(self, open_azure: OpenBackend) -> OpenBackend:
         return open_azure
+
+    @pytest.fixture
+    def store_faults(self, proxy: FaultyProxy, azurite: RunningService, container) -> ProxyFaultInjection:  # noqa: ANN001
+        return ProxyFaultInjection(proxy, azurite, container.container_name)
 
 
 def _blobs(container) -> dict[str, list[str | None]]:  # noqa: ANN001
@@ -315,50 +335,12 @@ def test_a_store_that_ignores_conditional_writes_is_refused(azurite: RunningServ
     honest.unlock()
 
 
-def test_thirty_percent_of_calls_failing_every_run_succeeds_or_fails_cleanly(
-        azurite: RunningService, container, proxy: FaultyProxy, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001
-    monkeypatch.setenv("MODELINFRA_MAX_ATTEMPTS", "3")  # few retries, so some runs do fail
-    monkeypatch.setenv("MODELINFRA_RETRY_BACKOFF_MAX", "0.05")
-    endpoint = proxy.endpoint(urlsplit(azurite.extra["blob_endpoint"]).path)
-    open_faulty = opener(endpoint, container.container_name)
-    StateManager(open_faulty()).persist(sample_state())
-    outcomes: list[str] = []
-    for n in range(5):
-        proxy.fail_ratio = 0.3
-        backend = open_faulty()
-        manager = StateManager(backend)
-        try:
-            with manager.lock("apply", 2):
-                state = manager.refresh("conformance")
-                for step in range(2):
-                    state.outputs["n"] = {"value": [n, step], "sensitive": False}
-                    manager.persist(state)
-            outcomes.append("ok")
-        except StateError as exc:
-            assert "\n" not in str(exc) and "Traceback" not in str(exc)
-            outcomes.append("failed " + str(exc))
-        proxy.fail_ratio = 0
-        body = container.get_blob_client(BLOB).download_blob().readall()
-        State.from_json(json.loads(body))  # always a complete, loadable document
-        if container.get_blob_client(BLOB).get_blob_properties().lease.state == "leased":
-            backend.force_unlock()  # a run that could not release its lease: free it for the next
-    assert proxy.injected > 0 and "ok" in outcomes, outcomes
-
-
 # -- from_config: the spec's state block, through the provider's credentials and ARM ------------------
 @pytest.fixture
 def storage_account(azure_env: dict[str, str], service, unique_name: str) -> tuple[str, str, str]:  # noqa: ANN001
     """(resource group, account, container) created through the ARM emulator (the container lands in Azurite)."""
-    from modelinfra.providers.azure.session import AzureSession
-    from modelinfra.settings import Settings
-
-    session = AzureSession(AzureProviderConfig(subscription_id=SUBSCRIPTION_ID), Settings())
     group, account, name = f"rg-{unique_name}", f"st{unique_name}", f"state-{unique_name}"
-    session.mgmt("resource").resource_groups.create_or_update(group, {"location": "westeurope"})
-    storage = session.mgmt("storage")
-    storage.storage_accounts.begin_create(group, account, {"location": "westeurope", "kind": "StorageV2",
-                                                           "sku": {"name": "Standard_LRS"}}).result()
-    storage.blob_containers.create(group, account, name, {})
+    create_storage_account(group, account, name)
     return group, account, name
 
 

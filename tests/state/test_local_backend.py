@@ -33,10 +33,59 @@ class RecordingReporter(Reporter):
         self.warnings.append(message)
 
 
+class FilesystemFaults:
+    """``StoreFaults`` for a file: the local backend's (and its atomic write's) view of ``os`` answers
+    that share of its ``write`` / ``fsync`` / ``replace`` calls with EIO, as a failing disk or network
+    filesystem does; every other call, and everything outside the backend, is the real ``os``."""
+
+    FAULTED = ("write", "fsync", "replace")
+
+    def __init__(self, path: Path, monkeypatch: pytest.MonkeyPatch):
+        import modelinfra.fileio
+        import modelinfra.state.backends.local
+
+        self.path, self.ratio, self.count, self.failed = path, 0.0, 0, 0
+        for module in (modelinfra.state.backends.local, modelinfra.fileio):
+            monkeypatch.setattr(module, "os", self._os())
+
+    def open_backend(self) -> LocalBackend:
+        return LocalBackend(self.path)
+
+    def fail(self, ratio: float) -> None:
+        self.ratio, self.count = ratio, 0
+
+    def injected(self) -> int:
+        return self.failed
+
+    def _os(self) -> object:
+        faults = self
+
+        class FaultyOs:
+            def __getattr__(self, name: str) -> object:
+                real = getattr(os, name)
+                if name not in FilesystemFaults.FAULTED:
+                    return real
+
+                def call(*args: object, **kwargs: object) -> object:
+                    faults.count += 1  # evenly spaced, as the emulators' faults
+                    n = faults.count
+                    if int(n * faults.ratio + 1e-9) > int((n - 1) * faults.ratio + 1e-9):
+                        faults.failed += 1
+                        raise OSError(5, "Input/output error (injected)")
+                    return real(*args, **kwargs)
+                return call
+
+        return FaultyOs()
+
+
 class TestLocalBackendConformance(BackendConformance):
     @pytest.fixture
     def open_backend(self, tmp_path: Path) -> OpenBackend:
         return lambda: LocalBackend(tmp_path / ".modelinfra" / "stack.state.json")
+
+    @pytest.fixture
+    def store_faults(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FilesystemFaults:
+        return FilesystemFaults(tmp_path / ".modelinfra" / "stack.state.json", monkeypatch)
 
 
 @pytest.fixture
