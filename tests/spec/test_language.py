@@ -178,3 +178,51 @@ def test_a_function_given_a_value_it_cannot_take_is_reported_at_the_property(tmp
 def test_a_data_source_needs_its_cloud_s_provider_block(tmp_path: Path):
     text = ("version: 1\nname: d\ndata:\n  shared: {type: aws.s3_bucket, properties: {name: x}}\n")
     assert "1:1: providers: resources of type aws.* need a providers.aws block" in problems(tmp_path, text)
+
+
+OBJECTS = """\
+version: 1
+name: lang
+variables:
+  models:
+    default:
+      ranker: {file: ranker, tier: hot}
+      scorer: {file: scorer, tier: cold}
+  cfg:
+    default: {bucket: {name: ml-artifacts}, regions: [us-east-1]}
+providers:
+  aws: {region: us-east-1}
+resources:
+  bucket:
+    type: aws.s3_bucket
+    properties: {name: '${var.cfg.bucket.name}', tags: {region: '${var.cfg.regions[0]}'}}
+  model:
+    type: aws.s3_object
+    for_each: ${var.models}
+    properties:
+      bucket: ${bucket.name}
+      key: models/${each.key}-${each.value.tier}.bin
+      source: ./models/${each.value["file"]}.bin
+"""
+
+
+def test_var_and_each_value_reach_into_objects(tmp_path: Path):
+    from modelinfra.spec.evaluator import Evaluator
+
+    spec = compile_spec(write(tmp_path, OBJECTS), environ={})
+    evaluator = Evaluator(spec)
+    assert evaluator.properties("bucket")["name"] == "ml-artifacts"
+    assert evaluator.properties("bucket")["tags"] == {"region": "us-east-1"}
+    assert evaluator.properties('model["scorer"]')["key"] == "models/scorer-cold.bin"
+    assert evaluator.properties('model["ranker"]')["source"] == "./models/ranker.bin"
+
+
+def test_a_missing_key_in_an_object_path_is_reported_at_the_property(tmp_path: Path):
+    found = problems(tmp_path, OBJECTS.replace("each.value.tier", "each.value.tir").replace(
+        "${var.cfg.bucket.name}", "${var.cfg.bucket.nam}"))
+    assert "21:7: resources.model.properties.key: ${each.value.tir}: each.value has no key 'tir'" in found
+    assert any(f.startswith("15:18: resources.bucket.properties.name: ") and "var.cfg has no key 'nam'" in f
+               for f in found), found
+    assert problems(tmp_path, OBJECTS.replace("${each.key}-", "${each.key.x}-")) == [
+        "21:7: resources.model.properties.key: invalid expression ${each.key.x}: expected ${each.key} "
+        "(each.key is text, it has no keys)"]

@@ -31,6 +31,7 @@ from modelinfra.errors import Problem, SpecError
 from modelinfra.spec.expressions import (
     ExpressionError,
     Reference,
+    dig_reference,
     evaluate,
     find_references,
     instance_address,
@@ -168,11 +169,11 @@ class _Builder:
             if ref.kind != "var":
                 return UNKNOWN
             if scope.is_root:
-                return self.variables.get(ref.name, UNKNOWN)
+                return dig_reference(self.variables.get(ref.name, UNKNOWN), ref)
             if ref.name in scope.inputs:
                 assert scope.parent is not None
-                return self.static(scope.inputs[ref.name], scope.parent)
-            return scope.defaults.get(ref.name, UNKNOWN)
+                return dig_reference(self.static(scope.inputs[ref.name], scope.parent), ref)
+            return dig_reference(scope.defaults.get(ref.name, UNKNOWN), ref)
 
         return evaluate(value, lookup, scope.directory)
 
