@@ -226,3 +226,13 @@ def test_a_missing_key_in_an_object_path_is_reported_at_the_property(tmp_path: P
     assert problems(tmp_path, OBJECTS.replace("${each.key}-", "${each.key.x}-")) == [
         "21:7: resources.model.properties.key: invalid expression ${each.key.x}: expected ${each.key} "
         "(each.key is text, it has no keys)"]
+
+
+def test_files_matching_nothing_is_an_empty_for_each_with_a_positioned_warning(tmp_path: Path):
+    spec = write(tmp_path, SPEC.replace("${var.models}", '${files("onnx/*.onnx")}').replace(
+        '${model["ranker"].version_id}', "none"))
+    result = run_cli("validate", spec)
+    assert result.code == 0, result.output
+    assert (f'Warning: {spec}:13:5: resources.model.for_each: ${{files("onnx/*.onnx")}} matched no file'
+            in result.stderr), result.stderr
+    assert "model has no instances" in result.stderr

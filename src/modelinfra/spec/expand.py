@@ -9,7 +9,8 @@ sources. A module called twice is two scopes, so two independent copies.
 Invariants:
 - ``for_each`` is evaluated here, offline, from variables (a module's from its caller's inputs),
   literals and ``files()``; anything only known at plan time is a problem, so the set of
-  instances never depends on the cloud. List items must be distinct strings; they are the keys
+  instances never depends on the cloud. ``files()`` matching nothing gives no instances (as
+  Terraform's ``fileset``), with a positioned warning. List items must be distinct strings; they are the keys
   (``each.key == each.value``), so reordering a list changes no address.
 - A resource's ``dependencies`` are the addresses its properties reach through its scope:
   direct references, a module variable's input expression (in the caller), a module output's
@@ -20,6 +21,7 @@ Invariants:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ from modelinfra.spec.suggest import did_you_mean
 from modelinfra.values import UNKNOWN, contains_unknown
 
 MODULE_FILE = "module.yaml"
+log = logging.getLogger("modelinfra.spec")
 
 HandlerOf = Callable[[str], Any]
 """type name -> handler, or None for an unknown type."""
@@ -190,6 +193,10 @@ class _Builder:
             self.problem(scope, at, "for_each must be known before apply: build it from variables, literals and "
                                     "files(), not from resource attributes or data sources")
             return {}
+        if value == [] and "files(" in str(decl.for_each):
+            assert scope.document is not None
+            log.warning("%s (like Terraform's fileset, no match is an empty set: %s has no instances)",
+                        scope.document.problem(at, f"{decl.for_each} matched no file"), where[-1])
         if isinstance(value, dict):
             return {str(k): v for k, v in value.items()}
         if not isinstance(value, list):
