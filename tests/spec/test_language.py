@@ -236,3 +236,33 @@ def test_files_matching_nothing_is_an_empty_for_each_with_a_positioned_warning(t
     assert (f'Warning: {spec}:13:5: resources.model.for_each: ${{files("onnx/*.onnx")}} matched no file'
             in result.stderr), result.stderr
     assert "model has no instances" in result.stderr
+
+
+def test_a_sensitive_variable_cannot_be_the_for_each_keys(tmp_path: Path):
+    found = problems(tmp_path, SPEC.replace("models: {default: [ranker, scorer]}",
+                                            "models: {default: [ranker, scorer], sensitive: true}"))
+    assert found == ["13:5: resources.model.for_each: for_each uses the sensitive variable var.models: instance "
+                     "keys appear in addresses, plans and state, so they cannot be sensitive (as in Terraform); "
+                     "build the keys from a variable that is not sensitive"]
+
+
+def test_a_sensitive_variable_reaching_a_module_s_for_each_through_its_input_is_refused(tmp_path: Path):
+    store = tmp_path / "modules" / "store"
+    store.mkdir(parents=True)
+    (store / "module.yaml").write_text("""\
+variables:
+  keys: {description: object keys}
+resources:
+  obj:
+    type: aws.s3_object
+    for_each: ${var.keys}
+    properties: {bucket: b, key: '${each.key}', source: ./x.bin}
+""")
+    (store / "x.bin").write_bytes(b"x")
+    text = SPEC.replace("models: {default: [ranker, scorer]}", "models: {default: [ranker, scorer], sensitive: true}"
+                        ).split("resources:")[0] + "modules:\n  m: {source: ./modules/store, inputs: {keys: '${var.models}'}}\n"
+    with pytest.raises(SpecError) as caught:
+        compile_spec(write(tmp_path, text), environ={})
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("module.yaml") and problem.line == 6
+    assert "for_each uses the sensitive variable var.models" in problem.message

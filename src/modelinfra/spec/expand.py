@@ -94,6 +94,7 @@ class _Builder:
         self.environ = environ
         self.handler_of = handler_of
         self.problems = problems
+        self.sensitive: dict[str, set[str]] = {}  # scope prefix -> its variables declared sensitive
 
     def problem(self, scope: Scope, path: PathKey, message: str) -> None:
         assert scope.document is not None
@@ -101,6 +102,7 @@ class _Builder:
 
     # -- scopes ------------------------------------------------------------------------------------
     def scope(self, scope: Scope, model: SpecDocument | ModuleDocument, files: list[Path]) -> None:
+        self.sensitive[scope.prefix] = {name for name, v in model.variables.items() if v.sensitive}
         for name, decl in model.modules.items():
             self.module(scope, name, decl.source, decl.inputs, files)
         doc = scope.document
@@ -183,6 +185,12 @@ class _Builder:
     def for_each(self, scope: Scope, decl: ResourceDecl, where: PathKey) -> dict[str, Any]:
         """Instance key -> ``each.value`` (problems reported; empty when the value is unusable)."""
         at = (*where, "for_each")
+        secret = self.secret_variable(decl.for_each, scope)
+        if secret:
+            self.problem(scope, at, f"for_each uses the sensitive variable {secret}: instance keys appear in "
+                                    "addresses, plans and state, so they cannot be sensitive (as in Terraform); "
+                                    "build the keys from a variable that is not sensitive")
+            return {}
         try:
             value = self.static(decl.for_each, scope)
         except (ExpressionError, KeyError) as exc:
@@ -213,6 +221,19 @@ class _Builder:
                 return {}
             keys[item] = item
         return keys
+
+    def secret_variable(self, value: Any, scope: Scope, depth: int = 0) -> str | None:
+        """The sensitive variable ``value`` reads (through module inputs), as ``var.NAME``; else None."""
+        for _, ref in find_references(value):
+            if not isinstance(ref, Reference) or ref.kind != "var" or depth > 20:
+                continue
+            if ref.name in self.sensitive.get(scope.prefix, ()):
+                return f"{scope.prefix}var.{ref.name}"
+            if not scope.is_root and ref.name in scope.inputs and scope.parent is not None:
+                found = self.secret_variable(scope.inputs[ref.name], scope.parent, depth + 1)
+                if found:
+                    return found
+        return None
 
     # -- dependencies ------------------------------------------------------------------------------
     def instances(self, item: _Decl) -> list[str]:
