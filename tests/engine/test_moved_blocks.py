@@ -128,3 +128,18 @@ def test_a_move_onto_an_address_state_already_holds_fails_the_plan(tmp_path: Pat
     text = HEAD + "resources:\n  b: {type: fake.node, properties: {name: b}}\nmoved:\n  - {from: a, to: b}\n"
     with pytest.raises(PlanError, match="state already holds both a and b"):
         workflow.plan(compiled_stack(tmp_path, cloud, text))
+
+
+def test_a_move_onto_a_resource_of_another_type_fails_the_plan_naming_the_block(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  a: {type: fake.node, properties: {name: a}}\n"))
+    path = tmp_path / "fake.state.json"
+    recorded = json.loads(path.read_text())
+    recorded["resources"]["a"]["type"] = "fake.other"  # what another type's entry looks like in state
+    path.write_text(json.dumps(recorded))
+    text = HEAD + "resources:\n  b: {type: fake.node, properties: {name: a}}\nmoved:\n  - {from: a, to: b}\n"
+    with pytest.raises(PlanError) as caught:
+        workflow.plan(compiled_stack(tmp_path, cloud, text))
+    assert str(caught.value).startswith(str(tmp_path / "spec.yaml"))
+    assert ("spec.yaml:6:5: moved from a to b: a is fake.other in state but b is declared fake.node; a move cannot change "
+            "a resource's type") in str(caught.value)
