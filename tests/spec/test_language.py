@@ -266,3 +266,14 @@ resources:
     (problem,) = caught.value.problems
     assert problem.file.endswith("module.yaml") and problem.line == 6
     assert "for_each uses the sensitive variable var.models" in problem.message
+
+
+def test_for_each_on_a_module_is_refused_with_what_to_do_instead(tmp_path: Path):
+    store = tmp_path / "modules" / "store"
+    store.mkdir(parents=True)
+    (store / "module.yaml").write_text("variables:\n  name: {description: n}\nresources: {}\n")
+    text = SPEC + "modules:\n  m: {source: ./modules/store, for_each: [a, b], inputs: {name: x}}\n"
+    found = problems(tmp_path, text)
+    assert found == ["24:32: modules.m.for_each: a module cannot take for_each (not supported yet): declare one "
+                     "module block per copy (each is an independent copy), or put for_each on the module's "
+                     "resources and pass the keys as an input"]
