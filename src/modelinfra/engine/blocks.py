@@ -34,8 +34,9 @@ class BlockEffects:
 
 
 def _where(run: RunContext, block: Any) -> str:
-    line, col = run.spec.document.position(block.where)
-    return f"{run.spec.document.display_name}:{line}:{col}"
+    document = block.document or run.spec.document
+    line, col = document.position(block.where)
+    return f"{document.display_name}:{line}:{col}"
 
 
 def plan_state_blocks(run: RunContext, state: State, *, imports: bool = True) -> BlockEffects:

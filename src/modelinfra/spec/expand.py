@@ -68,6 +68,7 @@ class Expansion:
     resources: dict[str, Resource] = field(default_factory=dict)
     data: dict[str, DataSource] = field(default_factory=dict)
     decls: dict[tuple[str, str], _Decl] = field(default_factory=dict)  # (scope prefix, name) -> declaration
+    module_moved: list[tuple[Scope, list[Any]]] = field(default_factory=list)  # each module copy's moved blocks
 
 
 def expand(doc: Document, model: SpecDocument, variables: Mapping[str, Any], environ: Mapping[str, str],
@@ -161,6 +162,8 @@ class _Builder:
                       {v: d.default for v, d in model.variables.items() if "default" in d.model_fields_set},
                       set(model.variables), dict(model.outputs))
         parent.children[name] = scope
+        if model.moved:
+            self.out.module_moved.append((scope, list(model.moved)))
         self.scope(scope, model, [*files, real])
 
     # -- for_each ----------------------------------------------------------------------------------
