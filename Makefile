@@ -32,6 +32,7 @@ lint: install
 
 schema: install
 	$(BIN)/modelinfra schema > schemas/modelinfra.schema.json
+	$(BIN)/modelinfra schema --module > schemas/module.schema.json
 
 docs: install
 	$(BIN)/python -c "import pathlib; from modelinfra.spec.reference import update_readme as u; p = pathlib.Path('README.md'); p.write_text(u(p.read_text()))"

@@ -127,6 +127,10 @@ def test_for_each_modules_and_state_blocks_through_the_cli(tmp_path: Path, aws_e
     s3.head_bucket(Bucket=f"featp-{suffix}")
     shown = run_cli("state", "show", spec, 'model["ranker"]')
     assert shown.code == 0 and json.loads(shown.stdout)["address"] == 'model["ranker"]'
+    unquoted = run_cli("state", "show", spec, "model[ranker]")  # what an unquoted model["ranker"] reaches us as
+    assert unquoted.code == 0 and json.loads(unquoted.stdout)["address"] == 'model["ranker"]'
+    targeted = run_cli("plan", spec, "--target", "model[ranker]", "--detailed-exitcode")
+    assert targeted.code == 0, targeted.output
 
     spec = write(tmp_path, suffix, models="[ranker, scorer, tagger]", extra_resources=LEGACY)
     assert planned(spec) == {'model["tagger"]': ["create"]}

@@ -110,3 +110,24 @@ def test_a_reference_to_an_unknown_data_attribute_is_reported(tmp_path: Path):
     messages = [p.message for p in caught.value.problems]
     assert messages == ["${data.shared.uuid}: fake.node has no attribute 'uuid' (did you mean uid?)",
                         "${data.sharde.arn}: no data source 'sharde' in this spec (did you mean shared?)"]
+
+
+def test_a_targeted_plan_reads_only_the_data_sources_its_resources_need(tmp_path: Path):
+    cloud = FakeCloud()
+    existing(cloud)
+    store = tmp_path / "modules" / "store"
+    store.mkdir(parents=True)
+    (store / "module.yaml").write_text("variables:\n  parent: {description: p}\nresources:\n"
+                                       "  node: {type: fake.node, properties: {name: in-module, parent: '${var.parent}'}}\n")
+    text = SPEC.replace("outputs:", "  other: {type: fake.node, properties: {name: other}}\n"
+                        "modules:\n  m: {source: ./modules/store, inputs: {parent: '${data.via_module.name}'}}\n"
+                        "outputs:").replace(
+        "data:\n", "data:\n  via_module: {type: fake.node, properties: {name: gone-elsewhere}}\n")
+    s = compiled_stack(tmp_path, cloud, text)  # data.via_module does not exist: reading it would fail the plan
+    plan = workflow.plan(s, targets=["other"])
+    assert [c.address for c in plan.resource_changes] == ["other"]
+    assert cloud.ops("lookup") == [] and plan.data_sources == []
+    plan = workflow.plan(s, targets=["child"])
+    assert [c.address for c in plan.resource_changes] == ["child"] and cloud.ops("lookup") == [("lookup", "data.shared")]
+    with pytest.raises(PlanError, match=r"data\.via_module: no existing fake\.node with name = 'gone-elsewhere'"):
+        workflow.plan(s, targets=["module.m"])

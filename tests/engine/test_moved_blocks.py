@@ -128,3 +128,49 @@ def test_a_move_onto_an_address_state_already_holds_fails_the_plan(tmp_path: Pat
     text = HEAD + "resources:\n  b: {type: fake.node, properties: {name: b}}\nmoved:\n  - {from: a, to: b}\n"
     with pytest.raises(PlanError, match="state already holds both a and b"):
         workflow.plan(compiled_stack(tmp_path, cloud, text))
+
+
+def test_a_move_onto_a_resource_of_another_type_fails_the_plan_naming_the_block(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  a: {type: fake.node, properties: {name: a}}\n"))
+    path = tmp_path / "fake.state.json"
+    recorded = json.loads(path.read_text())
+    recorded["resources"]["a"]["type"] = "fake.other"  # what another type's entry looks like in state
+    path.write_text(json.dumps(recorded))
+    text = HEAD + "resources:\n  b: {type: fake.node, properties: {name: a}}\nmoved:\n  - {from: a, to: b}\n"
+    with pytest.raises(PlanError) as caught:
+        workflow.plan(compiled_stack(tmp_path, cloud, text))
+    assert str(caught.value).startswith(str(tmp_path / "spec.yaml"))
+    assert ("spec.yaml:6:5: moved from a to b: a is fake.other in state but b is declared fake.node; a move cannot change "
+            "a resource's type") in str(caught.value)
+
+
+def test_moved_inside_a_module_renames_in_every_copy_and_a_wrong_one_is_reported_in_module_yaml(tmp_path: Path):
+    cloud = FakeCloud()
+    store = tmp_path / "modules" / "store"
+    store.mkdir(parents=True)
+    module = store / "module.yaml"
+    module.write_text("variables:\n  name: {description: n}\nresources:\n"
+                      "  old: {type: fake.node, properties: {name: '${var.name}'}}\n")
+    text = HEAD + ("modules:\n  a: {source: ./modules/store, inputs: {name: na}}\n"
+                   "  b: {source: ./modules/store, inputs: {name: nb}}\n")
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert set(state(tmp_path)) == {"module.a.old", "module.b.old"}
+    module.write_text("variables:\n  name: {description: n}\nresources:\n"
+                      "  new: {type: fake.node, properties: {name: '${var.name}'}}\nmoved:\n  - {from: old, to: new}\n")
+    s = compiled_stack(tmp_path, cloud, text)
+    plan = workflow.plan(s)
+    assert {(c.address, c.action, c.previous_address) for c in plan.resource_changes} == {
+        ("module.a.new", Action.NOOP, "module.a.old"), ("module.b.new", Action.NOOP, "module.b.old")}
+    assert "module.a.old has moved to module.a.new" in render_plan(plan).plain
+    cloud.clear_log()
+    apply(s)
+    assert cloud.ops("create", "delete", "update") == []
+    assert set(state(tmp_path)) == {"module.a.new", "module.b.new"}
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+    module.write_text(module.read_text().replace("to: new", "to: nwe"))
+    with pytest.raises(SpecError) as caught:
+        compiled_stack(tmp_path, cloud, text)
+    found = {(p.file, p.line, p.message) for p in caught.value.problems}
+    assert any(f.endswith("module.yaml") and line == 6 and "moved to 'module.a.nwe', which the spec does not declare"
+               in m for f, line, m in found), found

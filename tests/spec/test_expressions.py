@@ -27,7 +27,7 @@ def test_double_dollar_escapes_a_literal():
     assert evaluate("$${not.a.ref} ${var.env}", lookup) == "${not.a.ref} dev"
 
 
-@pytest.mark.parametrize("inner", ["", "rg", "var.a.b", "a b.c", "1x.y"])
+@pytest.mark.parametrize("inner", ["", "rg", "env.a.b", "each.key.x", "a b.c", "1x.y"])
 def test_malformed_references_are_errors(inner):
     with pytest.raises(ExpressionError):
         parse_reference(inner)

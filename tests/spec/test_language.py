@@ -178,3 +178,102 @@ def test_a_function_given_a_value_it_cannot_take_is_reported_at_the_property(tmp
 def test_a_data_source_needs_its_cloud_s_provider_block(tmp_path: Path):
     text = ("version: 1\nname: d\ndata:\n  shared: {type: aws.s3_bucket, properties: {name: x}}\n")
     assert "1:1: providers: resources of type aws.* need a providers.aws block" in problems(tmp_path, text)
+
+
+OBJECTS = """\
+version: 1
+name: lang
+variables:
+  models:
+    default:
+      ranker: {file: ranker, tier: hot}
+      scorer: {file: scorer, tier: cold}
+  cfg:
+    default: {bucket: {name: ml-artifacts}, regions: [us-east-1]}
+providers:
+  aws: {region: us-east-1}
+resources:
+  bucket:
+    type: aws.s3_bucket
+    properties: {name: '${var.cfg.bucket.name}', tags: {region: '${var.cfg.regions[0]}'}}
+  model:
+    type: aws.s3_object
+    for_each: ${var.models}
+    properties:
+      bucket: ${bucket.name}
+      key: models/${each.key}-${each.value.tier}.bin
+      source: ./models/${each.value["file"]}.bin
+"""
+
+
+def test_var_and_each_value_reach_into_objects(tmp_path: Path):
+    from modelinfra.spec.evaluator import Evaluator
+
+    spec = compile_spec(write(tmp_path, OBJECTS), environ={})
+    evaluator = Evaluator(spec)
+    assert evaluator.properties("bucket")["name"] == "ml-artifacts"
+    assert evaluator.properties("bucket")["tags"] == {"region": "us-east-1"}
+    assert evaluator.properties('model["scorer"]')["key"] == "models/scorer-cold.bin"
+    assert evaluator.properties('model["ranker"]')["source"] == "./models/ranker.bin"
+
+
+def test_a_missing_key_in_an_object_path_is_reported_at_the_property(tmp_path: Path):
+    found = problems(tmp_path, OBJECTS.replace("each.value.tier", "each.value.tir").replace(
+        "${var.cfg.bucket.name}", "${var.cfg.bucket.nam}"))
+    assert "21:7: resources.model.properties.key: ${each.value.tir}: each.value has no key 'tir'" in found
+    assert any(f.startswith("15:18: resources.bucket.properties.name: ") and "var.cfg has no key 'nam'" in f
+               for f in found), found
+    assert problems(tmp_path, OBJECTS.replace("${each.key}-", "${each.key.x}-")) == [
+        "21:7: resources.model.properties.key: invalid expression ${each.key.x}: expected ${each.key} "
+        "(each.key is text, it has no keys)"]
+
+
+def test_files_matching_nothing_is_an_empty_for_each_with_a_positioned_warning(tmp_path: Path):
+    spec = write(tmp_path, SPEC.replace("${var.models}", '${files("onnx/*.onnx")}').replace(
+        '${model["ranker"].version_id}', "none"))
+    result = run_cli("validate", spec)
+    assert result.code == 0, result.output
+    assert (f'Warning: {spec}:13:5: resources.model.for_each: ${{files("onnx/*.onnx")}} matched no file'
+            in result.stderr), result.stderr
+    assert "model has no instances" in result.stderr
+
+
+def test_a_sensitive_variable_cannot_be_the_for_each_keys(tmp_path: Path):
+    found = problems(tmp_path, SPEC.replace("models: {default: [ranker, scorer]}",
+                                            "models: {default: [ranker, scorer], sensitive: true}"))
+    assert found == ["13:5: resources.model.for_each: for_each uses the sensitive variable var.models: instance "
+                     "keys appear in addresses, plans and state, so they cannot be sensitive (as in Terraform); "
+                     "build the keys from a variable that is not sensitive"]
+
+
+def test_a_sensitive_variable_reaching_a_module_s_for_each_through_its_input_is_refused(tmp_path: Path):
+    store = tmp_path / "modules" / "store"
+    store.mkdir(parents=True)
+    (store / "module.yaml").write_text("""\
+variables:
+  keys: {description: object keys}
+resources:
+  obj:
+    type: aws.s3_object
+    for_each: ${var.keys}
+    properties: {bucket: b, key: '${each.key}', source: ./x.bin}
+""")
+    (store / "x.bin").write_bytes(b"x")
+    text = SPEC.replace("models: {default: [ranker, scorer]}", "models: {default: [ranker, scorer], sensitive: true}"
+                        ).split("resources:")[0] + "modules:\n  m: {source: ./modules/store, inputs: {keys: '${var.models}'}}\n"
+    with pytest.raises(SpecError) as caught:
+        compile_spec(write(tmp_path, text), environ={})
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("module.yaml") and problem.line == 6
+    assert "for_each uses the sensitive variable var.models" in problem.message
+
+
+def test_for_each_on_a_module_is_refused_with_what_to_do_instead(tmp_path: Path):
+    store = tmp_path / "modules" / "store"
+    store.mkdir(parents=True)
+    (store / "module.yaml").write_text("variables:\n  name: {description: n}\nresources: {}\n")
+    text = SPEC + "modules:\n  m: {source: ./modules/store, for_each: [a, b], inputs: {name: x}}\n"
+    found = problems(tmp_path, text)
+    assert found == ["24:32: modules.m.for_each: a module cannot take for_each (not supported yet): declare one "
+                     "module block per copy (each is an independent copy), or put for_each on the module's "
+                     "resources and pass the keys as an input"]

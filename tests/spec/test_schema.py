@@ -87,3 +87,21 @@ def test_descriptions_are_one_line_and_say_when_a_change_replaces_the_resource()
     assert props["min_tls_version"]["anyOf"][0]["enum"] == ["TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"]
     text = SCHEMA_FILE.read_text()
     assert "``" not in text
+
+
+def test_the_module_schema_is_committed_fresh_and_accepts_a_module_only():
+    from tests.e2e.cli import run_cli
+
+    result = run_cli("schema", "--module")
+    assert result.code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert printed == json.loads((ROOT / "schemas" / "module.schema.json").read_text()), \
+        "schemas/module.schema.json is stale: run `make schema`"
+    jsonschema.Draft202012Validator.check_schema(printed)
+    validator = jsonschema.Draft202012Validator(printed)
+    module = {"variables": {"name": {"description": "bucket name"}},
+              "resources": {"bucket": {"type": "aws.s3_bucket", "properties": {"name": "${var.name}"}}},
+              "outputs": {"bucket_name": {"value": "${bucket.name}"}}}
+    assert not list(validator.iter_errors(module))
+    assert list(validator.iter_errors({**module, "version": 1}))  # a spec's header is not a module's
+    assert list(validator.iter_errors({**module, "resources": {"b": {"type": "aws.nope", "properties": {}}}}))

@@ -61,12 +61,14 @@ def validate_command(specs: tuple[Path, ...], as_json: bool, variables: tuple[st
 @click.command("schema", epilog="""\b
 Examples:
   modelinfra schema > modelinfra.schema.json
-  # first line of a spec: # yaml-language-server: $schema=modelinfra.schema.json""")
-def schema_command() -> int:
+  # first line of a spec: # yaml-language-server: $schema=modelinfra.schema.json
+  modelinfra schema --module > module.schema.json   # for a local module's module.yaml""")
+@click.option("--module", "module", is_flag=True, help="The schema of a local module's module.yaml instead.")
+def schema_command(module: bool) -> int:
     """Print the JSON Schema of the spec format."""
     from modelinfra.spec.schema import spec_schema
 
-    click.echo(json.dumps(spec_schema(), indent=2, sort_keys=True))
+    click.echo(json.dumps(spec_schema(module=module), indent=2, sort_keys=True))
     return 0
 
 

@@ -15,6 +15,7 @@ import click
 from modelinfra.cli.options import LoggingGroup, lock_timeout_option
 from modelinfra.engine import workflow
 from modelinfra.errors import PlanError, StateError
+from modelinfra.plans.address import canonical
 from modelinfra.state import State
 from modelinfra.views import console
 
@@ -53,6 +54,7 @@ Examples:
 @click.argument("address")
 def state_show(spec: Path, address: str) -> int:
     """Show one resource's recorded attributes as JSON."""
+    address = canonical(address)
     state = workflow.open_stack(spec).snapshot()
     entry = state.resources.get(address)
     if entry is None:
@@ -71,6 +73,7 @@ Examples:
 @lock_timeout_option
 def state_rm(spec: Path, address: str, lock_timeout: float) -> int:
     """Forget ADDRESS (the cloud resource is left as it is)."""
+    address = canonical(address)
     stack = workflow.open_stack(spec)
     with stack.manager.lock("state rm", lock_timeout):
         state = stack.manager.read() or State.new(stack.spec.name)
@@ -140,6 +143,7 @@ Examples:
 @lock_timeout_option
 def state_mv(spec: Path, source: str, destination: str, lock_timeout: float) -> int:
     """Rename SOURCE to DESTINATION in state (and every dependency on it); the cloud is not touched."""
+    source, destination = canonical(source), canonical(destination)
     stack = workflow.open_stack(spec)
     with stack.manager.lock("state mv", lock_timeout):
         state = stack.manager.read() or State.new(stack.spec.name)

@@ -4,7 +4,8 @@ Plan (``plan_state_blocks``) works on a copy of state (the state itself when the
 dependencies that name them), removed entries leave it as ``forget`` changes, imports are read
 through the handler (``import_``, retried like any call) and enter it as if managed. Each block is
 idempotent: a move whose ``from`` is no longer in state, a removed address already gone, an import
-whose ``to`` state already holds, do nothing. A move onto an address state already holds, and an
+whose ``to`` state already holds, do nothing. A move onto an address state already holds, a move
+onto a resource of another type, and an
 import of something that does not exist, fail the plan naming the block.
 
 Apply (``apply_state_blocks``) replays on the real state what the plan's changes record
@@ -33,8 +34,9 @@ class BlockEffects:
 
 
 def _where(run: RunContext, block: Any) -> str:
-    line, col = run.spec.document.position(block.where)
-    return f"{run.spec.document.display_name}:{line}:{col}"
+    document = block.document or run.spec.document
+    line, col = document.position(block.where)
+    return f"{document.display_name}:{line}:{col}"
 
 
 def plan_state_blocks(run: RunContext, state: State, *, imports: bool = True) -> BlockEffects:
@@ -47,6 +49,12 @@ def plan_state_blocks(run: RunContext, state: State, *, imports: bool = True) ->
         renames = {old: block.target + old[len(block.source):] for old in working.resources
                    if covers(block.source, old)}
         for old, new in renames.items():
+            declared = spec.resources.get(new)
+            if declared is not None and declared.type != working.resources[old].type:
+                raise PlanError(f"{_where(run, block)}: moved from {block.source} to {block.target}: {old} is "
+                                f"{working.resources[old].type} in state but {new} is declared {declared.type}; a move "
+                                "cannot change a resource's type (remove the old one with a removed block, or "
+                                "import it)")
             if new in working.resources:
                 raise PlanError(f"{_where(run, block)}: moved from {block.source} to {block.target}: state already "
                                 f"holds both {old} and {new}; `modelinfra state rm` one of them")

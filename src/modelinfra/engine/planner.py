@@ -22,7 +22,7 @@ from typing import Any
 
 from modelinfra.engine.blocks import plan_state_blocks
 from modelinfra.engine.context import RunContext
-from modelinfra.engine.data import read_data_sources
+from modelinfra.engine.data import data_used_by, read_data_sources
 from modelinfra.engine.desired import desired_attributes, with_unknown_computed
 from modelinfra.engine.drift_compare import drift_entries
 from modelinfra.engine.refresh import refresh
@@ -66,7 +66,8 @@ def make_plan(
         raise PlanError(f"--replace {', '.join(sorted(wrong))}: only a resource in both the spec and the state can be "
                         "replaced")
     forced = frozenset(a for r in replace for a in select(r, both))
-    data = [] if destroy else read_data_sources(run)
+    needed = data_used_by(spec, _targeted(run, working, targets, destroy)) if targets and not destroy else None
+    data = [] if destroy else read_data_sources(run, needed)
     fresh = [a for a in working.resources if a not in blocks.imported]
     if refresh_state:
         observed = refresh(run, working, fresh)

@@ -4,6 +4,7 @@
 nested modules chain ``module.M.module.N.``), ``data.NAME`` (a data source, never in state).
 A *selector* (``--target``, ``moved``/``removed``) names an address or everything under it:
 ``model`` covers ``model["a"]`` and ``model["b"]``; ``module.m`` covers every address in module m.
+A selector's index may arrive without its quotes (the shell ate them): ``model[a]`` means ``model["a"]``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,26 @@ def parse_address(address: str) -> ParsedAddress:
     return ParsedAddress(match.group("modules").rstrip("."), match.group("name"), index)
 
 
+_INDEX = re.compile(r"\[(?P<key>[^\]\"']*|'[^']*')\]")
+
+
+def canonical(selector: str) -> str:
+    """``selector`` as addresses spell it: an index the shell stripped of its quotes
+    (``model[ranker]``, from an unquoted ``model["ranker"]``) or single-quoted (``model['ranker']``)
+    becomes ``model["ranker"]``; a numeric index and an already double-quoted one are kept."""
+
+    def one(match: re.Match[str]) -> str:
+        key = match.group("key")
+        if key.isdigit():
+            return match.group(0)
+        return '["' + key.strip("'") + '"]'
+
+    return _INDEX.sub(one, selector.strip())
+
+
 def covers(selector: str, address: str) -> bool:
     """True when ``selector`` names ``address`` or something ``address`` is inside."""
+    selector = canonical(selector)
     return address == selector or address.startswith(selector + "[") or address.startswith(selector + ".")
 
 

@@ -1,6 +1,7 @@
 """``moved``, ``removed`` and ``import`` blocks: checked offline against the spec's addresses.
 
-- ``moved: [{from, to}]``: ``to`` names something the spec declares (an address, a ``for_each``
+- ``moved: [{from, to}]`` (in the spec, or in a ``module.yaml`` in the module's own addresses, for
+  every copy of it): ``to`` names something the spec declares (an address, a ``for_each``
   resource or a module, whose instances move with the same keys); ``from`` names nothing the spec
   still declares. Two blocks may not move the same ``from``.
 - ``removed: [{from}]``: ``from`` names nothing the spec declares.
@@ -32,29 +33,7 @@ def state_blocks(doc: Document, model: SpecDocument, resources: Mapping[str, Res
     def declared(selector: str) -> bool:
         return any(covers(selector, a) for a in resources)
 
-    def bad_syntax(address: str) -> bool:
-        return not address or not address[0].isalpha() or any(c not in _ADDRESS_CHARS for c in address.split('["')[0])
-
-    moved: list[StateBlock] = []
-    sources: set[str] = set()
-    for index, block in enumerate(model.moved):
-        where = ("moved", index)
-        source, target = block.from_, block.to
-        if bad_syntax(source) or bad_syntax(target):
-            problems.append(doc.problem(where, f"moved from {source!r} to {target!r}: not resource addresses"))
-        elif source == target:
-            problems.append(doc.problem((*where, "to"), f"moved from {source!r} to itself"))
-        elif not declared(target):
-            problems.append(doc.problem((*where, "to"), f"moved to {target!r}, which the spec does not declare"
-                                        + did_you_mean(target, resources)))
-        elif declared(source):
-            problems.append(doc.problem((*where, "from"), f"moved from {source!r}, which the spec still declares; "
-                                        "a moved block's `from` is the old address"))
-        elif source in sources:
-            problems.append(doc.problem((*where, "from"), f"{source!r} is moved by two blocks"))
-        else:
-            sources.add(source)
-            moved.append(StateBlock("moved", source, target, where))
+    moved = moved_blocks(doc, model.moved, resources, problems)
     removed: list[StateBlock] = []
     for index, block in enumerate(model.removed):
         where = ("removed", index)
@@ -88,3 +67,40 @@ def state_blocks(doc: Document, model: SpecDocument, resources: Mapping[str, Res
             cloud_id = block.id
         imports.append(StateBlock("import", cloud_id, block.to, where))
     return moved, removed, imports
+
+
+def _bad_syntax(address: str) -> bool:
+    return not address or not address[0].isalpha() or any(c not in _ADDRESS_CHARS for c in address.split('["')[0])
+
+
+def moved_blocks(doc: Document, blocks: list[Any], resources: Mapping[str, Resource], problems: list[Problem],
+                 prefix: str = "") -> list[StateBlock]:
+    """The ``moved`` blocks of the spec, or (``prefix`` ``module.M.``) of one copy of a module, whose
+    ``from``/``to`` are in the module's own addresses; problems at the block in ``doc``."""
+    root = not prefix
+
+    def declared(selector: str) -> bool:
+        return any(covers(selector, a) for a in resources)
+
+    moved: list[StateBlock] = []
+    sources: set[str] = set()
+    for index, block in enumerate(blocks):
+        where = ("moved", index)
+        if _bad_syntax(block.from_) or _bad_syntax(block.to):
+            problems.append(doc.problem(where, f"moved from {block.from_!r} to {block.to!r}: not resource addresses"))
+            continue
+        source, target = prefix + block.from_, prefix + block.to
+        if source == target:
+            problems.append(doc.problem((*where, "to"), f"moved from {source!r} to itself"))
+        elif not declared(target):
+            problems.append(doc.problem((*where, "to"), f"moved to {target!r}, which the spec does not declare"
+                                        + did_you_mean(target, resources)))
+        elif declared(source):
+            problems.append(doc.problem((*where, "from"), f"moved from {source!r}, which the spec still declares; "
+                                        "a moved block's `from` is the old address"))
+        elif source in sources:
+            problems.append(doc.problem((*where, "from"), f"{source!r} is moved by two blocks"))
+        else:
+            sources.add(source)
+            moved.append(StateBlock("moved", source, target, where, None if root else doc))
+    return moved

@@ -26,7 +26,7 @@ from modelinfra.errors import Problem, SpecError
 from modelinfra.graph.dag import Graph
 from modelinfra.providers.base import ResourceHandler
 from modelinfra.providers.registry import HANDLERS, handler_for
-from modelinfra.spec.blocks import state_blocks
+from modelinfra.spec.blocks import moved_blocks, state_blocks
 from modelinfra.spec.checks import CycleSafeEvaluator, blame_variables, cycles, source_problems
 from modelinfra.spec.evaluator import Evaluator, resolve_address
 from modelinfra.spec.expand import data_problems, expand
@@ -83,6 +83,9 @@ def compile_spec(
         root=expansion.root,
     )
     spec.moved, spec.removed, spec.imports = state_blocks(doc, model, resources, handler_of, problems)
+    for scope, blocks in expansion.module_moved:
+        assert scope.document is not None
+        spec.moved += moved_blocks(scope.document, blocks, resources, problems, scope.prefix)
     spec.sensitive_variables = {n for n, d in model.variables.items() if d.sensitive}
     problems.extend(_mark_sensitive(doc, spec, order, handler_of))
     evaluator = CycleSafeEvaluator(spec, cyclic, lenient=bool(problems), handlers=get)  # broken references: UNKNOWN

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelinfra.errors import PlanError
 from modelinfra.providers.registry import handler_for
-from modelinfra.spec.expressions import ExpressionError, Reference, dig, evaluate
+from modelinfra.spec.expressions import ExpressionError, Reference, dig, dig_reference, evaluate
 from modelinfra.values import UNKNOWN
 
 if TYPE_CHECKING:
@@ -89,16 +89,16 @@ class Evaluator:
     def _lookup(self, ref: Reference, scope: Scope, each: tuple[str, Any] | None) -> Any:
         if ref.kind == "var":
             if scope.is_root:
-                return self.spec.variables[ref.name]
+                return dig_reference(self.spec.variables[ref.name], ref)
             if ref.name in scope.inputs:
-                return self.evaluate(scope.inputs[ref.name], scope.parent)
-            return scope.defaults[ref.name]
+                return dig_reference(self.evaluate(scope.inputs[ref.name], scope.parent), ref)
+            return dig_reference(scope.defaults[ref.name], ref)
         if ref.kind == "env":
             return self.spec.environ[ref.name]
         if ref.kind == "each":
             if each is None:
                 raise KeyError("each")
-            return each[0] if ref.name == "key" else each[1]
+            return each[0] if ref.name == "key" else dig_reference(each[1], ref)
         if ref.kind == "data":
             address = f"{scope.prefix}data.{ref.name}"
             if address not in self.spec.data:

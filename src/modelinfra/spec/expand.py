@@ -9,7 +9,8 @@ sources. A module called twice is two scopes, so two independent copies.
 Invariants:
 - ``for_each`` is evaluated here, offline, from variables (a module's from its caller's inputs),
   literals and ``files()``; anything only known at plan time is a problem, so the set of
-  instances never depends on the cloud. List items must be distinct strings; they are the keys
+  instances never depends on the cloud. ``files()`` matching nothing gives no instances (as
+  Terraform's ``fileset``), with a positioned warning. List items must be distinct strings; they are the keys
   (``each.key == each.value``), so reordering a list changes no address.
 - A resource's ``dependencies`` are the addresses its properties reach through its scope:
   direct references, a module variable's input expression (in the caller), a module output's
@@ -20,6 +21,7 @@ Invariants:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from modelinfra.errors import Problem, SpecError
 from modelinfra.spec.expressions import (
     ExpressionError,
     Reference,
+    dig_reference,
     evaluate,
     find_references,
     instance_address,
@@ -43,6 +46,7 @@ from modelinfra.spec.suggest import did_you_mean
 from modelinfra.values import UNKNOWN, contains_unknown
 
 MODULE_FILE = "module.yaml"
+log = logging.getLogger("modelinfra.spec")
 
 HandlerOf = Callable[[str], Any]
 """type name -> handler, or None for an unknown type."""
@@ -64,6 +68,7 @@ class Expansion:
     resources: dict[str, Resource] = field(default_factory=dict)
     data: dict[str, DataSource] = field(default_factory=dict)
     decls: dict[tuple[str, str], _Decl] = field(default_factory=dict)  # (scope prefix, name) -> declaration
+    module_moved: list[tuple[Scope, list[Any]]] = field(default_factory=list)  # each module copy's moved blocks
 
 
 def expand(doc: Document, model: SpecDocument, variables: Mapping[str, Any], environ: Mapping[str, str],
@@ -90,6 +95,7 @@ class _Builder:
         self.environ = environ
         self.handler_of = handler_of
         self.problems = problems
+        self.sensitive: dict[str, set[str]] = {}  # scope prefix -> its variables declared sensitive
 
     def problem(self, scope: Scope, path: PathKey, message: str) -> None:
         assert scope.document is not None
@@ -97,6 +103,7 @@ class _Builder:
 
     # -- scopes ------------------------------------------------------------------------------------
     def scope(self, scope: Scope, model: SpecDocument | ModuleDocument, files: list[Path]) -> None:
+        self.sensitive[scope.prefix] = {name for name, v in model.variables.items() if v.sensitive}
         for name, decl in model.modules.items():
             self.module(scope, name, decl.source, decl.inputs, files)
         doc = scope.document
@@ -155,6 +162,8 @@ class _Builder:
                       {v: d.default for v, d in model.variables.items() if "default" in d.model_fields_set},
                       set(model.variables), dict(model.outputs))
         parent.children[name] = scope
+        if model.moved:
+            self.out.module_moved.append((scope, list(model.moved)))
         self.scope(scope, model, [*files, real])
 
     # -- for_each ----------------------------------------------------------------------------------
@@ -168,17 +177,23 @@ class _Builder:
             if ref.kind != "var":
                 return UNKNOWN
             if scope.is_root:
-                return self.variables.get(ref.name, UNKNOWN)
+                return dig_reference(self.variables.get(ref.name, UNKNOWN), ref)
             if ref.name in scope.inputs:
                 assert scope.parent is not None
-                return self.static(scope.inputs[ref.name], scope.parent)
-            return scope.defaults.get(ref.name, UNKNOWN)
+                return dig_reference(self.static(scope.inputs[ref.name], scope.parent), ref)
+            return dig_reference(scope.defaults.get(ref.name, UNKNOWN), ref)
 
         return evaluate(value, lookup, scope.directory)
 
     def for_each(self, scope: Scope, decl: ResourceDecl, where: PathKey) -> dict[str, Any]:
         """Instance key -> ``each.value`` (problems reported; empty when the value is unusable)."""
         at = (*where, "for_each")
+        secret = self.secret_variable(decl.for_each, scope)
+        if secret:
+            self.problem(scope, at, f"for_each uses the sensitive variable {secret}: instance keys appear in "
+                                    "addresses, plans and state, so they cannot be sensitive (as in Terraform); "
+                                    "build the keys from a variable that is not sensitive")
+            return {}
         try:
             value = self.static(decl.for_each, scope)
         except (ExpressionError, KeyError) as exc:
@@ -189,6 +204,10 @@ class _Builder:
             self.problem(scope, at, "for_each must be known before apply: build it from variables, literals and "
                                     "files(), not from resource attributes or data sources")
             return {}
+        if value == [] and "files(" in str(decl.for_each):
+            assert scope.document is not None
+            log.warning("%s (like Terraform's fileset, no match is an empty set: %s has no instances)",
+                        scope.document.problem(at, f"{decl.for_each} matched no file"), where[-1])
         if isinstance(value, dict):
             return {str(k): v for k, v in value.items()}
         if not isinstance(value, list):
@@ -205,6 +224,19 @@ class _Builder:
                 return {}
             keys[item] = item
         return keys
+
+    def secret_variable(self, value: Any, scope: Scope, depth: int = 0) -> str | None:
+        """The sensitive variable ``value`` reads (through module inputs), as ``var.NAME``; else None."""
+        for _, ref in find_references(value):
+            if not isinstance(ref, Reference) or ref.kind != "var" or depth > 20:
+                continue
+            if ref.name in self.sensitive.get(scope.prefix, ()):
+                return f"{scope.prefix}var.{ref.name}"
+            if not scope.is_root and ref.name in scope.inputs and scope.parent is not None:
+                found = self.secret_variable(scope.inputs[ref.name], scope.parent, depth + 1)
+                if found:
+                    return found
+        return None
 
     # -- dependencies ------------------------------------------------------------------------------
     def instances(self, item: _Decl) -> list[str]:

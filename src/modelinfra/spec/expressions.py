@@ -5,6 +5,8 @@ are expressions (``${format("%s-%s", var.env, each.key)}``; the functions are in
 References:
 
 - ``var.NAME``, ``env.NAME``, ``each.key`` / ``each.value`` (inside a ``for_each`` resource);
+  ``var.NAME`` and ``each.value`` may continue into an object: ``var.cfg.bucket.name``,
+  ``each.value.tier`` (``["KEY"]`` or ``[0]`` steps too);
 - ``ADDRESS.ATTR[.KEY...]`` where ADDRESS is a resource name, optionally with an instance key
   (``model["ranker"].version_id``);
 - ``data.NAME.ATTR`` (a data source), ``module.NAME.OUTPUT`` (a module's output).
@@ -41,7 +43,7 @@ class Reference:
 
     kind: str
     name: str
-    attr: tuple[str, ...] = ()  # attribute path (a module's output first); empty for var/env/each
+    attr: tuple[str, ...] = ()  # attribute path (a module's output first); a path into var/each.value
     text: str = ""
 
     def __str__(self) -> str:
@@ -184,11 +186,14 @@ class _Parser:
 def _reference(inner: str, parts: list[str], key: str | None, text: str) -> Reference:
     head = parts[0]
     if head in SCOPED_KINDS:
-        if len(parts) != 2:
+        if len(parts) < 2:
             raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{{head}.NAME}}")
         if head == "each" and parts[1] not in ("key", "value"):
             raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{each.key}} or ${{each.value}}")
-        return Reference(head, parts[1], (), text)
+        if len(parts) > 2 and (head == "env" or parts[1] == "key"):
+            raise ExpressionError(f"invalid expression ${{{inner}}}: expected ${{{head}.{parts[1]}}} "
+                                  f"({head}.{parts[1]} is text, it has no keys)")
+        return Reference(head, parts[1], tuple(parts[2:]), text)
     if head in ("data", "module"):
         if len(parts) < 3:
             what = "ATTRIBUTE" if head == "data" else "OUTPUT"
@@ -315,6 +320,16 @@ def dig(value: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
+def dig_reference(value: Any, ref: Reference) -> Any:
+    """``value`` (what ``var.NAME`` / ``each.value`` holds) followed along ``ref.attr``
+    (``${var.cfg.bucket.name}``, ``${each.value.tier}``); ``ExpressionError`` naming the missing key."""
+    try:
+        return dig(value, ref.attr)
+    except KeyError as exc:
+        head = "each.value" if ref.kind == "each" else f"{ref.kind}.{ref.name}"
+        raise ExpressionError(f"{ref}: {head} has no key {exc.args[0]!r}") from None
+
+
 def whole_reference(value: Any) -> Reference | None:
     """The reference a string is exactly (``"${var.x}"``), else None (also for malformed ones)."""
     if not isinstance(value, str):
@@ -339,5 +354,5 @@ def expressions_in(value: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
                 continue
 
 
-__all__ = ["Call", "ExpressionError", "Literal", "Reference", "dig", "evaluate", "find_references",
+__all__ = ["Call", "ExpressionError", "Literal", "Reference", "dig", "dig_reference", "evaluate", "find_references",
            "instance_address", "instance_key", "parse_expression", "parse_reference", "whole_reference"]

@@ -270,3 +270,6 @@ class ModuleDocument(SpecModel):
     """Nested local modules."""
     outputs: dict[VariableName, OutputDecl] = Field(default_factory=dict)
     """Values the caller reads as ``${module.NAME.OUTPUT}``: the only way out of a module."""
+    moved: list[MovedBlock] = Field(default_factory=list)
+    """Renames inside the module, in its own addresses (``from: old``, ``to: bucket``): every copy of
+    the module moves its own resources."""

@@ -73,6 +73,10 @@ def message_of(item: Any, model: type[BaseModel] | None = None, loc: PathKey = (
     """The user-facing message of one pydantic error (see the module docstring)."""
     kind = item["type"]
     ctx = item.get("ctx") or {}
+    if kind == "extra_forbidden" and len(loc) == 3 and loc[0] == "modules" and loc[2] in ("for_each", "count"):
+        return (f"a module cannot take {loc[2]} (not supported yet): declare one module block per copy "
+                "(each is an independent copy), or put for_each on the module's resources and pass the keys "
+                "as an input")
     if kind == "extra_forbidden":
         known = fields_at(model, loc[:-1]) if model is not None and loc else set()
         return "unknown field" + (did_you_mean(str(loc[-1]), known) if known else "")

@@ -2,8 +2,8 @@
 
 Resource ``properties`` are constrained per ``type`` (if/then on the type name) by each handler's
 ``spec_model``; every property also accepts an expression string (``${...}``), whose value is only
-checked after evaluation by ``validate``. The committed ``schemas/modelinfra.schema.json`` must equal
-this output (a test checks it).
+checked after evaluation by ``validate``. The committed ``schemas/modelinfra.schema.json`` (and, for
+a module's ``module.yaml``, ``schemas/module.schema.json``) must equal this output (a test checks it).
 
 Every property carries a one-line ``description`` (an editor's hover): taken from the models'
 attribute docstrings or ``Field(description=...)``, whitespace folded and RST double backticks made
@@ -15,15 +15,18 @@ from __future__ import annotations
 from typing import Any
 
 from modelinfra.providers.registry import handler_for, known_types
-from modelinfra.spec.model import SpecDocument
+from modelinfra.spec.model import ModuleDocument, SpecDocument
 
 SCHEMA_ID = "https://modelinfra.dev/schemas/modelinfra.schema.json"
+MODULE_SCHEMA_ID = "https://modelinfra.dev/schemas/module.schema.json"
 EXPRESSION = {"type": "string", "pattern": r"\$\{[^}]+\}"}
 FORCES_REPLACEMENT = "Changing it replaces the resource."
 
 
-def spec_schema() -> dict[str, Any]:
-    schema = SpecDocument.model_json_schema()
+def spec_schema(module: bool = False) -> dict[str, Any]:
+    """The schema of a spec file; with ``module``, of a local module's ``module.yaml``
+    (``modelinfra schema --module``, committed as ``schemas/module.schema.json``)."""
+    schema = (ModuleDocument if module else SpecDocument).model_json_schema()
     defs = schema.setdefault("$defs", {})
     branches = []
     for type_name in known_types():
@@ -55,8 +58,8 @@ def spec_schema() -> dict[str, Any]:
                                   **({"description": data_type_description} if data_type_description else {})}
     _tidy_descriptions(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = SCHEMA_ID
-    schema["title"] = "modelinfra spec"
+    schema["$id"] = MODULE_SCHEMA_ID if module else SCHEMA_ID
+    schema["title"] = "modelinfra module (module.yaml)" if module else "modelinfra spec"
     return schema
 
 

@@ -91,6 +91,7 @@ class StateBlock:
     source: str
     target: str | None
     where: PathKey
+    document: Document | None = None  # the module.yaml holding it; None: the spec itself
 
 
 @dataclass
