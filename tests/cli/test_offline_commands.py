@@ -89,3 +89,15 @@ def test_destroy_of_a_stack_never_applied_writes_no_state(tmp_path: Path):
     result = run_cli("destroy", spec, "--auto-approve", cwd=tmp_path)
     assert result.code == 0 and "Nothing to destroy" in result.stdout
     assert not (tmp_path / ".modelinfra").exists()
+
+
+@pytest.mark.parametrize("command", [["check", "--output"], ["drift", "--output"], ["plan", "--out"]],
+                         ids=lambda c: " ".join(c))
+def test_an_unwritable_output_path_is_a_one_line_error(applied: Path, command: list[str]):
+    blocker = applied.parent / "not-a-dir"
+    blocker.write_text("a file where a directory should be\n")
+    result = run_cli(command[0], applied, command[1], blocker / "report.out", cwd=applied.parent)
+    assert result.code == 1, result.output
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [f"Error: cannot write {blocker / 'report.out'}: File exists ({blocker})"], result.stderr
