@@ -149,3 +149,18 @@ def test_a_bad_declaration_field_hides_no_other_problem(tmp_path: Path):
     assert len(lines) == len(expected), lines
     for line, start in zip(lines, expected, strict=True):
         assert line.startswith(start), (line, start)
+
+
+def test_an_unclosed_expression_and_a_wrong_argument_count_are_positioned_and_clear(tmp_path: Path):
+    text = GOOD.replace("versioning: true", 'versioning: true\n      tags:\n        a: "${var.env"\n'
+                        '        b: "x-${var.env}-${lower(var.env"\n        c: "${upper(var.env, var.env)}"\n'
+                        '        d: "${join(\\"-\\")}"\n        e: "$${literal"')
+    lines = check(tmp_path, text)
+    assert lines == [
+        "16:9: resources.bucket.properties.tags.a: unclosed expression '${var.env' (at character 1 of the string): "
+        "add the closing '}', or write $${ for a literal ${",
+        "17:9: resources.bucket.properties.tags.b: unclosed expression '${lower(var.env' (at character 14 of the "
+        "string): add the closing '}', or write $${ for a literal ${",
+        "18:9: resources.bucket.properties.tags.c: upper() takes 1 argument, got 2: upper(s)",
+        "19:9: resources.bucket.properties.tags.d: join() takes 2 arguments, got 1: join(sep, list)",
+    ], lines
