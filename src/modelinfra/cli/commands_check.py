@@ -17,7 +17,10 @@ from modelinfra.cli.options import (
 from modelinfra.views import console
 
 
-@click.command("check")
+@click.command("check", epilog="""\b
+Examples:
+  modelinfra check spec.yaml
+  modelinfra check spec.yaml --format sarif --output check.sarif   # exit 2 = findings at --fail-on or above""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))

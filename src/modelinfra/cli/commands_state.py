@@ -21,7 +21,10 @@ from modelinfra.views import console
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.group("state", cls=LoggingGroup)
+@click.group("state", cls=LoggingGroup, epilog="""\b
+Examples:
+  modelinfra state list spec.yaml
+  modelinfra state mv spec.yaml old_name new_name""")
 def state_group() -> None:
     """Inspect or repair state. Each subcommand takes the SPEC whose state it works on."""
 
