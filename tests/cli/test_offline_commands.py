@@ -101,3 +101,12 @@ def test_an_unwritable_output_path_is_a_one_line_error(applied: Path, command: l
     assert "Internal error" not in result.output and "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert errors == [f"Error: cannot write {blocker / 'report.out'}: File exists ({blocker})"], result.stderr
+
+
+def test_state_list_json_has_a_format_version_and_matches_its_schema(applied: Path):
+    jsonschema.Draft202012Validator.check_schema(schema("state-list"))
+    doc = json.loads(run_cli("state", "list", applied, "--json").stdout)
+    jsonschema.validate(doc, schema("state-list"))
+    assert doc["format_version"] == "1.0" and doc["stack"] == "offline" and doc["resources"] == []
+    jsonschema.validate({**doc, "resources": [{"address": 'model["a"]', "type": "aws.s3_object",
+                                               "id": "bucket/key", "status": "tainted"}]}, schema("state-list"))

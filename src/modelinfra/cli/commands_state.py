@@ -39,7 +39,7 @@ def state_list(spec: Path, as_json: bool) -> int:
     """List managed resources: address, type, cloud id, status."""
     state = workflow.open_stack(spec).snapshot()
     if as_json:
-        click.echo(json.dumps({"stack": state.stack, "lineage": state.lineage, "serial": state.serial,
+        click.echo(json.dumps({"format_version": "1.0", "stack": state.stack, "lineage": state.lineage, "serial": state.serial,
                                "resources": [{"address": a, "type": e.type, "id": e.id, "status": e.status}
                                              for a, e in sorted(state.resources.items())]}, indent=2))
         return 0
