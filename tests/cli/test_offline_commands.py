@@ -110,3 +110,23 @@ def test_state_list_json_has_a_format_version_and_matches_its_schema(applied: Pa
     assert doc["format_version"] == "1.0" and doc["stack"] == "offline" and doc["resources"] == []
     jsonschema.validate({**doc, "resources": [{"address": 'model["a"]', "type": "aws.s3_object",
                                                "id": "bucket/key", "status": "tainted"}]}, schema("state-list"))
+
+
+def test_import_without_cloud_credentials_is_a_one_line_error(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nname: legacy\nproviders:\n  aws: {region: us-east-1}\nresources:\n"
+                    "  legacy:\n    type: aws.s3_bucket\n    properties: {name: legacy-models}\n")
+    no_credentials = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+                      "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                      "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true",
+                      "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+                      "AWS_WEB_IDENTITY_TOKEN_FILE": ""}
+    result = run_cli("import", spec, "legacy", "legacy-models", env=no_credentials, cwd=tmp_path)
+    assert result.code == 1, result.output
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: legacy: reading legacy-models to import it failed: "), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / ".modelinfra" / "legacy.state.json").exists()
+    profile = run_cli("plan", spec, env={**no_credentials, "AWS_PROFILE": "nope"}, cwd=tmp_path)
+    assert profile.code == 1 and "Internal error" not in profile.output, profile.output
+    assert "Error: AWS profile 'nope' (from AWS_PROFILE) is not in the AWS config or credentials file" in profile.stderr
