@@ -78,6 +78,8 @@ def explain(exc: Any, text: str) -> tuple[int, int, str]:
     if "unknown escape" in problem:
         return line, col, ("unknown escape sequence in a double-quoted string: write the backslash as '\\\\', "
                            "or use single quotes")
+    if "undefined alias" in problem:
+        return line, col, "YAML anchors and aliases are not allowed: write the value out in full (or use a variable)"
     if "found undefined tag handle" in problem or "tag" in context:
         return line, col, "YAML tags ('!name') are not supported: remove the tag"
     return line, col, f"invalid YAML: {problem or context or exc}"
