@@ -130,3 +130,14 @@ def test_import_without_cloud_credentials_is_a_one_line_error(tmp_path: Path):
     profile = run_cli("plan", spec, env={**no_credentials, "AWS_PROFILE": "nope"}, cwd=tmp_path)
     assert profile.code == 1 and "Internal error" not in profile.output, profile.output
     assert "Error: AWS profile 'nope' (from AWS_PROFILE) is not in the AWS config or credentials file" in profile.stderr
+
+
+def test_show_and_state_push_of_a_file_that_is_not_json_say_so_in_words(applied: Path):
+    junk = applied.parent / "junk.bin"
+    junk.write_bytes(b"\xff\xfe not json")
+    shown = run_cli("show", junk, cwd=applied.parent)
+    assert shown.code == 1 and "Internal error" not in shown.output
+    assert shown.stderr.strip() == (f"Error: {junk}: not a modelinfra plan file (not JSON); save one with "
+                                    "`modelinfra plan SPEC --out FILE`"), shown.stderr
+    pushed = run_cli("state", "push", applied, junk, cwd=applied.parent)
+    assert pushed.code == 1 and "codec" not in pushed.output and "it is not UTF-8 text" in pushed.stderr

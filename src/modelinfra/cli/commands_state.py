@@ -215,6 +215,8 @@ def _read_state_file(path: Path) -> State:
         return State.from_json(json.loads(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise StateError(f"{path} is not a state JSON document: it is not UTF-8 text") from None
     except ValueError as exc:
         raise StateError(f"{path} is not a state JSON document: {exc}") from None
     except StateError as exc:
