@@ -196,7 +196,7 @@ def _reference(inner: str, parts: list[str], key: str | None, text: str) -> Refe
         return Reference(head, parts[1], tuple(parts[2:]), text)
     if len(parts) < 2:
         raise ExpressionError(f"invalid expression ${{{inner}}}: a resource reference needs an attribute, "
-                              f"e.g. ${{{inner.strip()}.id}}")
+                              f"e.g. ${{{(text or inner).strip()}.id}}")
     return Reference("resource", instance_address(head, key), tuple(parts[1:]), text)
 
 
