@@ -31,3 +31,25 @@ def test_an_empty_list_and_a_bad_indent_are_said_in_the_specs_words(tmp_path: Pa
         assert result.code == 1, result.output
         assert where in result.output and words in result.output, result.output
         assert not [t for t in LIBRARY_TEXT if t in result.output], result.output
+
+
+SYNTAX = [
+    ("spec.json", b'{"version": 1,\n "name": "demo",\n "resources": {\n',
+     "4:1: the file ends where a value was expected: finish the last entry and close every '{' and '['"),
+    ("spec.yaml", b"version: 1\nname: demo\nresources:\n  - a\n  b: 1\n",
+     "5:3: this line is not a list item, but the list begun at line 4 (column 3) continues here"),
+    ("spec.yaml", b"version: 1\nname: demo\nk: [a]]\n", "3:7: unexpected ']': no '[' is open here"),
+    ("spec.yaml", b'version: 1\nname: "d\xc3\x28"\n', "2:9: not UTF-8 text (byte 0xc3 here): save the spec as UTF-8"),
+]
+
+
+def test_syntax_errors_never_show_the_librarys_words(tmp_path: Path):
+    for name, content, expected in SYNTAX:
+        spec = tmp_path / name
+        spec.write_bytes(content)
+        result = run_cli("validate", spec)
+        assert result.code == 1 and "Traceback" not in result.output
+        lines = [line.removeprefix(f"{spec}:") for line in result.stderr.splitlines() if line.startswith(str(spec))]
+        assert len(lines) == 1 and lines[0].startswith(expected), (content, lines)
+        for library in ("invalid YAML", "did not find", "codec", "expected <block end>", "while parsing"):
+            assert library not in result.output, (content, result.output)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from modelinfra.cli.main import main
+from tests.e2e.cli import run_cli
 
 MESSY = """\
 version: 1
@@ -72,3 +73,15 @@ def test_graph_as_dot_and_mermaid(tmp_path: Path, run):
     assert dot.exit_code == 0 and '"logs" -> "bucket";' in dot.output and dot.output.startswith('digraph "g" {')
     mermaid = run("graph", str(spec), "--format", "mermaid")
     assert mermaid.output.startswith("graph RL\n") and "n1 --> n0" in mermaid.output
+
+
+def test_fmt_of_a_syntax_error_says_it_in_the_specs_words(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nname: demo\nresources:\n  a:\n    type: aws.s3_bucket\n   properties: {}\n")
+    result = run_cli("fmt", "--check", spec)
+    assert result.code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"Error: {spec}:6:4: bad indentation: this line starts at column 4"), result.stderr
+    assert "expected <block end>" not in result.output and result.stderr.rstrip().endswith("nothing formatted")
+    spec.write_text("version: 1\nname: demo\nr: *x\n")
+    alias = run_cli("fmt", spec)
+    assert alias.code == 1 and f"{spec}:3:4: YAML anchors and aliases are not allowed" in alias.stderr, alias.stderr

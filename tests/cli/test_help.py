@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from modelinfra.cli.main import cli
 
-COMMANDS = [["plan"], ["apply"], ["destroy"], ["show"], ["validate"], ["schema"], ["output"], ["import"],
-            ["drift"], ["artifacts", "versions"], ["sandbox", "up"], ["sandbox", "down"], ["fmt"], ["graph"]]
+
+def _walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    """Every command under ``group`` (groups included), as the argv that reaches it."""
+    ctx = click.Context(group)
+    out = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        out.append([*prefix, name])
+        if isinstance(command, click.Group):
+            out.extend(_walk(command, [*prefix, name]))
+    return out
+
+
+COMMANDS = _walk(cli, [])
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -16,7 +29,12 @@ def test_help_shows_examples(command: list[str]):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0, result.output
     examples = result.output.partition("Examples:\n")[2]
-    assert "modelinfra " + command[0] in examples, result.output
+    assert "modelinfra " + " ".join(command) in examples, result.output
+
+
+def test_the_walk_reaches_every_command():
+    assert {("check",), ("state",), ("state", "list"), ("artifacts", "versions"), ("sandbox", "up")} <= {
+        tuple(c) for c in COMMANDS}
 
 
 def test_sandbox_dir_says_what_it_is_for_and_its_default():

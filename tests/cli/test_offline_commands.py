@@ -89,3 +89,55 @@ def test_destroy_of_a_stack_never_applied_writes_no_state(tmp_path: Path):
     result = run_cli("destroy", spec, "--auto-approve", cwd=tmp_path)
     assert result.code == 0 and "Nothing to destroy" in result.stdout
     assert not (tmp_path / ".modelinfra").exists()
+
+
+@pytest.mark.parametrize("command", [["check", "--output"], ["drift", "--output"], ["plan", "--out"]],
+                         ids=lambda c: " ".join(c))
+def test_an_unwritable_output_path_is_a_one_line_error(applied: Path, command: list[str]):
+    blocker = applied.parent / "not-a-dir"
+    blocker.write_text("a file where a directory should be\n")
+    result = run_cli(command[0], applied, command[1], blocker / "report.out", cwd=applied.parent)
+    assert result.code == 1, result.output
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [f"Error: cannot write {blocker / 'report.out'}: File exists ({blocker})"], result.stderr
+
+
+def test_state_list_json_has_a_format_version_and_matches_its_schema(applied: Path):
+    jsonschema.Draft202012Validator.check_schema(schema("state-list"))
+    doc = json.loads(run_cli("state", "list", applied, "--json").stdout)
+    jsonschema.validate(doc, schema("state-list"))
+    assert doc["format_version"] == "1.0" and doc["stack"] == "offline" and doc["resources"] == []
+    jsonschema.validate({**doc, "resources": [{"address": 'model["a"]', "type": "aws.s3_object",
+                                               "id": "bucket/key", "status": "tainted"}]}, schema("state-list"))
+
+
+def test_import_without_cloud_credentials_is_a_one_line_error(tmp_path: Path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nname: legacy\nproviders:\n  aws: {region: us-east-1}\nresources:\n"
+                    "  legacy:\n    type: aws.s3_bucket\n    properties: {name: legacy-models}\n")
+    no_credentials = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+                      "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                      "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true",
+                      "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+                      "AWS_WEB_IDENTITY_TOKEN_FILE": ""}
+    result = run_cli("import", spec, "legacy", "legacy-models", env=no_credentials, cwd=tmp_path)
+    assert result.code == 1, result.output
+    assert "Internal error" not in result.output and "Traceback" not in result.output
+    assert result.stderr.startswith("Error: legacy: reading legacy-models to import it failed: "), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / ".modelinfra" / "legacy.state.json").exists()
+    profile = run_cli("plan", spec, env={**no_credentials, "AWS_PROFILE": "nope"}, cwd=tmp_path)
+    assert profile.code == 1 and "Internal error" not in profile.output, profile.output
+    assert "Error: AWS profile 'nope' (from AWS_PROFILE) is not in the AWS config or credentials file" in profile.stderr
+
+
+def test_show_and_state_push_of_a_file_that_is_not_json_say_so_in_words(applied: Path):
+    junk = applied.parent / "junk.bin"
+    junk.write_bytes(b"\xff\xfe not json")
+    shown = run_cli("show", junk, cwd=applied.parent)
+    assert shown.code == 1 and "Internal error" not in shown.output
+    assert shown.stderr.strip() == (f"Error: {junk}: not a modelinfra plan file (not JSON); save one with "
+                                    "`modelinfra plan SPEC --out FILE`"), shown.stderr
+    pushed = run_cli("state", "push", applied, junk, cwd=applied.parent)
+    assert pushed.code == 1 and "codec" not in pushed.output and "it is not UTF-8 text" in pushed.stderr

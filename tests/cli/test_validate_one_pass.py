@@ -113,3 +113,54 @@ def test_log_level_shows_records_of_the_modelinfra_loggers(tmp_path: Path):
     assert "MODELINFRA_VAR_evn" not in quiet.stderr
     bad = run_cli("validate", spec, "--log-level", "loud")
     assert bad.code == 1 and "loud" in bad.stderr and "Traceback" not in bad.output
+
+
+DECLARATION_ERRORS = """\
+version: 1
+name: demo
+variables:
+  n: {type: number, default: 3}
+providers:
+  aws: {region: us-east-1}
+resources:
+  a:
+    type: aws.s3_bucket
+    bogus: 1
+    properties:
+      name: ${b.name}
+      versioning: maybe
+      colour: red
+  b:
+    type: aws.s3_bucket
+    depends_on: 7
+    properties:
+      name: ${a.name}
+      name: other
+"""
+
+
+def test_a_bad_declaration_field_hides_no_other_problem(tmp_path: Path):
+    lines = check(tmp_path, DECLARATION_ERRORS)
+    expected = ["4:7: variables.n.type: unknown field", "8:3: resources.a: dependency cycle: a -> b -> a",
+                "10:5: resources.a.bogus: unknown field",
+                "13:7: resources.a.properties.versioning: must be true or false",
+                "14:7: resources.a.properties.colour: unknown field", "17:5: resources.b.depends_on: must be a list",
+                "20:7: duplicate key 'name' (first at line 19)"]
+    assert len(lines) == len(expected), lines
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(start), (line, start)
+
+
+def test_an_unclosed_expression_and_a_wrong_argument_count_are_positioned_and_clear(tmp_path: Path):
+    text = GOOD.replace("versioning: true", 'versioning: true\n      tags:\n        a: "${var.env"\n'
+                        '        b: "x-${var.env}-${lower(var.env"\n        c: "${upper(var.env, var.env)}"\n'
+                        '        d: "${join(\\"-\\")}"\n        e: "$${literal"')
+    lines = check(tmp_path, text)
+    assert lines == [
+        "16:9: resources.bucket.properties.tags.a: unclosed expression '${var.env' (at character 1 of the string): "
+        "add the closing '}', or write $${ for a literal ${",
+        "17:9: resources.bucket.properties.tags.b: unclosed expression '${lower(var.env' (at character 14 of the "
+        "string): add the closing '}', or write $${ for a literal ${",
+        "18:9: resources.bucket.properties.tags.c: upper() takes 1 argument, got 2: upper(s)",
+        "19:9: resources.bucket.properties.tags.d: join() takes 2 arguments, got 1: join(sep, list)",
+    ], lines

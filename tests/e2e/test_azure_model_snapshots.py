@@ -5,6 +5,7 @@ change shows as drift -> destroy; and the model blob (~20 MB, several blocks) is
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,12 @@ def test_model_snapshots_lifecycle(tmp_path: Path, azure_env: dict[str, str], az
     applied = run.cli("apply", run.spec, "--auto-approve")
     assert applied.code == 0, applied.output
     assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed." in applied.stdout
+    # upload progress shows the true percentage of the bytes sent (4 MiB of 20 MiB is 20 %, not 0 %)
+    shown = [tuple(map(int, m)) for m in re.findall(r"snapshot: uploaded (\d+)/(\d+) bytes \((\d+)%\)",
+                                                      applied.stderr)]
+    assert shown and shown[-1] == (MODEL_SIZE, MODEL_SIZE, 100), applied.stderr
+    assert all(total == MODEL_SIZE and percent == done * 100 // total for done, total, percent in shown), shown
+    assert any(0 < percent < 100 for _, _, percent in shown), shown
 
     blob = azurite_blob(azurite.extra, container, "model_snapshot.bin")
     props = blob.get_blob_properties()

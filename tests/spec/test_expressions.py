@@ -37,3 +37,16 @@ def test_find_references_reports_paths_and_errors():
     found = list(find_references({"a": ["x ${rg.name}"], "b": "${}"}))
     assert found[0][0] == ("a", 0) and found[0][1] == Reference("resource", "rg", ("name",), "rg.name")
     assert found[1][0] == ("b",) and isinstance(found[1][1], ExpressionError)
+
+
+def test_a_bare_resource_name_inside_a_call_suggests_that_name_with_an_attribute():
+    found = [ref for _, ref in find_references({"x": "${upper(bucket)}"})]
+    assert len(found) == 1 and isinstance(found[0], ExpressionError)
+    assert str(found[0]).endswith("a resource reference needs an attribute, e.g. ${bucket.id}")
+
+
+def test_an_unclosed_expression_is_found_and_an_escaped_one_is_not():
+    found = [ref for _, ref in find_references({"a": "x-${var.env", "b": "$${literal", "c": "${var.env}"})]
+    errors = [str(e) for e in found if isinstance(e, ExpressionError)]
+    assert errors == ["unclosed expression '${var.env' (at character 3 of the string): add the closing '}', "
+                      "or write $${ for a literal ${"]

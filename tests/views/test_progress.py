@@ -62,3 +62,33 @@ def test_an_interrupt_is_acknowledged_naming_the_actions_under_way():
     rep.action_started("account", "create")
     rep.interrupted()
     assert "Interrupt received: finishing 1 action(s) under way (account), then saving state." in out.getvalue()
+
+
+def test_a_long_read_prints_still_refreshing_and_is_not_an_action_under_way():
+    rep, out, clock = reporter()
+    rep.refresh_started("account")
+    rep.action_started("queue", "create")
+    clock.now += 10
+    rep.tick()
+    assert "account: Still refreshing... [10s elapsed]" in out.getvalue().splitlines()
+    assert rep.running() == ["queue"]
+    rep.refresh_done("account")
+    clock.now += 10
+    rep.tick()
+    assert "account: Still refreshing... [20s elapsed]" not in out.getvalue()
+    assert "queue: Still creating... [20s elapsed]" in out.getvalue()
+
+
+def test_the_ticker_thread_prints_still_refreshing_on_its_own():
+    import time
+
+    out = io.StringIO()
+    rep = ConsoleReporter(console._make(out), interval=0.2)
+    rep.refresh_started("account")
+    time.sleep(0.7)
+    rep.refresh_done("account")
+    assert "account: Still refreshing... [0s elapsed]" in out.getvalue()
+    rep.action_started("queue", "create")  # the thread stopped with nothing running; a new one starts
+    time.sleep(0.5)
+    rep.action_done("queue", "create")
+    assert "queue: Still creating..." in out.getvalue()

@@ -7,12 +7,20 @@ from pathlib import Path
 
 import click
 
-from modelinfra.cli.options import log_level_option, no_color_option, parse_vars, var_option
-from modelinfra.fileio import atomic_write_text
+from modelinfra.cli.options import (
+    log_level_option,
+    no_color_option,
+    parse_vars,
+    var_option,
+    write_output_file,
+)
 from modelinfra.views import console
 
 
-@click.command("check")
+@click.command("check", epilog="""\b
+Examples:
+  modelinfra check spec.yaml
+  modelinfra check spec.yaml --format sarif --output check.sarif   # exit 2 = findings at --fail-on or above""")
 @log_level_option
 @no_color_option
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -35,7 +43,7 @@ def check_command(spec: Path, fmt: str, output: Path | None, fail_on: str, varia
     report = run_check(compile_spec(spec, parse_vars(variables)))
     rendered = render(report, fmt, fail_on)
     if output is not None:
-        atomic_write_text(output, rendered, mode=0o644)
+        write_output_file(output, rendered)
         console.stdout().print(summary(report, fail_on), markup=False)
     else:
         click.echo(rendered, nl=False)

@@ -13,9 +13,9 @@ from modelinfra.cli.options import (
     parse_vars,
     settings,
     var_option,
+    write_output_file,
 )
 from modelinfra.engine import workflow
-from modelinfra.fileio import atomic_write_text
 from modelinfra.reporting import NULL_REPORTER
 from modelinfra.views import console
 from modelinfra.views.drift_report import FORMATS, render_report, render_summary
@@ -45,7 +45,7 @@ def drift_command(spec: Path, fmt: str, output: Path | None, unmanaged: bool, va
     report = workflow.drift(stack, unmanaged=unmanaged)
     rendered = render_report(report, fmt)
     if output is not None:
-        atomic_write_text(output, rendered, mode=0o644)
+        write_output_file(output, rendered)
         console.stdout().print(render_summary(report), end="")
     else:
         console.stdout().print(rendered, end="", markup=False)

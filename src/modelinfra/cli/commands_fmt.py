@@ -32,10 +32,10 @@ def formatted(text: str, name: str = "<spec>") -> str:
     try:
         data = yaml.load(text)
     except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise ModelinfraError(f"{where}: not valid YAML, nothing formatted "
-                              f"({getattr(exc, 'problem', None) or 'parse error'}); run validate for details") from None
+        from modelinfra.spec.yaml_errors import explain
+
+        line, col, why = explain(exc, text)
+        raise ModelinfraError(f"{name}:{line}:{col}: {why}; nothing formatted") from None
     if not isinstance(data, dict):
         raise ModelinfraError(f"{name}: not a spec (a spec is a YAML mapping with version, name, resources...); "
                               "nothing formatted")

@@ -163,7 +163,10 @@ def import_command(spec: Path, address: str, cloud_id: str, variables: tuple[str
     return 0
 
 
-@click.group("artifacts")
+@click.group("artifacts", epilog="""\b
+Examples:
+  modelinfra artifacts versions spec.yaml model
+  modelinfra artifacts versions spec.yaml model --json""")
 def artifacts_group() -> None:
     """Model artifacts: versions and point-in-time restore."""
 
@@ -195,7 +198,10 @@ def artifacts_versions(spec: Path, address: str, as_json: bool, variables: tuple
     return 0
 
 
-@click.group("sandbox")
+@click.group("sandbox", epilog="""\b
+Examples:
+  eval "$(modelinfra sandbox up)"   # start the emulators and export their environment
+  modelinfra sandbox down""")
 def sandbox_group() -> None:
     """Local emulators (moto, Azurite, ARM emulator) for trying modelinfra without a cloud account."""
 

@@ -19,6 +19,7 @@ from modelinfra.cli.options import (
     parse_vars,
     settings,
     var_option,
+    write_output_file,
 )
 from modelinfra.engine import workflow
 from modelinfra.errors import AbortedError, ApplyError, ModelinfraError, PlanError
@@ -73,7 +74,7 @@ def plan_command(spec: Path, out: Path | None, as_json: bool, fmt: str | None, d
     for warning in plan_warnings(stack.spec, result):
         console.stderr().print(warning, style="yellow", markup=False, highlight=False)
     if out is not None:
-        write_planfile(result, out)
+        write_output_file(out, "", lambda path, _: write_planfile(result, path))
     if fmt in plan_formats.EXTRA:
         click.echo(plan_formats.render(result, fmt), nl=False)
     elif as_json:

@@ -22,7 +22,10 @@ from modelinfra.views import console
 SPEC = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.group("state", cls=LoggingGroup)
+@click.group("state", cls=LoggingGroup, epilog="""\b
+Examples:
+  modelinfra state list spec.yaml
+  modelinfra state mv spec.yaml old_name new_name""")
 def state_group() -> None:
     """Inspect or repair state. Each subcommand takes the SPEC whose state it works on."""
 
@@ -37,7 +40,7 @@ def state_list(spec: Path, as_json: bool) -> int:
     """List managed resources: address, type, cloud id, status."""
     state = workflow.open_stack(spec).snapshot()
     if as_json:
-        click.echo(json.dumps({"stack": state.stack, "lineage": state.lineage, "serial": state.serial,
+        click.echo(json.dumps({"format_version": "1.0", "stack": state.stack, "lineage": state.lineage, "serial": state.serial,
                                "resources": [{"address": a, "type": e.type, "id": e.id, "status": e.status}
                                              for a, e in sorted(state.resources.items())]}, indent=2))
         return 0
@@ -216,6 +219,8 @@ def _read_state_file(path: Path) -> State:
         return State.from_json(json.loads(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise StateError(f"{path} is not a state JSON document: it is not UTF-8 text") from None
     except ValueError as exc:
         raise StateError(f"{path} is not a state JSON document: {exc}") from None
     except StateError as exc:

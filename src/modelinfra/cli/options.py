@@ -35,6 +35,22 @@ def parse_vars(values: tuple[str, ...]) -> Assigned:
 _VAR_FILES = "modelinfra.var_files"
 
 
+def write_output_file(path: Path, text: str, write: Callable[[Path, str], None] | None = None) -> None:
+    """Write a report or plan the user asked for with ``--output``/``--out``; a path that cannot be
+    written is a one-line ``ModelinfraError`` (exit 1), never an internal error."""
+    from modelinfra.errors import ModelinfraError
+    from modelinfra.fileio import atomic_write_text
+
+    try:
+        if write is None:
+            atomic_write_text(path, text, mode=0o644)
+        else:
+            write(path, text)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
+        raise ModelinfraError(f"cannot write {path}: {exc.strerror or exc}{where}") from None
+
+
 def _read_var_file(path: Path) -> dict[str, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError

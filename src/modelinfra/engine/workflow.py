@@ -21,7 +21,14 @@ from modelinfra.engine.context import RunContext
 from modelinfra.engine.drift import DriftReport, detect_drift, find_unmanaged
 from modelinfra.engine.executor import Executor
 from modelinfra.engine.planner import make_plan
-from modelinfra.errors import AbortedError, ModelinfraError, PlanError, StalePlanError, StateError
+from modelinfra.errors import (
+    AbortedError,
+    ModelinfraError,
+    PlanError,
+    ProviderError,
+    StalePlanError,
+    StateError,
+)
 from modelinfra.plans.plan import Plan
 from modelinfra.reporting import NULL_REPORTER, Reporter
 from modelinfra.settings import Settings
@@ -190,7 +197,12 @@ def import_resource(stack: Stack, address: str, cloud_id: str, lock_timeout: flo
                             f"`modelinfra state rm {stack.spec.path} {address}` first to re-import")
         handler = stack.run.handler(resource.type)
         ctx = stack.run.resource_context(address, resource.type)
-        attributes = stack.run.call(address, lambda: handler.import_(ctx, cloud_id))
+        try:
+            attributes = stack.run.call(address, lambda: handler.import_(ctx, cloud_id))
+        except ModelinfraError:
+            raise
+        except Exception as exc:  # an SDK error the handler did not map (no credentials...): an error with context
+            raise ProviderError(f"{address}: reading {cloud_id} to import it failed: {exc}") from exc
         if attributes is None:
             raise PlanError(f"{address}: no {resource.type} found with id {cloud_id}")
         public = {k: v for k, v in attributes.items() if k not in handler.sensitive}

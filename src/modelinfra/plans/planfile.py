@@ -43,8 +43,11 @@ def is_planfile(path: Path) -> bool:
 def read_planfile(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlanError(f"{path}: not a readable plan file ({exc})") from None
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read the plan file ({exc.strerror or exc})") from None
+    except ValueError:  # not JSON (or not UTF-8): a plan file is what `plan --out FILE` wrote
+        raise PlanError(f"{path}: not a modelinfra plan file (not JSON); save one with "
+                        "`modelinfra plan SPEC --out FILE`") from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise PlanError(f"{path}: not a modelinfra plan file")
     if data.get("format_version") != "1.0":

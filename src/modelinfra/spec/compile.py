@@ -155,10 +155,21 @@ def _document_model(doc: Document, problems: list[Problem]) -> SpecDocument:
     except ValidationError as exc:
         found = problems_from_validation(doc, exc, model=SpecDocument)
         tops = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-        if not tops or not tops <= _PLACEHOLDERS.keys():
+        # a bad field of one declaration (``resources.a.bogus``, ``variables.n.type``) is recorded
+        # and dropped, so the checking goes on and reports every other problem in the same pass
+        fields = {tuple(e["loc"][:3]) for e in exc.errors() if len(e["loc"]) >= 3
+                  and isinstance(data.get(e["loc"][0]), dict) and isinstance(data[e["loc"][0]].get(e["loc"][1]), dict)}
+        if not tops or not tops <= {*_PLACEHOLDERS, *(str(f[0]) for f in fields)} or any(
+                len(e["loc"]) < 3 and str(e["loc"][0]) not in _PLACEHOLDERS for e in exc.errors()):
+            raise SpecError([*problems, *found]) from None
+        for top, name, field in fields:
+            data[top] = {**data[top], name: {k: v for k, v in data[top][name].items() if k != field}}
+        try:
+            repaired = SpecDocument.model_validate({**data, **{k: _PLACEHOLDERS[k] for k in tops & _PLACEHOLDERS.keys()}})
+        except ValidationError:
             raise SpecError([*problems, *found]) from None
         problems.extend(found)
-        return SpecDocument.model_validate({**data, **{k: _PLACEHOLDERS[k] for k in tops}})
+        return repaired
 
 
 def _providers(

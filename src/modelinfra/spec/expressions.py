@@ -201,7 +201,7 @@ def _reference(inner: str, parts: list[str], key: str | None, text: str) -> Refe
         return Reference(head, parts[1], tuple(parts[2:]), text)
     if len(parts) < 2:
         raise ExpressionError(f"invalid expression ${{{inner}}}: a resource reference needs an attribute, "
-                              f"e.g. ${{{inner.strip()}.id}}")
+                              f"e.g. ${{{(text or inner).strip()}.id}}")
     return Reference("resource", instance_address(head, key), tuple(parts[1:]), text)
 
 
@@ -241,6 +241,9 @@ def find_references(value: Any) -> Iterator[tuple[tuple[str | int, ...], Referen
     """Every reference (or parse error) inside ``value``, with the path of the string holding it;
     references inside function arguments included."""
     for path, text in iter_strings(value):
+        unclosed = _unclosed(text)
+        if unclosed is not None:
+            yield path, ExpressionError(unclosed)
         for match in _EXPR.finditer(text):
             try:
                 node = parse_expression(match.group(1))
@@ -249,6 +252,17 @@ def find_references(value: Any) -> Iterator[tuple[tuple[str | int, ...], Referen
                 continue
             for ref in node_references(node):
                 yield path, ref
+
+
+def _unclosed(text: str) -> str | None:
+    """The message for a ``${`` in ``text`` that no ``}`` closes (``$${`` is a literal), else None."""
+    starts = {m.start() for m in _EXPR.finditer(text)}
+    for index in range(len(text) - 1):
+        if text.startswith("${", index) and (index == 0 or text[index - 1] != "$") and index not in starts:
+            shown = text[index:index + 30] + ("..." if len(text) > index + 30 else "")
+            return (f"unclosed expression {shown!r} (at character {index + 1} of the string): add the closing "
+                    "'}', or write $${ for a literal ${")
+    return None
 
 
 def evaluate(value: Any, lookup: Callable[[Reference], Any], directory: Path | None = None,
@@ -347,6 +361,9 @@ def whole_reference(value: Any) -> Reference | None:
 def expressions_in(value: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Every parsed ``${...}`` node inside ``value`` with its path (malformed ones skipped)."""
     for path, text in iter_strings(value):
+        unclosed = _unclosed(text)
+        if unclosed is not None:
+            yield path, ExpressionError(unclosed)
         for match in _EXPR.finditer(text):
             try:
                 yield path, parse_expression(match.group(1))

@@ -111,12 +111,19 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
 }
 
 
+SIGNATURES = {
+    "files": "files(glob)", "basename": "basename(path[, suffix])", "lower": "lower(s)", "upper": "upper(s)",
+    "replace": "replace(s, old, new)", "format": "format(fmt, args...)", "join": "join(sep, list)",
+}
+
+
 def call_function(name: str, args: list[Any], directory: Path | None) -> Any:
     """``name(*args)``; ``ExpressionError`` for a wrong number or kind of argument."""
     function, least, most = FUNCTIONS[name]
     if len(args) < least or (most >= 0 and len(args) > most):
         wanted = str(least) if least == most else f"{least}..{most}" if most >= 0 else f"at least {least}"
-        raise _error(f"{name}() takes {wanted} argument{'s' if most != 1 else ''}, got {len(args)}")
+        raise _error(f"{name}() takes {wanted} argument{'s' if most != 1 else ''}, got {len(args)}: "
+                     f"{SIGNATURES.get(name, name + '(...)')}")
     if name == "files":
         return _files(directory, *args)
     return function(*args)

@@ -74,8 +74,13 @@ def read_document(path: Path) -> Document:
         raise SpecError([Problem(name, 1, 1, "", f"spec is {size} bytes; the limit is 5 MiB")])
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([Problem(name, 1, 1, "", f"cannot read spec: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        before = exc.object[:exc.start]
+        line, col = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SpecError([Problem(name, line, col, "", f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} here): "
+                                 "save the spec as UTF-8")]) from None
+    except OSError as exc:
+        raise SpecError([Problem(name, 1, 1, "", f"cannot read spec: {exc.strerror or exc}")]) from None
     return parse_document(path, text, strict=False)
 
 

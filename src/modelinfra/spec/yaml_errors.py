@@ -33,6 +33,19 @@ def explain(exc: Any, text: str) -> tuple[int, int, str]:
     at, opened = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
     line, col = _mark(at or opened)
     char = _char_at(text, at)
+    if char and char in "]}" and ("expected <block end>" in problem or "did not find expected key" in problem
+                                  or "node content" in problem):
+        closer = {"]": "[", "}": "{"}[char]
+        return line, col, f"unexpected '{char}': no '{closer}' is open here; remove it (or add the missing '{closer}')"
+    if "expected '-' indicator" in problem or ("block collection" in context and "expected <block end>" in problem):
+        o_line, o_col = _mark(opened)
+        return line, col, (f"this line is not a list item, but the list begun at line {o_line} (column {o_col}) "
+                           "continues here: start it with '- ', or indent it like the key the list belongs to")
+    if "expected node content" in problem or "expected the node content" in problem:
+        if not char:
+            return line, col, ("the file ends where a value was expected: finish the last entry and close every "
+                               "'{' and '['")
+        return line, col, f"{char!r} cannot start a value here: put the value in quotes, or remove it"
     if "did not find expected key" in problem or "expected <block end>" in problem:
         if char == "-":
             return line, col, ("a list item ('- ') where a key was expected: indent the list under the key it "
@@ -65,6 +78,8 @@ def explain(exc: Any, text: str) -> tuple[int, int, str]:
     if "unknown escape" in problem:
         return line, col, ("unknown escape sequence in a double-quoted string: write the backslash as '\\\\', "
                            "or use single quotes")
+    if "undefined alias" in problem:
+        return line, col, "YAML anchors and aliases are not allowed: write the value out in full (or use a variable)"
     if "found undefined tag handle" in problem or "tag" in context:
         return line, col, "YAML tags ('!name') are not supported: remove the tag"
     return line, col, f"invalid YAML: {problem or context or exc}"

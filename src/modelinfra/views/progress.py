@@ -1,7 +1,7 @@
 """Progress on stderr (refresh, apply, uploads), one line per event; thread-safe.
 
 While actions run, a ticker thread prints ``ADDR: Still creating... [10s elapsed]`` every
-``interval`` seconds per running action, as Terraform does. The clock and the wait are injectable
+``interval`` seconds per running action (``Still refreshing...`` for a long read), as Terraform does. The clock and the wait are injectable
 (``clock``, ``wait``), and ``tick()`` is what the thread calls, so tests drive it without sleeping.
 """
 
@@ -16,10 +16,13 @@ from rich.console import Console
 from modelinfra.reporting import Reporter
 from modelinfra.views import console
 
-_ING = {"create": "Creating", "update": "Modifying", "delete": "Destroying",
+_ING = {"refresh": "Refreshing", "create": "Creating", "update": "Modifying", "delete": "Destroying",
         "delete-then-create": "Replacing", "create-then-delete": "Replacing"}
 _DONE = {"create": "Creation complete", "update": "Modifications complete", "delete": "Destruction complete",
          "delete-then-create": "Replacement complete", "create-then-delete": "Replacement complete"}
+
+
+_REFRESH = "refresh"  # a long read tracked like an action: "Still refreshing... [10s elapsed]"
 
 
 class ConsoleReporter(Reporter):
@@ -51,18 +54,31 @@ class ConsoleReporter(Reporter):
 
     def refresh_started(self, address: str) -> None:
         if self.show_refresh:
+            self._start(address, _REFRESH)
             self._line(f"{address}: Refreshing state...")
 
+    def refresh_done(self, address: str) -> None:
+        with self._lock:
+            if self._running.get(address, ("",))[0] == _REFRESH:
+                del self._running[address]
+            if not self._running:
+                self._wake.set()
+
     def action_started(self, address: str, action: str) -> None:
+        self._start(address, action)
+        self._line(f"{address}: {_ING.get(action, action)}...")
+
+    def _start(self, address: str, action: str) -> None:
+        """Track ``address`` for the "Still ..." lines (and start the ticker thread if needed)."""
         with self._lock:
             self._running[address] = (action, self.clock(), 0)
-            start = self._use_thread and (self._thread is None or not self._thread.is_alive())
+            start = self._use_thread and self._thread is None
             if start:
                 self._wake.clear()
                 self._thread = threading.Thread(target=self._tick_loop, name="modelinfra-progress", daemon=True)
-        if start and self._thread is not None:
-            self._thread.start()
-        self._line(f"{address}: {_ING.get(action, action)}...")
+            thread = self._thread if start else None
+        if thread is not None:
+            thread.start()
 
     def action_done(self, address: str, action: str, error: str | None = None) -> None:
         with self._lock:
@@ -78,7 +94,7 @@ class ConsoleReporter(Reporter):
     def running(self) -> list[str]:
         """Addresses of the actions under way."""
         with self._lock:
-            return sorted(self._running)
+            return sorted(a for a, (action, _, _) in self._running.items() if action != _REFRESH)
 
     def tick(self) -> None:
         """Print a "Still ..." line for each action running for another ``interval`` since its last."""
@@ -94,7 +110,14 @@ class ConsoleReporter(Reporter):
             self._line(f"{address}: Still {_ING.get(action, action).lower()}... [{elapsed}s elapsed]")
 
     def _tick_loop(self) -> None:
-        while not self._wake.wait(min(self.interval, 1.0)):
+        while True:
+            woke = self._wake.wait(min(self.interval, 1.0))
+            with self._lock:  # the same lock _start takes: a new action either sees this thread or starts one
+                if woke and not self._running:
+                    self._thread = None
+                    return
+                if woke:
+                    self._wake.clear()
             self.tick()
 
     def transfer(self, address: str, done_bytes: int, total_bytes: int) -> None:

@@ -15,6 +15,7 @@ import os
 import threading
 from typing import Any
 
+from modelinfra.errors import ProviderError
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
 
@@ -26,7 +27,14 @@ class AwsSession:
 
         self.region = config.region
         self.endpoint_url = config.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
+        from botocore.exceptions import ProfileNotFound
+
+        try:
+            self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
+        except ProfileNotFound as exc:
+            where = "providers.aws.profile" if config.profile else "AWS_PROFILE"
+            raise ProviderError(f"AWS profile {exc.kwargs.get('profile')!r} (from {where}) is not in the AWS "
+                                "config or credentials file: run `aws configure --profile NAME`, or fix the name") from None
         self._config = Config(
             retries={"mode": os.environ.get("MODELINFRA_AWS_RETRY_MODE", "standard"),
                      "total_max_attempts": settings.max_attempts},
