@@ -7,12 +7,19 @@ client at an emulator such as moto server.
 Retries: botocore's ``standard`` mode (``MODELINFRA_AWS_RETRY_MODE=adaptive`` adds botocore's
 client-side rate limiter, which slows every caller down once throttling starts), with
 ``settings.max_attempts`` attempts; each retry and request is logged (``retry_log``).
+
+Timestamps (``Last-Modified`` of every HEAD, ``LastModified`` of listings) are parsed by the
+standard library when they are in the two forms AWS sends (RFC 1123 headers, ISO 8601 bodies) and
+by botocore's dateutil-based parser otherwise: same aware UTC datetimes, a fraction of the CPU per
+response.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from modelinfra.errors import ProviderError
@@ -23,14 +30,18 @@ from modelinfra.spec.providers import AwsProviderConfig
 class AwsSession:
     def __init__(self, config: AwsProviderConfig, settings: Settings):
         import boto3
+        import botocore.session
         from botocore.config import Config
 
         self.region = config.region
         self.endpoint_url = config.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         from botocore.exceptions import ProfileNotFound
 
+        core = botocore.session.get_session()
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
         try:
-            self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
+            self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region,
+                                                  botocore_session=core)
         except ProfileNotFound as exc:
             where = "providers.aws.profile" if config.profile else "AWS_PROFILE"
             raise ProviderError(f"AWS profile {exc.kwargs.get('profile')!r} (from {where}) is not in the AWS "
@@ -56,3 +67,18 @@ class AwsSession:
                 instrument(client, self._max_attempts, self._max_backoff)
                 self._clients[service] = client
             return self._clients[service]
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """An aware datetime from an AWS timestamp: ``Wed, 02 Dec 2026 15:52:20 GMT`` or
+    ``2026-12-02T15:52:20.000Z`` directly, anything else (epoch numbers, odd forms) by botocore."""
+    if isinstance(value, str):
+        try:
+            parsed = parsedate_to_datetime(value) if value.endswith("GMT") else datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    from botocore.utils import parse_timestamp as botocore_parse
+
+    return botocore_parse(value)
