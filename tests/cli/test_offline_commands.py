@@ -141,3 +141,8 @@ def test_show_and_state_push_of_a_file_that_is_not_json_say_so_in_words(applied:
                                     "`modelinfra plan SPEC --out FILE`"), shown.stderr
     pushed = run_cli("state", "push", applied, junk, cwd=applied.parent)
     assert pushed.code == 1 and "codec" not in pushed.output and "it is not UTF-8 text" in pushed.stderr
+    junk.write_text("plain text, not JSON\n")
+    text = run_cli("state", "push", applied, junk, cwd=applied.parent)
+    assert text.code == 1 and "Expecting value" not in text.output, text.output
+    assert text.stderr.strip() == (f"Error: {junk} is not a state JSON document: it is not JSON (line 1, column 1); "
+                                   "`modelinfra state pull SPEC > FILE` writes one"), text.stderr

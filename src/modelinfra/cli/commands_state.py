@@ -221,6 +221,9 @@ def _read_state_file(path: Path) -> State:
         raise StateError(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise StateError(f"{path} is not a state JSON document: it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise StateError(f"{path} is not a state JSON document: it is not JSON (line {exc.lineno}, column "
+                         f"{exc.colno}); `modelinfra state pull SPEC > FILE` writes one") from None
     except ValueError as exc:
         raise StateError(f"{path} is not a state JSON document: {exc}") from None
     except StateError as exc:
