@@ -39,6 +39,12 @@ SYNTAX = [
     ("spec.yaml", b"version: 1\nname: demo\nresources:\n  - a\n  b: 1\n",
      "5:3: this line is not a list item, but the list begun at line 4 (column 3) continues here"),
     ("spec.yaml", b"version: 1\nname: demo\nk: [a]]\n", "3:7: unexpected ']': no '[' is open here"),
+    ("spec.json", b'{"version": 1,\n "name": "demo"\n "resources": {}}\n',
+     "3:2: missing ',' before this: separate the entries of the mapping opened with '{' at line 1, column 1"),
+    ("spec.json", b'{"version": 1, "name": "demo", "resources": {}\n',
+     "1:1: the mapping opened with '{' here is not closed: add the missing '}'"),
+    ("spec.yaml", b'version: 1\nname: demo\nx: [1, "q" "r"]\n',
+     "3:12: missing ',' before this: separate the items of the list opened with '[' at line 3, column 4"),
     ("spec.yaml", b'version: 1\nname: "d\xc3\x28"\n', "2:9: not UTF-8 text (byte 0xc3 here): save the spec as UTF-8"),
 ]
 

@@ -66,12 +66,15 @@ def explain(exc: Any, text: str) -> tuple[int, int, str]:
     if "could not find expected ':'" in problem:
         o_line, o_col = _mark(opened)
         return o_line, o_col, "this line is neither 'key: value' nor a list item: add ':' after the key"
-    if "flow sequence" in context or "expected ',' or ']'" in problem:
-        o_line, o_col = _mark(opened)
-        return o_line, o_col, "the list opened with '[' here is not closed: add the missing ']' (or a ',' between items)"
-    if "flow mapping" in context or "expected ',' or '}'" in problem:
-        o_line, o_col = _mark(opened)
-        return o_line, o_col, "the mapping opened with '{' here is not closed: add the missing '}' (or a ',' between entries)"
+    for kind, opener, closer, parts in (("sequence", "[", "]", "items"), ("mapping", "{", "}", "entries")):
+        if f"flow {kind}" in context or f"expected ',' or '{closer}'" in problem:
+            o_line, o_col = _mark(opened)
+            noun = "list" if kind == "sequence" else "mapping"
+            if char and char not in "]}:":  # another entry (not a key of the block around) where "," was due
+                return line, col, (f"missing ',' before this: separate the {parts} of the {noun} opened with "
+                                   f"'{opener}' at line {o_line}, column {o_col} (or close it with '{closer}')")
+            return o_line, o_col, (f"the {noun} opened with '{opener}' here is not closed: add the missing "
+                                   f"'{closer}' (or a ',' between {parts})")
     if "quoted scalar" in context and "end of stream" in problem:
         o_line, o_col = _mark(opened)
         return o_line, o_col, "the quoted string that starts here is not closed: add the closing quote"
