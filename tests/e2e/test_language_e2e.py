@@ -154,6 +154,10 @@ def test_for_each_modules_and_state_blocks_through_the_cli(tmp_path: Path, aws_e
     assert "legacy will be removed from state, not destroyed" in text.stdout
     assert "adopted will be imported" in text.stdout
     assert "0 to add" in text.stdout and "0 to destroy" in text.stdout
+    targeted = run_cli("plan", spec, "--target", "adopted")  # a move whatever the target; removed only if targeted
+    assert targeted.code == 0, targeted.output
+    assert "index has moved to catalog" in targeted.stdout and "adopted will be imported" in targeted.stdout
+    assert "legacy" not in targeted.stdout
     apply(spec)
     after = state(tmp_path)
     assert "catalog" in after and "index" not in after and "legacy" not in after

@@ -174,3 +174,49 @@ def test_moved_inside_a_module_renames_in_every_copy_and_a_wrong_one_is_reported
     found = {(p.file, p.line, p.message) for p in caught.value.problems}
     assert any(f.endswith("module.yaml") and line == 6 and "moved to 'module.a.nwe', which the spec does not declare"
                in m for f, line, m in found), found
+
+
+def test_a_targeted_plan_keeps_every_move_and_the_removed_and_imported_addresses_it_targets(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old_index: {type: fake.node, properties: {name: idx}}\n"
+                         "  legacy: {type: fake.node, properties: {name: l}}\n"
+                         "  other: {type: fake.node, properties: {name: o}}\n"))
+    cloud.put("existing", {"name": "existing", "label": None, "tags": {}, "parent": None,
+                           "arn": "fake:node/existing"}, new=True)
+    text = HEAD + ("resources:\n  index: {type: fake.node, properties: {name: idx}}\n"
+                   "  other: {type: fake.node, properties: {name: o, label: changed}}\n"
+                   "  adopted: {type: fake.node, properties: {name: existing}}\n"
+                   "moved:\n  - {from: old_index, to: index}\nremoved:\n  - {from: legacy}\n"
+                   "import:\n  - {to: adopted, id: existing}\n")
+    s = compiled_stack(tmp_path, cloud, text)
+    only_other = workflow.plan(s, targets=["other"])
+    assert {(c.address, c.action) for c in only_other.resource_changes} == {
+        ("index", Action.NOOP), ("other", Action.UPDATE)}  # the move whatever the target; removed/import not
+    assert "old_index has moved to index" in render_plan(only_other).plain
+    both = workflow.plan(s, targets=["legacy", "adopted"])
+    assert {(c.address, c.action, c.importing) for c in both.resource_changes} == {
+        ("index", Action.NOOP, None), ("legacy", Action.FORGET, None), ("adopted", Action.NOOP, "existing")}
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, targets=["other"])
+    assert set(state(tmp_path)) == {"index", "legacy", "other"} and cloud.objects["o"]["label"] == "changed"
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, targets=["legacy", "adopted"])
+    assert set(state(tmp_path)) == {"index", "other", "adopted"} and "l" in cloud.objects
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+
+
+def test_a_target_naming_the_old_address_selects_the_moved_resource(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"))
+    text = HEAD + "resources:\n  new: {type: fake.node, properties: {name: n, label: x}}\nmoved:\n  - {from: old, to: new}\n"
+    (change,) = workflow.plan(compiled_stack(tmp_path, cloud, text), targets=["old"]).resource_changes
+    assert (change.address, change.action, change.previous_address) == ("new", Action.UPDATE, "old")
+
+
+def test_a_targeted_plan_refuses_a_move_outside_the_target_that_has_changes_of_its_own(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"
+                         "  other: {type: fake.node, properties: {name: o}}\n"))
+    text = HEAD + ("resources:\n  new: {type: fake.node, properties: {name: n, label: x}}\n"
+                   "  other: {type: fake.node, properties: {name: o}}\nmoved:\n  - {from: old, to: new}\n")
+    with pytest.raises(PlanError, match=r"--target: old has moved to new, which also has changes to update outside "
+                                        r"the target; add --target new"):
+        workflow.plan(compiled_stack(tmp_path, cloud, text), targets=["other"])

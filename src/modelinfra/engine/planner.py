@@ -66,7 +66,7 @@ def make_plan(
         raise PlanError(f"--replace {', '.join(sorted(wrong))}: only a resource in both the spec and the state can be "
                         "replaced")
     forced = frozenset(a for r in replace for a in select(r, both))
-    needed = data_used_by(spec, _targeted(run, working, targets, destroy)) if targets and not destroy else None
+    needed = data_used_by(spec, _targeted(run, working, targets, destroy, previous=blocks.previous)) if targets and not destroy else None
     data = [] if destroy else read_data_sources(run, needed)
     fresh = [a for a in working.resources if a not in blocks.imported]
     if refresh_state:
@@ -89,8 +89,8 @@ def make_plan(
                         importing=working.resources[c.address].id if c.address in blocks.imported else None)
                for c in changes] + blocks.forgotten
     if targets:
-        keep = _targeted(run, working, targets, destroy)
-        changes = [c for c in changes if c.address in keep]
+        keep = _targeted(run, working, targets, destroy, (c.address for c in blocks.forgotten), blocks.previous)
+        changes = [c for c in (_untargeted_move(c, keep) for c in changes) if c is not None]
         drift = [d for d in drift if d.address in keep] if refresh_only else drift
     changes = [_redacted(run, c) for c in changes]
     _check_prevent_destroy(run, changes)
@@ -258,15 +258,36 @@ def _refresh_only_changes(state: State, observed: dict[str, dict[str, Any] | Non
             for address, entry in state.resources.items() if observed.get(address) is not None]
 
 
-def _targeted(run: RunContext, state: State, targets: list[str], destroy: bool) -> set[str]:
-    """Targets and what they need: their dependencies (create/update) or dependents (destroy)."""
+def _untargeted_move(change: ResourceChange, keep: set[str]) -> ResourceChange | None:
+    """``change`` if a targeted plan keeps it: a targeted address (an import to it), a forget of a
+    targeted one, and every move (state-only, like Terraform's: a move in the spec is applied
+    whatever the target). A move outside the target whose resource has changes of its own is
+    refused: applying the rename alone would leave those changes planned nowhere."""
+    if change.address in keep:
+        return change
+    if not change.previous_address:
+        return None
+    if change.action is not Action.NOOP:
+        raise PlanError(f"--target: {change.previous_address} has moved to {change.address}, which also has "
+                        f"changes to {change.action.value} outside the target; add --target {change.address} "
+                        "(or plan without --target)")
+    return change
+
+
+def _targeted(run: RunContext, state: State, targets: list[str], destroy: bool,
+              forgotten: Iterable[str] = (), previous: dict[str, str] | None = None) -> set[str]:
+    """Targets and what they need: their dependencies (create/update) or dependents (destroy);
+    ``forgotten`` (addresses a removed block takes out of state) count as declared, and a target
+    naming the address a resource moved from (``previous``: new -> old) selects it."""
     deps = {a: set(r.dependencies) for a, r in state.resources.items()}
+    deps.update({a: set() for a in forgotten if a not in deps})
     for address, resource in run.spec.resources.items():
         deps[address] = deps.get(address, set()) | resource.dependencies
     for address in list(deps):
         deps[address] &= deps.keys()
     graph = Graph(deps)
     roots = [a for t in targets for a in select(t, deps)]
+    roots += [new for new, old in (previous or {}).items() if new in deps and any(select(t, {old}) for t in targets)]
     return set(graph.reversed().closure(roots) if destroy else graph.closure(roots))
 
 
