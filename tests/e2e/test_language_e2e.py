@@ -154,6 +154,7 @@ def test_for_each_modules_and_state_blocks_through_the_cli(tmp_path: Path, aws_e
     assert "legacy will be removed from state, not destroyed" in text.stdout
     assert "adopted will be imported" in text.stdout
     assert "0 to add" in text.stdout and "0 to destroy" in text.stdout
+    assert '~ tags.modelinfra-address = "index" -> "catalog"' in text.stdout  # the move's one cloud change
     targeted = run_cli("plan", spec, "--target", "adopted")  # a move whatever the target; removed only if targeted
     assert targeted.code == 0, targeted.output
     assert "index has moved to catalog" in targeted.stdout and "adopted will be imported" in targeted.stdout
@@ -162,6 +163,8 @@ def test_for_each_modules_and_state_blocks_through_the_cli(tmp_path: Path, aws_e
     after = state(tmp_path)
     assert "catalog" in after and "index" not in after and "legacy" not in after
     assert after["adopted"]["id"] == f"adopt-{suffix}"
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=f"idx-{suffix}")["TagSet"]}
+    assert tags["modelinfra-address"] == "catalog" and tags["ranker"] == version  # retagged, not re-created
     converged(spec)
     s3.head_bucket(Bucket=f"legacy-{suffix}")
 

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from modelinfra.engine.blocks import apply_state_blocks
+from modelinfra.engine.blocks import apply_state_blocks, retag_change
 from modelinfra.engine.context import RunContext
 from modelinfra.errors import (
     AbortedError,
@@ -160,6 +160,8 @@ class Executor:
         self._check_planned(change.address, handler, desired)
         changes = diff_attributes(desired, before,
                                   ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
+        retag = retag_change(handler, change.previous_address, change.address)
+        changes += [retag] if retag is not None else []
         entry = self.state.resources[change.address]
         attributes = self.run.call(change.address, lambda: handler.update(ctx, model, before, changes)) \
             if changes else before

@@ -6,6 +6,7 @@ Decisions, per spec resource in dependency order:
 - ``tainted``, a changed type, or a change on a ``force_new`` path → replace
   (delete-then-create; create-then-delete with ``lifecycle.create_before_destroy``)
 - any other difference                                       → update in place
+- moved (a ``moved`` block) and taggable                     → update in place of its address tag
 Resources in state but not in the spec are deleted; with ``destroy`` everything is. A delete or
 replace of a ``prevent_destroy`` resource fails the plan. With ``refresh_only`` every change is a
 no-op carrying what refresh observed: the plan is its drift, and applying it only rewrites state. A resource being created or replaced
@@ -20,7 +21,7 @@ from dataclasses import replace
 from dataclasses import replace as replace_
 from typing import Any
 
-from modelinfra.engine.blocks import plan_state_blocks
+from modelinfra.engine.blocks import plan_state_blocks, retag_change
 from modelinfra.engine.context import RunContext
 from modelinfra.engine.data import data_used_by, read_data_sources
 from modelinfra.engine.desired import desired_attributes, with_unknown_computed
@@ -32,6 +33,7 @@ from modelinfra.plans.action import Action
 from modelinfra.plans.address import select
 from modelinfra.plans.diff import AttributeChange, diff_attributes, matches_any
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
+from modelinfra.providers.base import MANAGED_TAG_ADDRESS
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.model import State
 from modelinfra.values import SENSITIVE_MASK, UNKNOWN, contains_unknown, is_redacted, redact, redact_keys
@@ -84,7 +86,7 @@ def make_plan(
     elif destroy:
         changes = _destroy_changes(working, observed)
     else:
-        changes = _changes(run, working, observed, forced, values)
+        changes = _changes(run, working, observed, forced, values, blocks.previous)
     changes = [replace_(c, previous_address=blocks.previous.get(c.address),
                         importing=working.resources[c.address].id if c.address in blocks.imported else None)
                for c in changes] + blocks.forgotten
@@ -114,8 +116,8 @@ def make_plan(
 
 
 def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None],
-             forced: frozenset[str] = frozenset(), data: dict[str, dict[str, Any]] | None = None
-             ) -> list[ResourceChange]:
+             forced: frozenset[str] = frozenset(), data: dict[str, dict[str, Any]] | None = None,
+             previous: dict[str, str] | None = None) -> list[ResourceChange]:
     spec = run.spec
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     pending: set[str] = set()
@@ -160,6 +162,11 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
             pending.add(address)
             after = with_unknown_computed(handler, desired)
         else:
+            retag = retag_change(handler, (previous or {}).get(address), address)
+            if retag is not None:  # a move: the resource's address tag follows it, in place
+                if not diff and reason is None:
+                    reason = "moved: only its modelinfra-address tag changes"
+                diff = [*diff, retag]
             action = Action.UPDATE if diff else Action.NOOP
             new_id, after = entry.id, {**before, **desired}
             if diff and handler.recomputed_on_update:
@@ -261,13 +268,14 @@ def _refresh_only_changes(state: State, observed: dict[str, dict[str, Any] | Non
 def _untargeted_move(change: ResourceChange, keep: set[str]) -> ResourceChange | None:
     """``change`` if a targeted plan keeps it: a targeted address (an import to it), a forget of a
     targeted one, and every move (state-only, like Terraform's: a move in the spec is applied
-    whatever the target). A move outside the target whose resource has changes of its own is
+    whatever the target, with the rewrite of its address tag). A move outside the target whose resource has changes of its own is
     refused: applying the rename alone would leave those changes planned nowhere."""
     if change.address in keep:
         return change
     if not change.previous_address:
         return None
-    if change.action is not Action.NOOP:
+    if change.action is not Action.NOOP and (change.action is not Action.UPDATE or any(
+            c.path != f"tags.{MANAGED_TAG_ADDRESS}" for c in change.changes)):  # more than the move's retag
         raise PlanError(f"--target: {change.previous_address} has moved to {change.address}, which also has "
                         f"changes to {change.action.value} outside the target; add --target {change.address} "
                         "(or plan without --target)")
