@@ -224,3 +224,35 @@ def _tags(s3, bucket: str) -> list[dict]:
         return s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
     except s3.exceptions.ClientError:  # NoSuchTagSet
         return []
+
+
+KEY_SPEC = """\
+version: 1
+name: mv-{suffix}
+providers:
+  aws: {{region: us-east-1}}
+resources:
+  {address}:
+    type: aws.kms_key
+    properties: {{description: models, deletion_window_in_days: 7}}
+{blocks}"""
+
+
+def test_a_moved_kms_key_whose_id_follows_its_address_tag_converges_in_one_apply(tmp_path: Path, aws_env,
+                                                                                 unique_name: str):
+    kms = boto3.client("kms")
+    spec = tmp_path / "stack.yaml"
+    spec.write_text(KEY_SPEC.format(suffix=unique_name, address="old_key", blocks=""))
+    apply(spec)
+    path = tmp_path / ".modelinfra" / f"mv-{unique_name}.state.json"
+    key_id = json.loads(path.read_text())["resources"]["old_key"]["attributes"]["key_id"]
+    spec.write_text(KEY_SPEC.format(suffix=unique_name, address="key", blocks="moved:\n  - {from: old_key, to: key}\n"))
+    shown = run_cli("plan", spec)
+    assert shown.code == 0 and "old_key has moved to key" in shown.stdout and "0 to add" in shown.stdout, shown.output
+    apply(spec)
+    entry = json.loads(path.read_text())["resources"]["key"]
+    assert entry["attributes"]["key_id"] == key_id and entry["id"] == f"modelinfra:mv-{unique_name}/key"
+    tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id)["Tags"]}
+    assert tags["modelinfra-address"] == "key"
+    converged(spec)
+    assert run_cli("destroy", spec, "--auto-approve").code == 0

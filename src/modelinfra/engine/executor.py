@@ -165,7 +165,11 @@ class Executor:
         entry = self.state.resources[change.address]
         attributes = self.run.call(change.address, lambda: handler.update(ctx, model, before, changes)) \
             if changes else before
-        self._record(change.address, ResourceState(resource.type, entry.id,
+        cloud_id = entry.id
+        if retag is not None and change.previous_address:  # an id derived from the address follows the move
+            old = self.run.resource_context(change.previous_address, resource.type)
+            cloud_id = handler.identify(ctx, model) if handler.identify(old, model) == entry.id else entry.id
+        self._record(change.address, ResourceState(resource.type, cloud_id,
                                                    self._public(change.address, handler, attributes, model),
                                                    sorted(resource.dependencies), "ready"))
 

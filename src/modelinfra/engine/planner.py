@@ -169,6 +169,9 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
                 diff = [*diff, retag]
             action = Action.UPDATE if diff else Action.NOOP
             new_id, after = entry.id, {**before, **desired}
+            if retag is not None and model is not None and previous:  # an id derived from the address moves
+                old = run.resource_context(previous[address], resource.type)
+                new_id = handler.identify(ctx, model) if handler.identify(old, model) == entry.id else entry.id
             if diff and handler.recomputed_on_update:
                 recomputed[address] = handler.recomputed_on_update
                 after.update(dict.fromkeys(handler.recomputed_on_update, UNKNOWN))
