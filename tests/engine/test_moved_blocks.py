@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelinfra.engine import workflow
-from modelinfra.errors import PlanError, SpecError
+from modelinfra.errors import ApplyError, PlanError, SpecError, TerminalError
 from modelinfra.plans.action import Action
 from modelinfra.plans.planfile import read_planfile, write_planfile
 from modelinfra.views.human import render_plan
@@ -254,3 +254,23 @@ def test_a_moved_resource_of_a_type_without_tags_is_only_renamed(tmp_path: Path,
     cloud.clear_log()
     apply(compiled_stack(tmp_path, cloud, text))
     assert cloud.ops("create", "update", "delete") == [] and set(state(tmp_path)) == {"new"}
+
+
+def test_a_failed_retag_leaves_the_move_to_the_next_apply(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"
+                         "  child: {type: fake.node, properties: {name: c, label: '${old.arn}'}}\n"))
+    text = HEAD + ("resources:\n  new: {type: fake.node, properties: {name: n}}\n"
+                   "  child: {type: fake.node, properties: {name: c, label: '${new.arn}'}}\n"
+                   "moved:\n  - {from: old, to: new}\n")
+    cloud.fail("update", "new", TerminalError("throttled for good"))
+    with pytest.raises(ApplyError, match="new: throttled for good"):
+        apply(compiled_stack(tmp_path, cloud, text))
+    assert "old" in state(tmp_path) and cloud.objects["n"]["tags"]["modelinfra-address"] == "old"
+    (change,) = [c for c in workflow.plan(compiled_stack(tmp_path, cloud, text)).resource_changes
+                 if c.action is not Action.NOOP]
+    assert (change.address, change.previous_address, change.action) == ("new", "old", Action.UPDATE)
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert set(state(tmp_path)) == {"new", "child"} and cloud.objects["n"]["tags"]["modelinfra-address"] == "new"
+    assert state(tmp_path)["child"]["dependencies"] == ["new"]
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes

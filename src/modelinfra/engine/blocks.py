@@ -102,20 +102,24 @@ def retag_change(handler: ResourceHandler, previous: str | None, address: str) -
     return None if old == new else AttributeChange(f"tags.{MANAGED_TAG_ADDRESS}", old, new)
 
 
-def _rename(state: State, renames: dict[str, str]) -> None:
+def _rename(state: State, renames: dict[str, str], deferred: frozenset[str] = frozenset()) -> None:
+    """Rename entries (and the dependencies naming them); one whose new address is ``deferred``
+    stays under its old address (its dependents already name the new one)."""
     if not renames:
         return
-    moved = {renames.get(a, a): e for a, e in state.resources.items()}
+    moved = {a if renames.get(a) in deferred else renames.get(a, a): e for a, e in state.resources.items()}
     for entry in moved.values():
         entry.dependencies = sorted(renames.get(d, d) for d in entry.dependencies)
     state.resources = moved
 
 
-def apply_state_blocks(plan: Plan, state: State, spec: Any) -> bool:
-    """Replay the plan's moves, forgets and imports on ``state``; True when it changed."""
+def apply_state_blocks(plan: Plan, state: State, spec: Any, deferred: frozenset[str] = frozenset()) -> bool:
+    """Replay the plan's moves, forgets and imports on ``state``; True when it changed. A move to
+    an address in ``deferred`` (one whose address tag is rewritten: the executor renames it
+    when that update succeeds, so a failed one is planned again) leaves its entry in place."""
     renames = {c.previous_address: c.address for c in plan.resource_changes
                if c.previous_address and c.previous_address in state.resources and c.address not in state.resources}
-    _rename(state, renames)
+    _rename(state, renames, deferred)
     changed = bool(renames)
     for change in plan.resource_changes:
         if change.action is Action.FORGET and change.address in state.resources:
