@@ -274,3 +274,17 @@ def test_a_failed_retag_leaves_the_move_to_the_next_apply(tmp_path: Path):
     assert set(state(tmp_path)) == {"new", "child"} and cloud.objects["n"]["tags"]["modelinfra-address"] == "new"
     assert state(tmp_path)["child"]["dependencies"] == ["new"]
     assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+
+
+def test_a_targeted_destroy_destroys_only_its_target_while_another_resource_has_moved(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"
+                         "  other: {type: fake.node, properties: {name: o}}\n"))
+    text = HEAD + ("resources:\n  new: {type: fake.node, properties: {name: n}}\n"
+                   "  other: {type: fake.node, properties: {name: o}}\nmoved:\n  - {from: old, to: new}\n")
+    plan = workflow.plan(compiled_stack(tmp_path, cloud, text), destroy=True, targets=["other"])
+    assert [(c.address, c.action) for c in plan.resource_changes] == [("other", Action.DELETE)]
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, destroy=True, targets=["other"])
+    assert set(cloud.objects) == {"n"} and set(state(tmp_path)) == {"old"}
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert cloud.objects["n"]["tags"]["modelinfra-address"] == "new" and set(state(tmp_path)) == {"new", "other"}

@@ -68,7 +68,8 @@ def make_plan(
         raise PlanError(f"--replace {', '.join(sorted(wrong))}: only a resource in both the spec and the state can be "
                         "replaced")
     forced = frozenset(a for r in replace for a in select(r, both))
-    needed = data_used_by(spec, _targeted(run, working, targets, destroy, previous=blocks.previous)) if targets and not destroy else None
+    needed = data_used_by(spec, _targeted(run, working, targets, destroy, previous=blocks.previous)) \
+        if targets and not destroy else None
     data = [] if destroy else read_data_sources(run, needed)
     fresh = [a for a in working.resources if a not in blocks.imported]
     if refresh_state:
@@ -92,7 +93,7 @@ def make_plan(
                for c in changes] + blocks.forgotten
     if targets:
         keep = _targeted(run, working, targets, destroy, (c.address for c in blocks.forgotten), blocks.previous)
-        changes = [c for c in (_untargeted_move(c, keep) for c in changes) if c is not None]
+        changes = [c for c in (_untargeted_move(c, keep, destroy) for c in changes) if c is not None]
         drift = [d for d in drift if d.address in keep] if refresh_only else drift
     changes = [_redacted(run, c) for c in changes]
     _check_prevent_destroy(run, changes)
@@ -268,14 +269,15 @@ def _refresh_only_changes(state: State, observed: dict[str, dict[str, Any] | Non
             for address, entry in state.resources.items() if observed.get(address) is not None]
 
 
-def _untargeted_move(change: ResourceChange, keep: set[str]) -> ResourceChange | None:
+def _untargeted_move(change: ResourceChange, keep: set[str], destroy: bool = False) -> ResourceChange | None:
     """``change`` if a targeted plan keeps it: a targeted address (an import to it), a forget of a
     targeted one, and every move (state-only, like Terraform's: a move in the spec is applied
-    whatever the target, with the rewrite of its address tag). A move outside the target whose resource has changes of its own is
+    whatever the target, with the rewrite of its address tag), except in a destroy, which keeps
+    only what it destroys. A move outside the target whose resource has changes of its own is
     refused: applying the rename alone would leave those changes planned nowhere."""
     if change.address in keep:
         return change
-    if not change.previous_address:
+    if not change.previous_address or destroy:
         return None
     if change.action is not Action.NOOP and (change.action is not Action.UPDATE or any(
             c.path != f"tags.{MANAGED_TAG_ADDRESS}" for c in change.changes)):  # more than the move's retag
