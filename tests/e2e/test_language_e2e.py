@@ -154,10 +154,17 @@ def test_for_each_modules_and_state_blocks_through_the_cli(tmp_path: Path, aws_e
     assert "legacy will be removed from state, not destroyed" in text.stdout
     assert "adopted will be imported" in text.stdout
     assert "0 to add" in text.stdout and "0 to destroy" in text.stdout
+    assert '~ tags.modelinfra-address = "index" -> "catalog"' in text.stdout  # the move's one cloud change
+    targeted = run_cli("plan", spec, "--target", "adopted")  # a move whatever the target; removed only if targeted
+    assert targeted.code == 0, targeted.output
+    assert "index has moved to catalog" in targeted.stdout and "adopted will be imported" in targeted.stdout
+    assert "legacy" not in targeted.stdout
     apply(spec)
     after = state(tmp_path)
     assert "catalog" in after and "index" not in after and "legacy" not in after
     assert after["adopted"]["id"] == f"adopt-{suffix}"
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=f"idx-{suffix}")["TagSet"]}
+    assert tags["modelinfra-address"] == "catalog" and tags["ranker"] == version  # retagged, not re-created
     converged(spec)
     s3.head_bucket(Bucket=f"legacy-{suffix}")
 
@@ -168,6 +175,10 @@ def test_for_each_modules_and_state_blocks_through_the_cli(tmp_path: Path, aws_e
     assert "Traceback" not in result.output
 
     spec = write(tmp_path, suffix, models="[ranker]", index="catalog", extra_resources=adopted, blocks=blocks)
+    assert run_cli("state", "rm", spec, "catalog").code == 0  # unmanaged now: drift names it by its new address
+    unmanaged = run_cli("drift", spec, "--unmanaged")
+    assert unmanaged.code == 2 and f"idx-{suffix}" in unmanaged.stdout, unmanaged.output
+    assert "tagged modelinfra-address=catalog" in unmanaged.stdout
     result = run_cli("destroy", spec, "--auto-approve")
     assert result.code == 0, result.output
     names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
@@ -217,3 +228,70 @@ def _tags(s3, bucket: str) -> list[dict]:
         return s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
     except s3.exceptions.ClientError:  # NoSuchTagSet
         return []
+
+
+KEY_SPEC = """\
+version: 1
+name: mv-{suffix}
+providers:
+  aws: {{region: us-east-1}}
+resources:
+  {address}:
+    type: aws.kms_key
+    properties: {{description: models, deletion_window_in_days: 7}}
+{blocks}"""
+
+
+def test_a_moved_kms_key_whose_id_follows_its_address_tag_converges_in_one_apply(tmp_path: Path, aws_env,
+                                                                                 unique_name: str):
+    kms = boto3.client("kms")
+    spec = tmp_path / "stack.yaml"
+    spec.write_text(KEY_SPEC.format(suffix=unique_name, address="old_key", blocks=""))
+    apply(spec)
+    path = tmp_path / ".modelinfra" / f"mv-{unique_name}.state.json"
+    key_id = json.loads(path.read_text())["resources"]["old_key"]["attributes"]["key_id"]
+    spec.write_text(KEY_SPEC.format(suffix=unique_name, address="key", blocks="moved:\n  - {from: old_key, to: key}\n"))
+    shown = run_cli("plan", spec)
+    assert shown.code == 0 and "old_key has moved to key" in shown.stdout and "0 to add" in shown.stdout, shown.output
+    apply(spec)
+    entry = json.loads(path.read_text())["resources"]["key"]
+    assert entry["attributes"]["key_id"] == key_id and entry["id"] == f"modelinfra:mv-{unique_name}/key"
+    tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id)["Tags"]}
+    assert tags["modelinfra-address"] == "key"
+    converged(spec)
+    assert run_cli("destroy", spec, "--auto-approve").code == 0
+
+
+GROUP_SPEC = """\
+version: 1
+name: mvrg-{suffix}
+providers:
+  azure: {{subscription_id: '${{env.AZURE_SUBSCRIPTION_ID}}'}}
+resources:
+  {address}:
+    type: azure.resource_group
+    properties: {{name: 'mvrg-{suffix}', location: westus, tags: {{team: ml}}}}
+{blocks}"""
+
+
+def test_a_moved_resource_group_is_retagged_through_the_cli_against_the_arm_emulator(tmp_path: Path, azure_env,
+                                                                                   unique_name: str):
+    from tests.e2e.examples import azure_mgmt
+
+    groups = azure_mgmt("resource").resource_groups
+    spec = tmp_path / "stack.yaml"
+    spec.write_text(GROUP_SPEC.format(suffix=unique_name, address="old_rg", blocks=""))
+    apply(spec)
+    assert groups.get(f"mvrg-{unique_name}").tags["modelinfra-address"] == "old_rg"
+    spec.write_text(GROUP_SPEC.format(suffix=unique_name, address='rg["main"]',
+                                      blocks="moved:\n  - {from: old_rg, to: 'rg[\"main\"]'}\n"))
+    spec.write_text(spec.read_text().replace("  rg[\"main\"]:\n", "  rg:\n    for_each: [main]\n"))
+    shown = run_cli("plan", spec)
+    assert shown.code == 0, shown.output
+    assert 'old_rg has moved to rg["main"]' in shown.stdout
+    assert '~ tags.modelinfra-address = "old_rg" -> "rg:main"' in shown.stdout and "0 to add" in shown.stdout
+    apply(spec)
+    assert groups.get(f"mvrg-{unique_name}").tags == {"team": "ml", "modelinfra-stack": f"mvrg-{unique_name}",
+                                                      "modelinfra-address": "rg:main"}
+    converged(spec)
+    assert run_cli("destroy", spec, "--auto-approve").code == 0

@@ -50,7 +50,7 @@ class ListingNodeHandler(FakeNodeHandler):
             if found is None:
                 out[address] = None
             elif found.get("rev") == attributes.get("rev"):
-                out[address] = dict(found)
+                out[address] = self._answer(found)  # managed tags stripped, as read answers
             else:
                 out[address] = lambda own, cloud_id=cloud_id: self.read(own, cloud_id)
         return out

@@ -49,7 +49,9 @@ def test_a_data_source_is_read_at_plan_and_feeds_references_but_is_never_managed
     workflow.apply(s, confirm=lambda p: True)
     state = json.loads((tmp_path / "fake.state.json").read_text())
     assert set(state["resources"]) == {"child"} and state["outputs"]["shared_arn"]["value"] == "fake:node/shared-artifacts"
-    assert cloud.objects["child"]["tags"] == {"of": shared["uid"]}
+    assert cloud.objects["child"]["tags"] == {"of": shared["uid"], "modelinfra-stack": "ds",
+                                              "modelinfra-address": "child"}
+    assert cloud.objects["shared-artifacts"]["tags"] == {}  # a data source is never tagged
     assert cloud.ops("create", "update", "delete") == [("create", "child")]
     cloud.objects["shared-artifacts"]["label"] = "changed by another team"
     report = detect_drift(s.run, s.snapshot())
@@ -67,7 +69,7 @@ def test_a_saved_plan_applies_with_the_values_it_read(tmp_path: Path):
     saved = read_planfile(tmp_path / "p.plan")
     assert saved.data_sources[0].attributes["uid"] == cloud.objects["shared-artifacts"]["uid"]
     workflow.apply(s, confirm=lambda p: True, saved_plan=saved)
-    assert cloud.objects["child"]["tags"] == {"of": cloud.objects["shared-artifacts"]["uid"]}
+    assert cloud.objects["child"]["tags"]["of"] == cloud.objects["shared-artifacts"]["uid"]
 
 
 def test_a_missing_data_source_fails_the_plan_naming_it_and_what_was_looked_up(tmp_path: Path):

@@ -11,6 +11,7 @@ import pytest
 
 from modelinfra.engine import workflow
 from modelinfra.errors import SpecError
+from modelinfra.providers.base import strip_managed_tags
 from tests.fakes.provider import FakeCloud
 from tests.fakes.stack import compiled_stack
 
@@ -63,7 +64,8 @@ def test_a_module_called_twice_is_two_copies_addressed_under_each_name(tmp_path:
     workflow.apply(s, confirm=lambda p: True)
     assert cloud.objects["prod-store"]["parent"] == "root" and cloud.objects["dev-store"]["parent"] is None
     assert cloud.objects["dev-store-y"]["parent"] == "dev-store" and "prod-store-a" in cloud.objects
-    assert cloud.objects["index"]["tags"] == {"dev": cloud.objects["dev-store"]["uid"], "prod": "prod-store"}
+    assert strip_managed_tags(cloud.objects["index"]["tags"]) == {"dev": cloud.objects["dev-store"]["uid"],
+                                                                  "prod": "prod-store"}
     state = json.loads((tmp_path / "fake.state.json").read_text())
     assert state["resources"]["index"]["dependencies"] == ["module.dev.store", "module.prod.store"]
     assert state["resources"]["module.prod.store"]["dependencies"] == ["root"]

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from modelinfra.engine import workflow
-from modelinfra.errors import PlanError, SpecError
+from modelinfra.errors import ApplyError, PlanError, SpecError, TerminalError
 from modelinfra.plans.action import Action
+from modelinfra.plans.planfile import read_planfile, write_planfile
 from modelinfra.views.human import render_plan
-from tests.fakes.provider import FakeCloud
+from tests.fakes.provider import FakeCloud, FakeNodeHandler
 from tests.fakes.stack import compiled_stack
 
 HEAD = "version: 1\nname: mv\n"
@@ -33,16 +34,22 @@ def test_moved_renames_in_state_without_destroy_or_create_and_is_idempotent(tmp_
     text = HEAD + ("resources:\n  index: {type: fake.node, properties: {name: idx}}\n"
                    "moved:\n  - {from: old_index, to: index}\n")
     s = compiled_stack(tmp_path, cloud, text)
+    assert cloud.objects["idx"]["tags"]["modelinfra-address"] == "old_index"
     plan = workflow.plan(s)
     (change,) = plan.resource_changes
-    assert (change.address, change.action, change.previous_address) == ("index", Action.NOOP, "old_index")
-    assert plan.counts() == (0, 0, 0) and plan.has_changes
-    assert "old_index has moved to index" in render_plan(plan).plain
+    assert (change.address, change.action, change.previous_address) == ("index", Action.UPDATE, "old_index")
+    assert [(c.path, c.before, c.after) for c in change.changes] == [
+        ("tags.modelinfra-address", "old_index", "index")]  # the address tag follows; nothing else changes
+    assert plan.counts() == (0, 1, 0)
+    shown = render_plan(plan).plain
+    assert "old_index has moved to index" in shown
+    assert '~ tags.modelinfra-address = "old_index" -> "index"' in shown
     assert plan.to_json()["resource_changes"][0]["previous_address"] == "old_index"
     cloud.clear_log()
     apply(s)
-    assert cloud.ops("create", "delete", "update") == []
+    assert cloud.ops("create", "delete", "update") == [("update", "index")]
     assert set(state(tmp_path)) == {"index"} and cloud.objects["idx"]["uid"] == uid
+    assert cloud.objects["idx"]["tags"] == {"modelinfra-stack": "mv", "modelinfra-address": "index"}
     again = workflow.plan(compiled_stack(tmp_path, cloud, text))
     assert not again.has_changes
 
@@ -161,11 +168,12 @@ def test_moved_inside_a_module_renames_in_every_copy_and_a_wrong_one_is_reported
     s = compiled_stack(tmp_path, cloud, text)
     plan = workflow.plan(s)
     assert {(c.address, c.action, c.previous_address) for c in plan.resource_changes} == {
-        ("module.a.new", Action.NOOP, "module.a.old"), ("module.b.new", Action.NOOP, "module.b.old")}
+        ("module.a.new", Action.UPDATE, "module.a.old"), ("module.b.new", Action.UPDATE, "module.b.old")}
     assert "module.a.old has moved to module.a.new" in render_plan(plan).plain
     cloud.clear_log()
     apply(s)
-    assert cloud.ops("create", "delete", "update") == []
+    assert sorted(cloud.ops("create", "delete", "update")) == [("update", "module.a.new"), ("update", "module.b.new")]
+    assert cloud.objects["nb"]["tags"]["modelinfra-address"] == "module.b.new"
     assert set(state(tmp_path)) == {"module.a.new", "module.b.new"}
     assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
     module.write_text(module.read_text().replace("to: new", "to: nwe"))
@@ -174,3 +182,109 @@ def test_moved_inside_a_module_renames_in_every_copy_and_a_wrong_one_is_reported
     found = {(p.file, p.line, p.message) for p in caught.value.problems}
     assert any(f.endswith("module.yaml") and line == 6 and "moved to 'module.a.nwe', which the spec does not declare"
                in m for f, line, m in found), found
+
+
+def test_a_targeted_plan_keeps_every_move_and_the_removed_and_imported_addresses_it_targets(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old_index: {type: fake.node, properties: {name: idx}}\n"
+                         "  legacy: {type: fake.node, properties: {name: l}}\n"
+                         "  other: {type: fake.node, properties: {name: o}}\n"))
+    cloud.put("existing", {"name": "existing", "label": None, "tags": {}, "parent": None,
+                           "arn": "fake:node/existing"}, new=True)
+    text = HEAD + ("resources:\n  index: {type: fake.node, properties: {name: idx}}\n"
+                   "  other: {type: fake.node, properties: {name: o, label: changed}}\n"
+                   "  adopted: {type: fake.node, properties: {name: existing}}\n"
+                   "moved:\n  - {from: old_index, to: index}\nremoved:\n  - {from: legacy}\n"
+                   "import:\n  - {to: adopted, id: existing}\n")
+    s = compiled_stack(tmp_path, cloud, text)
+    only_other = workflow.plan(s, targets=["other"])
+    assert {(c.address, c.action) for c in only_other.resource_changes} == {
+        ("index", Action.UPDATE), ("other", Action.UPDATE)}  # index: its address tag only  # the move whatever the target; removed/import not
+    assert "old_index has moved to index" in render_plan(only_other).plain
+    both = workflow.plan(s, targets=["legacy", "adopted"])
+    assert {(c.address, c.action, c.importing) for c in both.resource_changes} == {
+        ("index", Action.UPDATE, None), ("legacy", Action.FORGET, None), ("adopted", Action.NOOP, "existing")}
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, targets=["other"])
+    assert set(state(tmp_path)) == {"index", "legacy", "other"} and cloud.objects["o"]["label"] == "changed"
+    assert cloud.objects["idx"]["tags"]["modelinfra-address"] == "index"
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, targets=["legacy", "adopted"])
+    assert set(state(tmp_path)) == {"index", "other", "adopted"} and "l" in cloud.objects
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+
+
+def test_a_target_naming_the_old_address_selects_the_moved_resource(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"))
+    text = HEAD + "resources:\n  new: {type: fake.node, properties: {name: n, label: x}}\nmoved:\n  - {from: old, to: new}\n"
+    (change,) = workflow.plan(compiled_stack(tmp_path, cloud, text), targets=["old"]).resource_changes
+    assert (change.address, change.action, change.previous_address) == ("new", Action.UPDATE, "old")
+
+
+def test_a_targeted_plan_refuses_a_move_outside_the_target_that_has_changes_of_its_own(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"
+                         "  other: {type: fake.node, properties: {name: o}}\n"))
+    text = HEAD + ("resources:\n  new: {type: fake.node, properties: {name: n, label: x}}\n"
+                   "  other: {type: fake.node, properties: {name: o}}\nmoved:\n  - {from: old, to: new}\n")
+    with pytest.raises(PlanError, match=r"--target: old has moved to new, which also has changes to update outside "
+                                        r"the target; add --target new"):
+        workflow.plan(compiled_stack(tmp_path, cloud, text), targets=["other"])
+
+
+def test_a_saved_plan_rewrites_the_address_tag_of_a_moved_resource(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, for_each: [a], "
+                         "properties: {name: n}}\n"))
+    text = HEAD + "resources:\n  new: {type: fake.node, properties: {name: n}}\nmoved:\n  - {from: 'old[\"a\"]', to: new}\n"
+    write_planfile(workflow.plan(compiled_stack(tmp_path, cloud, text)), tmp_path / "p.plan")
+    assert cloud.objects["n"]["tags"]["modelinfra-address"] == "old:a"
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True,
+                   saved_plan=read_planfile(tmp_path / "p.plan"))
+    assert cloud.objects["n"]["tags"]["modelinfra-address"] == "new" and set(state(tmp_path)) == {"new"}
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+
+
+def test_a_moved_resource_of_a_type_without_tags_is_only_renamed(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(FakeNodeHandler, "taggable", False)
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"))
+    text = HEAD + "resources:\n  new: {type: fake.node, properties: {name: n}}\nmoved:\n  - {from: old, to: new}\n"
+    (change,) = workflow.plan(compiled_stack(tmp_path, cloud, text)).resource_changes
+    assert (change.action, change.changes, change.previous_address) == (Action.NOOP, [], "old")
+    cloud.clear_log()
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert cloud.ops("create", "update", "delete") == [] and set(state(tmp_path)) == {"new"}
+
+
+def test_a_failed_retag_leaves_the_move_to_the_next_apply(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"
+                         "  child: {type: fake.node, properties: {name: c, label: '${old.arn}'}}\n"))
+    text = HEAD + ("resources:\n  new: {type: fake.node, properties: {name: n}}\n"
+                   "  child: {type: fake.node, properties: {name: c, label: '${new.arn}'}}\n"
+                   "moved:\n  - {from: old, to: new}\n")
+    cloud.fail("update", "new", TerminalError("throttled for good"))
+    with pytest.raises(ApplyError, match="new: throttled for good"):
+        apply(compiled_stack(tmp_path, cloud, text))
+    assert "old" in state(tmp_path) and cloud.objects["n"]["tags"]["modelinfra-address"] == "old"
+    (change,) = [c for c in workflow.plan(compiled_stack(tmp_path, cloud, text)).resource_changes
+                 if c.action is not Action.NOOP]
+    assert (change.address, change.previous_address, change.action) == ("new", "old", Action.UPDATE)
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert set(state(tmp_path)) == {"new", "child"} and cloud.objects["n"]["tags"]["modelinfra-address"] == "new"
+    assert state(tmp_path)["child"]["dependencies"] == ["new"]
+    assert not workflow.plan(compiled_stack(tmp_path, cloud, text)).has_changes
+
+
+def test_a_targeted_destroy_destroys_only_its_target_while_another_resource_has_moved(tmp_path: Path):
+    cloud = FakeCloud()
+    apply(compiled_stack(tmp_path, cloud, HEAD + "resources:\n  old: {type: fake.node, properties: {name: n}}\n"
+                         "  other: {type: fake.node, properties: {name: o}}\n"))
+    text = HEAD + ("resources:\n  new: {type: fake.node, properties: {name: n}}\n"
+                   "  other: {type: fake.node, properties: {name: o}}\nmoved:\n  - {from: old, to: new}\n")
+    plan = workflow.plan(compiled_stack(tmp_path, cloud, text), destroy=True, targets=["other"])
+    assert [(c.address, c.action) for c in plan.resource_changes] == [("other", Action.DELETE)]
+    workflow.apply(compiled_stack(tmp_path, cloud, text), confirm=lambda p: True, destroy=True, targets=["other"])
+    assert set(cloud.objects) == {"n"} and set(state(tmp_path)) == {"old"}
+    apply(compiled_stack(tmp_path, cloud, text))
+    assert cloud.objects["n"]["tags"]["modelinfra-address"] == "new" and set(state(tmp_path)) == {"new", "other"}

@@ -12,6 +12,9 @@ It models what makes real clouds hard for an engine:
   create, and the handlers answer ``RetryableError`` meanwhile (as real handlers map NoSuchBucket
   just after create);
 - data sources: ``lookup`` finds a node by name (``lookup_keys = ("name",)``) and changes nothing;
+- managed tags: create and update write ``ctx.managed_tags`` into the cloud object's ``tags`` (as
+  real handlers do), and every answer strips them again (``strip_managed_tags``), so
+  ``cloud.objects[id]["tags"]`` shows the ``modelinfra-address`` a resource carries;
 - injectable failures per call (``fail``): an exception raised before or after the cloud change;
   ``Crash`` (a ``BaseException``) kills the "process": from then on every call raises ``Crash``.
 
@@ -28,7 +31,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from modelinfra.errors import RetryableError, TerminalError
-from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.base import ResourceContext, ResourceHandler, strip_managed_tags
 
 OPS = ("read", "create", "update", "delete", "lookup")
 
@@ -146,11 +149,18 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
     def identify(self, ctx: ResourceContext, spec: NodeSpec) -> str:
         return spec.name
 
-    def _attributes(self, spec: NodeSpec) -> dict[str, Any]:
+    def _attributes(self, ctx: ResourceContext, spec: NodeSpec) -> dict[str, Any]:
+        """What create/update write: the spec (minus write-only), the managed tags on top of its own."""
         data = spec.model_dump(mode="json")
         data.pop("force_destroy")
         data["arn"] = f"fake:node/{spec.name}"
+        data["tags"] = {**spec.tags, **ctx.managed_tags}
         return data
+
+    @staticmethod
+    def _answer(found: dict[str, Any]) -> dict[str, Any]:
+        """A cloud object as the handler answers it: the managed tags stripped, like real handlers."""
+        return {**found, "tags": strip_managed_tags(found.get("tags"))} if "tags" in found else dict(found)
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
         cloud: FakeCloud = ctx.session
@@ -159,7 +169,7 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
         if found is not None and not cloud.visible(cloud_id):
             raise RetryableError(f"{cloud_id}: not yet visible (eventual consistency)")
         cloud.leave(fault)
-        return None if found is None else dict(found)
+        return None if found is None else self._answer(found)
 
     def create(self, ctx: ResourceContext, spec: NodeSpec) -> dict[str, Any]:
         cloud: FakeCloud = ctx.session
@@ -168,11 +178,11 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
             raise RetryableError(f"parent {spec.parent} not found (yet)")
         existing = cloud.objects.get(spec.name)
         if existing is not None:  # adopt: idempotent create
-            result = cloud.put(spec.name, {**existing, **self._attributes(spec)}, new=False)
+            result = cloud.put(spec.name, {**existing, **self._attributes(ctx, spec)}, new=False)
         else:
-            result = cloud.put(spec.name, self._attributes(spec), new=True)
+            result = cloud.put(spec.name, self._attributes(ctx, spec), new=True)
         cloud.leave(fault)
-        return result
+        return self._answer(result)
 
     def update(self, ctx: ResourceContext, spec: NodeSpec, observed: dict[str, Any], changes: list[Any]) -> dict[str, Any]:
         cloud: FakeCloud = ctx.session
@@ -181,9 +191,9 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
             raise TerminalError(f"{spec.name}: not found")
         if any(matches(c.path, self.force_new) for c in changes):
             raise TerminalError(f"{spec.name}: update asked to change a force-new property: {changes}")
-        result = cloud.put(spec.name, {**cloud.objects[spec.name], **self._attributes(spec)}, new=False)
+        result = cloud.put(spec.name, {**cloud.objects[spec.name], **self._attributes(ctx, spec)}, new=False)
         cloud.leave(fault)
-        return result
+        return self._answer(result)
 
     def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
         cloud: FakeCloud = ctx.session
@@ -204,7 +214,7 @@ class FakeNodeHandler(ResourceHandler[NodeSpec]):
         fault = cloud.enter("lookup", ctx.address, keys["name"])
         found = cloud.objects.get(keys["name"])
         cloud.leave(fault)
-        return None if found is None else (keys["name"], dict(found))
+        return None if found is None else (keys["name"], self._answer(found))
 
 
 def matches(path: str, patterns: tuple[str, ...]) -> bool:

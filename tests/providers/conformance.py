@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from modelinfra.plans.diff import diff_attributes
-from modelinfra.providers.base import ResourceContext, ResourceHandler
+from modelinfra.providers.base import ResourceContext, ResourceHandler, tag_safe_address
 
 
 def check_lifecycle(
@@ -61,4 +61,41 @@ def check_lifecycle(
     handler.delete(ctx, cloud_id, observed)
     assert handler.read(ctx, cloud_id) is None, "read after delete must be None"
     handler.delete(ctx, cloud_id, observed)  # and again: still success
+    return observed
+
+
+def check_retag(
+    handler: ResourceHandler,
+    ctx: ResourceContext,
+    spec: BaseModel,
+    cloud_tags: Any,
+    moved_to: str = "renamed",
+) -> dict[str, Any]:
+    """A ``moved`` block on a taggable type: the resource is created under ``ctx.address``, then
+    the update the engine makes for a move (the spec unchanged, the one change the address tag,
+    ``ctx`` at the new address) must leave the cloud's ``modelinfra-address`` tag (``cloud_tags(
+    cloud_id)``: the tags as the cloud's own API answers them) at the new address, the other tags
+    as they were, and nothing to plan; the resource is then found at ``identify`` of the new
+    address (the same id, unless the type derives it from the address, as ``aws.kms_key``
+    does). Returns the attributes read after; the resource is kept."""
+    from dataclasses import replace
+
+    from modelinfra.engine.blocks import retag_change
+
+    cloud_id = handler.identify(ctx, spec)
+    handler.create(ctx, spec)
+    before = dict(cloud_tags(cloud_id))
+    assert before.get("modelinfra-address") == ctx.address, before
+    observed = handler.read(ctx, cloud_id)
+    assert observed is not None and not diff_attributes(handler.desired(ctx, spec), observed)
+    retag = retag_change(handler, ctx.address, moved_to)
+    assert retag is not None, f"{handler.type_name} is taggable: a move must rewrite its address tag"
+    moved = replace(ctx, address=moved_to)
+    handler.update(moved, spec, observed, [retag])
+    after = dict(cloud_tags(cloud_id))
+    assert after == {**before, "modelinfra-address": tag_safe_address(moved_to)}, after
+    observed = handler.read(moved, handler.identify(moved, spec))  # an id derived from the address moved too
+    assert observed is not None
+    left = diff_attributes(handler.desired(moved, spec), observed)
+    assert not left, f"read after the retag must match the spec, got {left}"
     return observed

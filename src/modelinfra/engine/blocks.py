@@ -10,6 +10,11 @@ import of something that does not exist, fail the plan naming the block.
 
 Apply (``apply_state_blocks``) replays on the real state what the plan's changes record
 (``previous_address``, ``forget``, ``importing``) before any cloud call, and persists once.
+
+A moved resource of a taggable type still carries its old ``modelinfra-address`` tag: the plan
+makes it an in-place update whose one extra change is that tag (``retag_change``: path
+``tags.modelinfra-address``, old tag -> new), which the executor passes to the handler's
+``update`` like any other change, so the tag follows the move in the same apply.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from modelinfra.engine.context import RunContext
 from modelinfra.errors import PlanError
 from modelinfra.plans.action import Action
 from modelinfra.plans.address import covers
+from modelinfra.plans.diff import AttributeChange
 from modelinfra.plans.plan import Plan, ResourceChange
+from modelinfra.providers.base import MANAGED_TAG_ADDRESS, ResourceHandler, tag_safe_address
 from modelinfra.state.model import ResourceState, State
 
 
@@ -86,20 +93,33 @@ def plan_state_blocks(run: RunContext, state: State, *, imports: bool = True) ->
     return effects
 
 
-def _rename(state: State, renames: dict[str, str]) -> None:
+def retag_change(handler: ResourceHandler, previous: str | None, address: str) -> AttributeChange | None:
+    """The managed address tag a resource moved from ``previous`` to ``address`` must have rewritten:
+    None when it did not move, its type takes no tags, or both addresses are written as one tag."""
+    if not previous or not handler.taggable:
+        return None
+    old, new = tag_safe_address(previous), tag_safe_address(address)
+    return None if old == new else AttributeChange(f"tags.{MANAGED_TAG_ADDRESS}", old, new)
+
+
+def _rename(state: State, renames: dict[str, str], deferred: frozenset[str] = frozenset()) -> None:
+    """Rename entries (and the dependencies naming them); one whose new address is ``deferred``
+    stays under its old address (its dependents already name the new one)."""
     if not renames:
         return
-    moved = {renames.get(a, a): e for a, e in state.resources.items()}
+    moved = {a if renames.get(a) in deferred else renames.get(a, a): e for a, e in state.resources.items()}
     for entry in moved.values():
         entry.dependencies = sorted(renames.get(d, d) for d in entry.dependencies)
     state.resources = moved
 
 
-def apply_state_blocks(plan: Plan, state: State, spec: Any) -> bool:
-    """Replay the plan's moves, forgets and imports on ``state``; True when it changed."""
+def apply_state_blocks(plan: Plan, state: State, spec: Any, deferred: frozenset[str] = frozenset()) -> bool:
+    """Replay the plan's moves, forgets and imports on ``state``; True when it changed. A move to
+    an address in ``deferred`` (one whose address tag is rewritten: the executor renames it
+    when that update succeeds, so a failed one is planned again) leaves its entry in place."""
     renames = {c.previous_address: c.address for c in plan.resource_changes
                if c.previous_address and c.previous_address in state.resources and c.address not in state.resources}
-    _rename(state, renames)
+    _rename(state, renames, deferred)
     changed = bool(renames)
     for change in plan.resource_changes:
         if change.action is Action.FORGET and change.address in state.resources:

@@ -13,6 +13,9 @@ Invariants (crash safety, DESIGN.md §3):
 - State never holds a sensitive attribute.
 - A failure skips the failed resource's dependents and is reported once, as the root cause;
   everything that succeeded stays persisted.
+- Moves, forgets and imports touch state before any cloud call, except a move whose
+  ``modelinfra-address`` tag is rewritten: its entry takes the new address in the same record as
+  that update's result, so a failed retag leaves the move for the next plan.
 - A refresh-only plan makes no cloud call: state takes the attributes the plan observed, and the
   resources it found deleted outside modelinfra leave state.
 """
@@ -23,7 +26,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from modelinfra.engine.blocks import apply_state_blocks
+from modelinfra.engine.blocks import apply_state_blocks, retag_change
 from modelinfra.engine.context import RunContext
 from modelinfra.errors import (
     AbortedError,
@@ -60,8 +63,10 @@ class Executor:
         if self.plan.refresh_only:
             return self._accept_refresh()
         changes = {c.address: c for c in self.plan.actionable if c.action is not Action.FORGET}
-        with self._lock:  # moves, forgets and imports first: they touch state only
-            if apply_state_blocks(self.plan, self.state, self.run.spec):
+        retagged = frozenset(a for a, c in changes.items() if c.action is Action.UPDATE
+                             and retag_change(self.run.handler(c.type), c.previous_address, a) is not None)
+        with self._lock:  # moves, forgets and imports first: they touch state only (a retagged move: at its update)
+            if apply_state_blocks(self.plan, self.state, self.run.spec, retagged):
                 self._persist()
         steps = _steps(changes)
         graph = Graph(self._ordering(changes, steps))
@@ -160,12 +165,27 @@ class Executor:
         self._check_planned(change.address, handler, desired)
         changes = diff_attributes(desired, before,
                                   ignore=resource.lifecycle.ignore_changes, force_new=handler.force_new)
-        entry = self.state.resources[change.address]
+        retag = retag_change(handler, change.previous_address, change.address)
+        changes += [retag] if retag is not None else []
+        previous = change.previous_address if retag is not None else None
+        if previous is not None and change.address in self.state.resources:
+            previous = None  # renamed already (a plan made before the address tag was rewritten at update)
+        entry = self.state.resources[previous or change.address]
         attributes = self.run.call(change.address, lambda: handler.update(ctx, model, before, changes)) \
             if changes else before
-        self._record(change.address, ResourceState(resource.type, entry.id,
-                                                   self._public(change.address, handler, attributes, model),
-                                                   sorted(resource.dependencies), "ready"))
+        cloud_id = entry.id
+        if retag is not None and change.previous_address:  # an id derived from the address follows the move
+            old = self.run.resource_context(change.previous_address, resource.type)
+            cloud_id = handler.identify(ctx, model) if handler.identify(old, model) == entry.id else entry.id
+        new = ResourceState(resource.type, cloud_id, self._public(change.address, handler, attributes, model),
+                            sorted(resource.dependencies), "ready")
+        if previous is None:
+            self._record(change.address, new)
+            return
+        with self._lock:  # the move and its retag, in one atomic record: never neither, never both
+            del self.state.resources[previous]
+            self.state.resources[change.address] = new
+            self._persist(previous, change.address)
 
     def _delete(self, address: str) -> None:
         entry = self.state.resources.get(address)

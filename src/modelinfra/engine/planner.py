@@ -6,6 +6,7 @@ Decisions, per spec resource in dependency order:
 - ``tainted``, a changed type, or a change on a ``force_new`` path → replace
   (delete-then-create; create-then-delete with ``lifecycle.create_before_destroy``)
 - any other difference                                       → update in place
+- moved (a ``moved`` block) and taggable                     → update in place of its address tag
 Resources in state but not in the spec are deleted; with ``destroy`` everything is. A delete or
 replace of a ``prevent_destroy`` resource fails the plan. With ``refresh_only`` every change is a
 no-op carrying what refresh observed: the plan is its drift, and applying it only rewrites state. A resource being created or replaced
@@ -20,7 +21,7 @@ from dataclasses import replace
 from dataclasses import replace as replace_
 from typing import Any
 
-from modelinfra.engine.blocks import plan_state_blocks
+from modelinfra.engine.blocks import plan_state_blocks, retag_change
 from modelinfra.engine.context import RunContext
 from modelinfra.engine.data import data_used_by, read_data_sources
 from modelinfra.engine.desired import desired_attributes, with_unknown_computed
@@ -32,6 +33,7 @@ from modelinfra.plans.action import Action
 from modelinfra.plans.address import select
 from modelinfra.plans.diff import AttributeChange, diff_attributes, matches_any
 from modelinfra.plans.plan import OutputChange, Plan, ResourceChange
+from modelinfra.providers.base import MANAGED_TAG_ADDRESS
 from modelinfra.spec.evaluator import Evaluator
 from modelinfra.state.model import State
 from modelinfra.values import SENSITIVE_MASK, UNKNOWN, contains_unknown, is_redacted, redact, redact_keys
@@ -66,7 +68,8 @@ def make_plan(
         raise PlanError(f"--replace {', '.join(sorted(wrong))}: only a resource in both the spec and the state can be "
                         "replaced")
     forced = frozenset(a for r in replace for a in select(r, both))
-    needed = data_used_by(spec, _targeted(run, working, targets, destroy)) if targets and not destroy else None
+    needed = data_used_by(spec, _targeted(run, working, targets, destroy, previous=blocks.previous)) \
+        if targets and not destroy else None
     data = [] if destroy else read_data_sources(run, needed)
     fresh = [a for a in working.resources if a not in blocks.imported]
     if refresh_state:
@@ -84,13 +87,13 @@ def make_plan(
     elif destroy:
         changes = _destroy_changes(working, observed)
     else:
-        changes = _changes(run, working, observed, forced, values)
+        changes = _changes(run, working, observed, forced, values, blocks.previous)
     changes = [replace_(c, previous_address=blocks.previous.get(c.address),
                         importing=working.resources[c.address].id if c.address in blocks.imported else None)
                for c in changes] + blocks.forgotten
     if targets:
-        keep = _targeted(run, working, targets, destroy)
-        changes = [c for c in changes if c.address in keep]
+        keep = _targeted(run, working, targets, destroy, (c.address for c in blocks.forgotten), blocks.previous)
+        changes = [c for c in (_untargeted_move(c, keep, destroy) for c in changes) if c is not None]
         drift = [d for d in drift if d.address in keep] if refresh_only else drift
     changes = [_redacted(run, c) for c in changes]
     _check_prevent_destroy(run, changes)
@@ -114,8 +117,8 @@ def make_plan(
 
 
 def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] | None],
-             forced: frozenset[str] = frozenset(), data: dict[str, dict[str, Any]] | None = None
-             ) -> list[ResourceChange]:
+             forced: frozenset[str] = frozenset(), data: dict[str, dict[str, Any]] | None = None,
+             previous: dict[str, str] | None = None) -> list[ResourceChange]:
     spec = run.spec
     known = {a: attrs for a, attrs in observed.items() if attrs is not None}
     pending: set[str] = set()
@@ -160,8 +163,16 @@ def _changes(run: RunContext, state: State, observed: dict[str, dict[str, Any] |
             pending.add(address)
             after = with_unknown_computed(handler, desired)
         else:
+            retag = retag_change(handler, (previous or {}).get(address), address)
+            if retag is not None:  # a move: the resource's address tag follows it, in place
+                if not diff and reason is None:
+                    reason = "moved: only its modelinfra-address tag changes"
+                diff = [*diff, retag]
             action = Action.UPDATE if diff else Action.NOOP
             new_id, after = entry.id, {**before, **desired}
+            if retag is not None and model is not None and previous:  # an id derived from the address moves
+                old = run.resource_context(previous[address], resource.type)
+                new_id = handler.identify(ctx, model) if handler.identify(old, model) == entry.id else entry.id
             if diff and handler.recomputed_on_update:
                 recomputed[address] = handler.recomputed_on_update
                 after.update(dict.fromkeys(handler.recomputed_on_update, UNKNOWN))
@@ -258,15 +269,38 @@ def _refresh_only_changes(state: State, observed: dict[str, dict[str, Any] | Non
             for address, entry in state.resources.items() if observed.get(address) is not None]
 
 
-def _targeted(run: RunContext, state: State, targets: list[str], destroy: bool) -> set[str]:
-    """Targets and what they need: their dependencies (create/update) or dependents (destroy)."""
+def _untargeted_move(change: ResourceChange, keep: set[str], destroy: bool = False) -> ResourceChange | None:
+    """``change`` if a targeted plan keeps it: a targeted address (an import to it), a forget of a
+    targeted one, and every move (state-only, like Terraform's: a move in the spec is applied
+    whatever the target, with the rewrite of its address tag), except in a destroy, which keeps
+    only what it destroys. A move outside the target whose resource has changes of its own is
+    refused: applying the rename alone would leave those changes planned nowhere."""
+    if change.address in keep:
+        return change
+    if not change.previous_address or destroy:
+        return None
+    if change.action is not Action.NOOP and (change.action is not Action.UPDATE or any(
+            c.path != f"tags.{MANAGED_TAG_ADDRESS}" for c in change.changes)):  # more than the move's retag
+        raise PlanError(f"--target: {change.previous_address} has moved to {change.address}, which also has "
+                        f"changes to {change.action.value} outside the target; add --target {change.address} "
+                        "(or plan without --target)")
+    return change
+
+
+def _targeted(run: RunContext, state: State, targets: list[str], destroy: bool,
+              forgotten: Iterable[str] = (), previous: dict[str, str] | None = None) -> set[str]:
+    """Targets and what they need: their dependencies (create/update) or dependents (destroy);
+    ``forgotten`` (addresses a removed block takes out of state) count as declared, and a target
+    naming the address a resource moved from (``previous``: new -> old) selects it."""
     deps = {a: set(r.dependencies) for a, r in state.resources.items()}
+    deps.update({a: set() for a in forgotten if a not in deps})
     for address, resource in run.spec.resources.items():
         deps[address] = deps.get(address, set()) | resource.dependencies
     for address in list(deps):
         deps[address] &= deps.keys()
     graph = Graph(deps)
     roots = [a for t in targets for a in select(t, deps)]
+    roots += [new for new, old in (previous or {}).items() if new in deps and any(select(t, {old}) for t in targets)]
     return set(graph.reversed().closure(roots) if destroy else graph.closure(roots))
 
 

@@ -16,7 +16,7 @@ from modelinfra.providers.aws.session import AwsSession
 from modelinfra.providers.base import ResourceContext
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
-from tests.providers.conformance import check_lifecycle
+from tests.providers.conformance import check_lifecycle, check_retag
 
 HANDLER = BackupPlanHandler()
 ROLE = "arn:aws:iam::123456789012:role/backup"
@@ -187,3 +187,17 @@ def test_validation_errors_point_at_the_rule() -> None:
         spec(name="plan", rules=[rule(), rule(name="cold", lifecycle={"cold_storage_after_days": 10,
                                                                       "delete_after_days": 20})])
     assert [e["loc"] for e in exc.value.errors()] == [("rules", 1, "lifecycle")]
+
+
+def test_a_moved_plan_gets_its_address_tag_rewritten_without_a_new_version(ctx: ResourceContext, vault: str,
+                                                                           unique_name: str) -> None:
+    client = ctx.session.client("backup")
+
+    def tags(cloud_id: str) -> dict[str, str]:
+        return client.list_tags(ResourceArn=HANDLER.read(ctx, cloud_id)["arn"])["Tags"]
+
+    want = spec(name=f"moved-{unique_name}", rules=[rule(vault)], tags={"team": "ml"})
+    version = HANDLER.create(ctx, want)["version_id"]
+    observed = check_retag(HANDLER, ctx, want, tags)
+    assert observed["version_id"] == version  # only the tags were written: the rules keep their version
+    HANDLER.delete(ctx, HANDLER.identify(ctx, want), observed)

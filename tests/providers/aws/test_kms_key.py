@@ -14,7 +14,7 @@ from modelinfra.providers.aws.session import AwsSession
 from modelinfra.providers.base import ResourceContext
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
-from tests.providers.conformance import check_lifecycle
+from tests.providers.conformance import check_lifecycle, check_retag
 
 HANDLER = KmsKeyHandler()
 ACCOUNT_ROOT = {"Version": "2012-10-17", "Statement": [{
@@ -124,3 +124,20 @@ def test_import_takes_a_key_id_or_arn_and_refuses_an_alias() -> None:
     for bad in ("alias/models", "arn:aws:kms:us-east-1:123456789012:alias/models"):
         with pytest.raises(ValueError, match="expected the key id"):
             HANDLER.parse_cloud_id(bad)
+
+
+def test_a_moved_key_is_retagged_and_found_at_the_id_of_its_new_address(ctx: ResourceContext,
+                                                                        unique_name: str) -> None:
+    kms = ctx.session.client("kms")
+    created: dict[str, str] = {}
+
+    def tags(cloud_id: str) -> dict[str, str]:  # the key the old id named, by its KMS key id
+        if "key_id" not in created:  # asked first before the move, while the old id still names it
+            created["key_id"] = HANDLER.read(ctx, cloud_id)["key_id"]
+        return {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=created["key_id"])["Tags"]}
+
+    observed = check_retag(HANDLER, ctx, spec(description="moved", tags={"team": "ml"}), tags,
+                           moved_to=f"moved-{unique_name}")
+    assert observed["key_id"] == created["key_id"]  # the same key, not a new one
+    assert HANDLER.read(ctx, HANDLER.identify(ctx, spec())) is None  # the old address no longer names it
+    HANDLER.delete(ctx, created["key_id"], observed)

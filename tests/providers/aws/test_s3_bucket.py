@@ -17,7 +17,7 @@ from modelinfra.providers.aws.session import AwsSession
 from modelinfra.providers.base import ResourceContext
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
-from tests.providers.conformance import check_lifecycle
+from tests.providers.conformance import check_lifecycle, check_retag
 
 HANDLER = S3BucketHandler()
 
@@ -221,3 +221,17 @@ def test_outside_us_east_1_create_sends_location_and_recreate_adopts(aws_env: di
         assert HANDLER.create(ctx, spec(name=name, versioning=True))["versioning"] is True
     finally:
         HANDLER.delete(ctx, name, {"force_destroy": True})
+
+
+def test_a_moved_bucket_gets_its_address_tag_rewritten_in_place(ctx: ResourceContext, unique_name: str) -> None:
+    name = f"mi-moved-{unique_name}"
+    client = ctx.session.client("s3")
+
+    def tags(bucket: str) -> dict[str, str]:
+        return {t["Key"]: t["Value"] for t in client.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+
+    observed = check_retag(HANDLER, ctx, spec(name=name, versioning=True, tags={"team": "ml"}), tags,
+                           moved_to='models["ranker"]')
+    assert tags(name) == {"team": "ml", "modelinfra-stack": "s3test", "modelinfra-address": "models:ranker"}
+    assert observed["versioning"] is True
+    HANDLER.delete(ctx, name, observed)

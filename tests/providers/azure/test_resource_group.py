@@ -4,7 +4,7 @@ from modelinfra.plans.diff import diff_attributes
 from modelinfra.providers.azure import arm_ids
 from modelinfra.providers.base import ResourceContext
 from modelinfra.providers.registry import handler_for
-from tests.providers.conformance import check_lifecycle
+from tests.providers.conformance import check_lifecycle, check_retag
 
 HANDLER = handler_for("azure.resource_group")
 Spec = HANDLER.spec_model
@@ -50,3 +50,13 @@ def test_delete_removes_the_groups_contents(azure_ctx: ResourceContext, resource
     disk_id = disks.create(azure_ctx, disk)["id"]
     HANDLER.delete(azure_ctx, arm_ids.resource_group_id(azure_ctx.session.subscription_id, resource_group), {})
     assert disks.read(azure_ctx, disk_id) is None
+
+
+def test_a_moved_group_gets_its_address_tag_rewritten_in_place(azure_ctx: ResourceContext, unique_name: str) -> None:
+    client = azure_ctx.session.mgmt("resource")
+    name = f"rg-moved-{unique_name}"
+    check_retag(HANDLER, azure_ctx, Spec(name=name, location="westus", tags={"team": "ml"}),
+                lambda cloud_id: client.resource_groups.get(name).tags or {})
+    assert client.resource_groups.get(name).tags == {"team": "ml", "modelinfra-stack": "teststack",
+                                                     "modelinfra-address": "renamed"}
+    HANDLER.delete(azure_ctx, arm_ids.resource_group_id(azure_ctx.session.subscription_id, name), {})

@@ -4,7 +4,7 @@ from modelinfra.plans.diff import diff_attributes
 from modelinfra.providers.base import ResourceContext
 from modelinfra.providers.registry import handler_for
 from modelinfra.sandbox.base import RunningService
-from tests.providers.conformance import check_lifecycle
+from tests.providers.conformance import check_lifecycle, check_retag
 
 HANDLER = handler_for("azure.storage_account")
 Spec = HANDLER.spec_model
@@ -63,3 +63,14 @@ def test_create_succeeds_through_a_429_storm(azure_ctx: ResourceContext, resourc
         arm_emulator.handle.faults.reset()
     assert created["blob_versioning"] is True and observed == created
     assert arm_emulator.handle.faults.injected["throttle"] - throttled >= 2  # 429s were answered and ridden out
+
+
+def test_a_moved_account_gets_its_address_tag_rewritten_in_place(azure_ctx: ResourceContext, resource_group: str,
+                                                                 unique_name: str) -> None:
+    client = azure_ctx.session.mgmt("storage").storage_accounts
+    name = f"mv{unique_name}"
+    observed = check_retag(HANDLER, azure_ctx, Spec(name=name, resource_group=resource_group, location="westus",
+                                                    blob_versioning=True, tags={"team": "ml"}),
+                           lambda cloud_id: client.get_properties(resource_group, name).tags or {})
+    assert observed["blob_versioning"] is True
+    HANDLER.delete(azure_ctx, observed["id"], observed)
