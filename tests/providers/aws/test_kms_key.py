@@ -64,6 +64,17 @@ def test_interrupted_create_is_found_by_its_tags_and_adopted(ctx: ResourceContex
     assert HANDLER.read(ctx, cloud_id) is None
 
 
+def test_a_for_each_instance_key_is_found_by_its_tag_safe_address(aws_env: dict[str, str], tmp_path: Path,
+                                                                    unique_name: str) -> None:
+    ctx = make_ctx(f'key{unique_name.replace("-", "")}["ranker"]', tmp_path)
+    created = HANDLER.create(ctx, spec(description="per model"))
+    cloud_id = HANDLER.identify(ctx, spec(description="per model"))
+    found = HANDLER.read(ctx, cloud_id)  # the tag holds key...:ranker, the id the raw address
+    assert found is not None and found["key_id"] == created["key_id"]
+    HANDLER.delete(ctx, cloud_id, created)
+    assert HANDLER.read(ctx, cloud_id) is None
+
+
 def test_keys_of_other_addresses_are_never_adopted_and_import_reads_by_key_id(tmp_path: Path, aws_env: dict[str, str],
                                                                              unique_name: str) -> None:
     one, two = make_ctx(f"one-{unique_name}", tmp_path), make_ctx(f"two-{unique_name}", tmp_path)

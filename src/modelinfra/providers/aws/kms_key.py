@@ -34,6 +34,7 @@ from modelinfra.providers.base import (
     ResourceContext,
     ResourceHandler,
     strip_managed_tags,
+    tag_safe_address,
 )
 from modelinfra.spec.fields import SpecModel, Tags
 
@@ -156,7 +157,7 @@ class KmsKeyHandler(ResourceHandler[KmsKeySpec]):
             metadata = _describe(client, cloud_id)
             return metadata["KeyId"] if metadata else None
         stack, _, address = cloud_id[len(ID_PREFIX):].partition("/")
-        want = {MANAGED_TAG_STACK: stack, MANAGED_TAG_ADDRESS: address}
+        want = {MANAGED_TAG_STACK: stack, MANAGED_TAG_ADDRESS: tag_safe_address(address)}  # as the tag holds it
         candidates: list[str] = []
         if alias_hint:
             hinted = _describe(client, alias_hint)
