@@ -285,3 +285,19 @@ def test_the_lifecycle_fuzzer_holds_over_the_s3_journal(open_backend, tmp_path: 
             run_scenario(scenario, 2)
         except InvariantError as exc:
             pytest.fail(f"seed {seed}: {exc}\n  " + "\n  ".join(scenario.log), pytrace=False)
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_a_record_costs_two_small_requests_whatever_the_state_size(open_backend, size: int):  # noqa: ANN001
+    stored(open_backend, size=size)
+    backend = open_backend()
+    manager = StateManager(backend)
+    state = manager.read()
+    sent: list[tuple[str, int]] = []
+    backend.client.meta.events.register(
+        "before-send.s3", lambda request, **_: sent.append((request.method, int(request.headers.get("Content-Length", 0)))))
+    for i in range(5):
+        state.resources[f"n{i}"] = entry(f"n{i}")
+        manager.record(state, [f"n{i}"])
+    assert [method for method, _ in sent] == ["PUT", "HEAD"] * 5  # one object put, one state check
+    assert max(length for _, length in sent) < 600  # the record, not the state
