@@ -218,7 +218,7 @@ def test_an_append_is_compare_and_swap(tmp_path: Path):
 
 
 class FullWritesOnly:
-    """A backend without the journal capability (as S3 today): read, write and lock only."""
+    """A backend without the journal capability (as Azure blob today): read, write and lock only."""
 
     def __init__(self, path: Path):
         self._inner = LocalBackend(path)

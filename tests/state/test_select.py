@@ -13,7 +13,7 @@ import pytest
 from modelinfra.errors import StateError
 from modelinfra.spec.compile import compile_spec
 from modelinfra.spec.spec import Spec
-from modelinfra.state import LocalBackend, State, StateManager
+from modelinfra.state import LocalBackend, ResourceState, State, StateManager
 from modelinfra.state.backends.s3 import S3Backend
 from modelinfra.state.backends.select import check_recorded, migrate, open_backend, record_path
 
@@ -88,6 +88,21 @@ def test_migrate_keeps_lineage_and_serial_holds_both_locks_and_records_the_new_p
     check_recorded(target_spec)
     assert not (tmp_path / "moved.json.lock").exists() and not (tmp_path / ".modelinfra/sel.state.json.lock").exists()
     assert "Nothing to migrate" in migrate(target_spec, open_backend(target_spec))
+
+
+def test_migrate_moves_the_journalled_actions_of_a_crashed_run_too(tmp_path: Path):
+    manager = StateManager(open_backend(spec_with(tmp_path, "")))
+    state = manager.refresh("sel")
+    manager.persist(state)
+    state.outputs["kept"] = {"value": 1, "sensitive": False}
+    manager.persist(state)
+    state.resources["pending"] = ResourceState("fake.node", "id-p", {}, [], "create_pending")
+    manager.record(state, ["pending"])  # journalled, never compacted: the run died here
+    target_spec = spec_with(tmp_path, "state: {path: moved.json}\n")
+    migrate(target_spec, open_backend(target_spec))
+    moved = LocalBackend(tmp_path / "moved.json").read()
+    assert moved is not None and moved.resources["pending"].status == "create_pending"
+    assert moved.serial == state.serial
 
 
 def test_migrate_refuses_a_target_holding_another_state_and_writes_nothing(tmp_path: Path):

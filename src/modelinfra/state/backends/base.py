@@ -15,7 +15,8 @@ capability (append-only records beside the state, ``modelinfra.state.journal``);
 then makes each action durable with one small append instead of a full write, and otherwise keeps
 writing the whole state. Every backend runs the one conformance suite in
 ``tests/state/conformance.py``. A remote backend fits the same shape: S3 would write with a
-conditional put and lock with a conditional lock object; Azure blob would lock with a lease.
+conditional put and lock with a conditional lock object; Azure blob would lock with a lease. Local
+and S3 journal; Azure blob does not (yet): it keeps a full write per action.
 """
 
 from __future__ import annotations

@@ -16,10 +16,22 @@ Contract (DESIGN.md §3):
 - Before its first lock a handle checks that the store honours conditional writes (a second
   ``If-None-Match: *`` put of a probe object must be refused) and refuses to lock otherwise.
 - Every S3 failure becomes a one-line ``StateError`` (missing bucket, no permission, unreachable).
+- It has the ``StateJournal`` capability (docs/remote-journal.md): the journal over one version of
+  the state object is the objects ``<key>.journal/<serial>-<h>/<n>`` (``<h>`` a hash of that
+  version's ETag, ``<n>`` 0, 1, 2... zero-padded; object 0 starts with the header line), each put
+  with ``If-None-Match: *`` so two appenders cannot both take a number. An append is acknowledged
+  once its PUT succeeded *and* a HEAD of the state shows the ETag this handle read (else "state
+  changed by another run"). A full write first puts a seal (``{"sealed": <new serial>}``) at the
+  next free number, so an appender that has not seen it is refused, then the state with
+  ``If-Match``, then deletes older journals (best effort). Every write changes the object's ETag
+  (an identical body gets a trailing newline), so a new state version always has a new, empty
+  journal. ``read_journal`` reads the state (kept for the ``read`` that follows) and then the
+  journal of exactly that version.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -32,11 +44,14 @@ from typing import Any
 from modelinfra.errors import StateError
 from modelinfra.reporting import NULL_REPORTER, Reporter
 from modelinfra.settings import Settings
+from modelinfra.state import journal
 from modelinfra.state.backends.base import LockInfo, lock_held_error, lock_ttl
 from modelinfra.state.model import State
 
 _AGAIN = StateError("the lock changed hands while we looked")
 _REFUSED = ("PreconditionFailed", "ConditionalRequestConflict")
+_SEAL = b'{"sealed":'
+_NOTHING = object()  # no state kept by read_journal for the next read
 
 
 class S3Backend:
@@ -61,6 +76,16 @@ class S3Backend:
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self._mutex = threading.Lock()
+        self.journal_root = key + ".journal/"
+        self.journal_path = f"s3://{bucket}/{self.journal_root}"
+        self._writer = uuid.uuid4().hex  # metadata of our journal objects: tells our own retried put apart
+        self._kept: Any = _NOTHING  # the state read by read_journal, returned by the next read
+        self._body: bytes | None = None  # the object's body as this handle last read or wrote it
+        self._header: bytes = b""  # the journal header over that version
+        self._n = 0  # journal objects of that version seen or put by this handle (records and seal)
+        self._sealed = False  # whether one of them is a seal: nothing may be appended there
+        self._unsure = False  # an append landed but could not be confirmed: append no more
+        self._journal_keys: list[str] = []
 
     def __repr__(self) -> str:
         return f"S3Backend({self.path!r})"
@@ -81,14 +106,143 @@ class S3Backend:
 
     # -- StateReader ----------------------------------------------------------------------------------
     def read(self) -> State | None:
+        if self._kept is not _NOTHING:  # read_journal just read it: the journal's own base
+            state, self._kept = self._kept, _NOTHING
+            return state  # type: ignore[no-any-return]
         got = self._get(self.key, "read the state")
         if got is None:
-            self._etag, self._serial = None, None
+            self._seen(None, None, None)
             return None
         body, etag, _ = got
         state = self._parse(body)
-        self._etag, self._serial = etag, state.serial
+        self._seen(state, body, etag)
         return state
+
+    def _seen(self, state: State | None, body: bytes | None, etag: str | None) -> None:
+        """This handle's view is now that version of the state, its journal not yet read."""
+        self._etag, self._body = etag, body
+        self._serial = state.serial if state is not None else None
+        self._header = journal.header_line(state) if state is not None else b""
+        self._n, self._sealed, self._unsure, self._journal_keys = 0, False, False, []
+
+    def _prefix(self) -> str:
+        digest = hashlib.sha256((self._etag or "").encode()).hexdigest()[:12]
+        return f"{self.journal_root}{self._serial or 0:010d}-{digest}/"
+
+    # -- StateJournal ---------------------------------------------------------------------------------
+    def read_journal(self) -> bytes | None:
+        for _ in range(5):  # the state moved between its read and its journal's: read both again
+            self._kept = _NOTHING
+            state = self.read()
+            if state is None:
+                if self._list(self.journal_root, limit=1):
+                    raise StateError(f"{self.journal_path} holds journal objects but {self.path} does not exist; "
+                                     f"restore the state object (bucket versioning keeps it), or remove the "
+                                     f"journal if its actions are known to be gone")
+                self._kept = state
+                return None
+            try:
+                data = self._read_records()
+            except _Moved:
+                continue
+            self._kept = state
+            return data
+        raise StateError(f"{self.path} kept changing while its journal was read; try again")
+
+    def _read_records(self) -> bytes | None:
+        prefix = self._prefix()
+        keys = self._list(prefix)
+        records: list[bytes] = []
+        for n, key in enumerate(keys):
+            if key != f"{prefix}{n:010d}":
+                self._check_unmoved()
+                raise StateError(f"the state journal {self.journal_path} is missing object {prefix}{n:010d} "
+                                 f"(found {key}); it holds actions not yet compacted into {self.path}. "
+                                 f"Inspect it before removing it.")
+            got = self._get(key, "read the state journal")
+            if got is None:  # deleted since it was listed: a compaction
+                self._check_unmoved()
+                raise StateError(f"the state journal object s3://{self.bucket}/{key} vanished while "
+                                 f"{self.path} did not change; inspect the journal")
+            self._journal_keys.append(key)
+            self._n = n + 1
+            if got[0].startswith(_SEAL):  # a compaction began: nothing after it counts (none was acknowledged)
+                self._sealed = True
+                break
+            records.append(got[0])
+        if not self._journal_keys:
+            return None
+        return b"".join(records) if records else self._header  # sealed with no record: still a journal
+
+    def append_journal(self, data: bytes) -> None:
+        if self._lost:
+            raise StateError(f"lost the state lock {self.lock_path} (removed or taken over by someone else); "
+                             f"nothing was recorded")
+        if self._etag is None:
+            raise StateError(f"{self.path} does not exist: there is nothing to journal over")
+        if self._sealed:
+            raise self._stale("its journal was sealed by a compaction", "recorded")
+        if self._unsure:
+            raise StateError(f"an earlier append to {self.journal_path} could not be confirmed; nothing more is "
+                             f"recorded by this run. Run again: the next run reads what did land.")
+        if data.startswith(b'{"journal":'):  # the header is ours to write, in object 0
+            data = data.split(b"\n", 1)[1]
+        body = self._header + data if self._n == 0 else data
+        self._put_journal_object(body, "its journal moved since this run read it")
+
+    def _put_journal_object(self, body: bytes, why: str, seal: bool = False) -> None:
+        key = f"{self._prefix()}{self._n:010d}"
+        try:
+            self._call("append to the state journal", self.client.put_object, Bucket=self.bucket, Key=key, Body=body,
+                       ContentType="application/x-ndjson", IfNoneMatch="*", Metadata={"writer": self._writer},
+                       **self._sse())
+        except _Refused:
+            response = self._get_response(key, "read the state journal")
+            mine = response is not None and response["Metadata"].get("writer") == self._writer
+            if not (mine and response is not None and response["Body"] == body):  # else: our retried put
+                raise self._stale(why, "written" if seal else "recorded") from None
+        self._journal_keys.append(key)
+        self._n += 1
+        self._sealed = self._sealed or seal
+        try:
+            self._check_unmoved()
+        except _Moved:
+            self._sealed = True  # landed over a state that moved (an ignored journal): append no more
+            raise self._stale(why, "written" if seal else "acknowledged") from None
+        except StateError:
+            self._unsure = True  # landed, but unconfirmed
+            raise
+
+    def _check_unmoved(self) -> None:
+        """Raise ``_Moved`` unless the state object is still the version this handle read or wrote."""
+        try:
+            etag = self._call("read the state", self.client.head_object, Bucket=self.bucket, Key=self.key)["ETag"]
+        except _Missing:
+            etag = None
+        if etag != self._etag:
+            raise _Moved()
+
+    def _stale(self, why: str, what: str) -> StateError:
+        """The refusal of a stale writer: the serial it read and the one stored now (``why`` when
+        only the journal moved)."""
+        current = self._get(self.key, "read the state")
+        if current is not None and current[1] == self._etag:
+            return _changed(self.path, why, what)
+        now = self._parse(current[0]).serial if current is not None else "none"
+        was = self._serial if self._serial is not None else "none"
+        return _changed(self.path, f"serial {was} → {now}", what)
+
+    def _list(self, prefix: str, limit: int = 0) -> list[str]:
+        """The keys under ``prefix``, in order (the first ``limit`` only, when given)."""
+        keys: list[str] = []
+        token: dict[str, str] = {}
+        while True:
+            page = self._call("list the state journal", self.client.list_objects_v2, Bucket=self.bucket,
+                              Prefix=prefix, **({"MaxKeys": limit} if limit else {}), **token)
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+            if limit or not page.get("IsTruncated"):
+                return sorted(keys)
+            token = {"ContinuationToken": page["NextContinuationToken"]}
 
     # -- StateWriter ----------------------------------------------------------------------------------
     def write(self, state: State) -> None:
@@ -97,6 +251,12 @@ class S3Backend:
                              f"nothing was written")
         self._check_versioning()
         body = (json.dumps(state.to_json(), indent=2, sort_keys=True, default=str) + "\n").encode()
+        if body == self._body:  # every write changes the ETag, so a new version starts a new journal
+            body += b"\n"
+        if self._etag is not None and not self._sealed:  # no appender that has not seen this may land
+            seal = (json.dumps({"sealed": state.serial}) + "\n").encode()
+            self._put_journal_object(seal, "a journal record was appended since this run read it", seal=True)
+        old = self._journal_keys
         condition = {"IfMatch": self._etag} if self._etag else {"IfNoneMatch": "*"}
         try:
             response = self._call("write the state", self.client.put_object, Bucket=self.bucket, Key=self.key,
@@ -104,13 +264,32 @@ class S3Backend:
         except _Refused:
             current = self._get(self.key, "read the state")
             if current is not None and current[0] == body:  # our own put, retried after its answer was lost
-                self._etag, self._serial = current[1], state.serial
+                self._seen(state, body, current[1])
+                self._remove_old_journals(old, state.serial)
                 return
             now = self._parse(current[0]).serial if current is not None else "none"
             was = self._serial if self._serial is not None else "none"
             raise StateError(f"state changed by another run (serial {was} → {now}) in {self.path}; nothing "
                              f"was written. Run again to work from the current state.") from None
-        self._etag, self._serial = response["ETag"], state.serial
+        self._seen(state, body, response["ETag"])
+        self._remove_old_journals(old, state.serial)
+
+    def _remove_old_journals(self, sealed: list[str], serial: int) -> None:
+        """Best effort: the journal just sealed and compacted, and any older one a crash left."""
+        try:
+            keys = set(sealed)
+            for key in self._list(self.journal_root):
+                name = key[len(self.journal_root):].split("-", 1)[0]
+                if name.isdigit() and int(name) < serial:
+                    keys.add(key)
+            ordered = sorted(keys)
+            for start in range(0, len(ordered), 1000):
+                chunk = [{"Key": key} for key in ordered[start:start + 1000]]
+                self._call("remove compacted journal objects", self.client.delete_objects, Bucket=self.bucket,
+                           Delete={"Objects": chunk, "Quiet": True})
+        except (StateError, _Missing, _Refused) as exc:
+            self.reporter.warning(f"could not remove the compacted journal under {self.journal_path} ({exc}); "
+                                  f"the next compaction will")
 
     # -- StateLocker ----------------------------------------------------------------------------------
     def lock(self, operation: str, timeout: float = 0.0) -> LockInfo:
@@ -268,6 +447,19 @@ class S3Backend:
             raise StateError(f"cannot {doing} from s3://{self.bucket}/{key}: {exc}") from None
         return body, response["ETag"], _server_time(response)
 
+    def _get_response(self, key: str, doing: str) -> dict[str, Any] | None:
+        """GetObject's response with ``Body`` read into bytes, or None when there is no such object."""
+        try:
+            response = self._call(doing, self.client.get_object, Bucket=self.bucket, Key=key)
+        except _Missing:
+            return None
+        try:
+            response["Body"] = response["Body"].read()
+        except Exception as exc:  # noqa: BLE001 - a connection dropped mid-body
+            raise StateError(f"cannot {doing} from s3://{self.bucket}/{key}: {exc}") from None
+        response.setdefault("Metadata", {})
+        return response  # type: ignore[no-any-return]
+
     def _call(self, doing: str, method: Any, **kwargs: Any) -> Any:
         """``method(**kwargs)``; a refused condition raises ``_Refused``, a missing object ``_Missing``,
         anything else a one-line ``StateError``."""
@@ -342,6 +534,15 @@ class _Refused(Exception):
 
 class _Missing(Exception):
     """No such object."""
+
+
+class _Moved(Exception):
+    """The state object changed while its journal was being read."""
+
+
+def _changed(path: str, why: str, what: str) -> StateError:
+    return StateError(f"state changed by another run ({why}) in {path}; nothing was {what}. Run again to "
+                      f"work from the current state.")
 
 
 def _lock_document(body: bytes) -> LockInfo | None:

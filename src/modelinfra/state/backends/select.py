@@ -29,6 +29,7 @@ from modelinfra.spec.model import AzureBlobStateConfig, LocalStateConfig, S3Stat
 from modelinfra.spec.spec import Spec
 from modelinfra.state.backends.base import StateBackend
 from modelinfra.state.backends.local import LocalBackend
+from modelinfra.state.manager import StateManager
 from modelinfra.state.model import State
 
 RECORD_NAME = "backend.json"
@@ -203,10 +204,10 @@ def migrate(spec: Spec, target: StateBackend, lock_timeout: float = 0.0, reporte
     try:
         target.lock("state migrate", lock_timeout)
         try:
-            state = source.read()
+            state = StateManager(source).read()  # the journal replayed: a crashed run's actions too
             if state is None:
                 raise StateError(f"no state in {there} to migrate to {here}; nothing was changed")
-            existing = target.read()
+            existing = StateManager(target).read()
             if existing is not None and existing.to_json() != state.to_json():
                 raise StateError(
                     f"{here} already holds a state of stack {existing.stack} (lineage {existing.lineage}, serial "
