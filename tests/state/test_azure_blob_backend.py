@@ -22,7 +22,7 @@ import json
 import random
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -241,13 +241,18 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(azurite: RunningService,
 
 class FaultyProxy:
     """A loopback proxy in front of Azurite: ``fail_ratio`` of the requests answer 503 ServerBusy
-    before Azurite sees them; with ``ignore_conditions`` the rest lose If-Match / If-None-Match."""
+    before Azurite sees them; with ``ignore_conditions`` the rest lose If-Match / If-None-Match;
+    a request for which ``lose_answer(method, path)`` is true reaches Azurite but its answer is
+    replaced by a 503 (a lost answer: the SDK retries a request that landed). ``sent`` logs every
+    request as (method, path with query, body bytes)."""
 
     def __init__(self, upstream: str):
         self.upstream = urlsplit(upstream)
         self.fail_ratio = 0.0
         self.ignore_conditions = False
         self.injected = 0
+        self.lose_answer: Callable[[str, str], bool] = lambda method, path: False
+        self.sent: list[tuple[str, str, int]] = []
         self._random = random.Random(12)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -279,6 +284,7 @@ class FaultyProxy:
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                proxy.sent.append((self.command, self.path, len(body)))
                 if proxy._fails():
                     self.send_response(503)
                     self.send_header("x-ms-error-code", "ServerBusy")
@@ -294,6 +300,12 @@ class FaultyProxy:
                     data = reply.read()
                 finally:
                     conn.close()
+                if proxy.lose_answer(self.command, self.path):
+                    self.send_response(503)
+                    self.send_header("x-ms-error-code", "ServerBusy")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_response(reply.status)
                 for key, value in reply.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +39,54 @@ def stored(tmp_path: Path, size: int = 3) -> tuple[Path, State]:
         state.resources[f"r{i}"] = entry(f"r{i}")
     StateManager(LocalBackend(path)).persist(state)
     return path, state
+
+
+def persisted(open_backend: Callable[[], Any], size: int = 3) -> State:
+    """A state of ``size`` resources written in full through a new handle of ``open_backend``."""
+    state = State.new("s")
+    for i in range(size):
+        state.resources[f"r{i}"] = entry(f"r{i}")
+    return StateManager(open_backend()).persist(state)
+
+
+def record_thirteen_and_check_every_reader(open_backend: Callable[[], Any]) -> tuple[StateManager, State]:
+    """Over a stored state, a run records 12 creates, then a removal and a re-set in one record;
+    two other handles (a snapshot, a read) see all of it in order. Returns the run's manager and state."""
+    persisted(open_backend)
+    writer = StateManager(open_backend())
+    state = writer.read()
+    assert state is not None
+    for i in range(12):  # more than one S3 object per name length
+        state.resources[f"n{i}"] = entry(f"n{i}", step=i)
+        writer.record(state, [f"n{i}"])
+    del state.resources["r0"]
+    state.resources["n3"] = entry("n3", step="last")
+    writer.record(state, ["r0", "n3"])
+    for seen in (StateManager(open_backend()).snapshot(), StateManager(open_backend()).read()):
+        assert seen is not None and seen.serial == 14
+        assert "r0" not in seen.resources and seen.resources["n3"].attributes["step"] == "last"
+        assert seen.resources["n11"].attributes["step"] == 11
+    return writer, state
+
+
+def compaction_refused_after_an_unseen_record(open_backend: Callable[[], Any],
+                                               versions: Callable[[], int]) -> tuple[StateManager, State]:
+    """Two runs read one state; one records an action (acknowledged), then the other's full write
+    is refused and writes nothing (``versions()``: the state's stored versions, still 1); every
+    reader sees the record. Returns the appender's manager and state."""
+    persisted(open_backend)
+    compactor, appender = StateManager(open_backend()), StateManager(open_backend())
+    full, small = compactor.read(), appender.read()
+    assert full is not None and small is not None
+    small.resources["a"] = entry("a", "create_pending")
+    appender.record(small, ["a"])  # acknowledged: the compactor has not seen it
+    full.outputs["o"] = {"value": 1, "sensitive": False}
+    with pytest.raises(StateError, match="state changed by another run"):
+        compactor.persist(full)
+    assert versions() == 1  # nothing written
+    seen = StateManager(open_backend()).snapshot()
+    assert seen is not None and seen.resources["a"].status == "create_pending" and "o" not in seen.outputs
+    return appender, small
 
 
 def journal_lines(path: Path) -> list[dict]:
@@ -290,6 +342,62 @@ class CompactingScenario(Scenario):
         stack = super().stack()
         stack.manager.compact_interval, stack.manager.compact_records = 0.0, 1
         return stack
+
+
+@dataclass
+class RemoteScenario(CompactingScenario):
+    """The lifecycle fuzzer with its state in a remote store (``opener()``: a new handle on it),
+    compacting as often as it may."""
+
+    opener: Any = None
+
+    def stack(self) -> workflow.Stack:
+        stack = super().stack()
+        if isinstance(stack.manager.backend, LocalBackend):
+            stack.manager = StateManager(self.opener(), compact_interval=0.0, compact_records=1)
+        return stack
+
+    def state_on_disk(self) -> State:
+        state = StateManager(self.opener()).read() or State.new("fake")
+        for address, item in state.resources.items():
+            if item.status not in ("ready", "create_pending", "tainted"):
+                raise InvariantError(f"{address}: bad status {item.status}")
+        return state
+
+
+def race(*moves: Callable[[], object]) -> list[str]:
+    """Run ``moves`` at once (a thread each, released together): each outcome is "ok", or
+    "refused" for a "state changed by another run" ``StateError``."""
+    barrier, outcomes = threading.Barrier(len(moves)), []
+
+    def run(move: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            move()
+            outcomes.append("ok")
+        except StateError as exc:
+            assert "state changed by another run" in str(exc)
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=run, args=(move,)) for move in moves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def fuzz_over(open_backend: Callable[[str], Any], seeds: int, root: Path) -> None:
+    """Run the lifecycle fuzzer's first ``seeds`` seeds, each with its state at its own name in the
+    store ``open_backend(name)`` opens."""
+    for seed in range(seeds):
+        name = f"fuzz/{seed}.state.json"
+        scenario = RemoteScenario(seed, root / f"seed-{seed}", opener=lambda name=name: open_backend(name))
+        scenario.directory.mkdir()
+        try:
+            run_scenario(scenario, 2)
+        except InvariantError as exc:
+            pytest.fail(f"seed {seed}: {exc}\n  " + "\n  ".join(scenario.log), pytrace=False)
 
 
 def test_the_lifecycle_fuzzer_holds_with_compactions_mid_run(tmp_path: Path):

@@ -8,21 +8,24 @@ and the lifecycle fuzzer holds over it."""
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from modelinfra.engine import workflow
 from modelinfra.errors import StateError
 from modelinfra.sandbox.base import RunningService
-from modelinfra.state import ResourceState, State, StateManager, journal
+from modelinfra.state import StateManager, journal
 from modelinfra.state.backends.s3 import S3Backend
-from tests.fakes.fuzz import InvariantError, run_scenario
-from tests.state.test_journal import CompactingScenario
+from tests.state.test_journal import (
+    compaction_refused_after_an_unseen_record,
+    entry,
+    fuzz_over,
+    race,
+    record_thirteen_and_check_every_reader,
+)
+from tests.state.test_journal import persisted as stored
 
 KEY = "stacks/j.state.json"
 
@@ -45,17 +48,6 @@ def open_backend(aws_emulator: RunningService, bucket: str):  # noqa: ANN201
     def open_backend(key: str = KEY) -> S3Backend:
         return S3Backend(bucket, key, region="us-east-1", endpoint_url=aws_emulator.url)
     return open_backend
-
-
-def entry(name: str, status: str = "ready", **attributes: object) -> ResourceState:
-    return ResourceState("fake.node", f"id-{name}", {"name": name, **attributes}, [], status)  # type: ignore[arg-type]
-
-
-def stored(open_backend: Any, size: int = 3) -> State:
-    state = State.new("s")
-    for i in range(size):
-        state.resources[f"r{i}"] = entry(f"r{i}")
-    return StateManager(open_backend()).persist(state)
 
 
 def journal_objects(s3: Any, bucket: str) -> dict[str, bytes]:
@@ -90,19 +82,7 @@ def test_a_record_is_one_object_and_the_state_object_is_not_rewritten(open_backe
 
 
 def test_readers_replay_every_record_in_order_and_persist_compacts_them_away(open_backend, s3, bucket: str):  # noqa: ANN001
-    stored(open_backend)
-    writer = StateManager(open_backend())
-    state = writer.read()
-    for i in range(12):  # more than one object per name length, a removal, a re-set
-        state.resources[f"n{i}"] = entry(f"n{i}", step=i)
-        writer.record(state, [f"n{i}"])
-    del state.resources["r0"]
-    state.resources["n3"] = entry("n3", step="last")
-    writer.record(state, ["r0", "n3"])
-    for seen in (StateManager(open_backend()).snapshot(), StateManager(open_backend()).read()):
-        assert seen is not None and seen.serial == 14
-        assert "r0" not in seen.resources and seen.resources["n3"].attributes["step"] == "last"
-        assert seen.resources["n11"].attributes["step"] == 11
+    writer, state = record_thirteen_and_check_every_reader(open_backend)
     assert len(journal_objects(s3, bucket)) == 13
     writer.persist(state, force=True)
     assert journal_objects(s3, bucket) == {}  # sealed, compacted, removed
@@ -134,40 +114,16 @@ def test_a_stale_appender_is_refused_after_the_journal_was_compacted_and_removed
 
 
 def test_a_compaction_is_refused_when_an_appender_took_its_seal_number(open_backend, s3, bucket: str):  # noqa: ANN001
-    stored(open_backend)
-    compactor, appender = StateManager(open_backend()), StateManager(open_backend())
-    full, small = compactor.read(), appender.read()
-    small.resources["a"] = entry("a", "create_pending")
-    appender.record(small, ["a"])  # acknowledged: the compactor has not seen it
-    full.outputs["o"] = {"value": 1, "sensitive": False}
-    with pytest.raises(StateError, match="state changed by another run"):
-        compactor.persist(full)
-    assert state_versions(s3, bucket) == 1  # nothing written
-    seen = StateManager(open_backend()).snapshot()
-    assert seen is not None and seen.resources["a"].status == "create_pending" and "o" not in seen.outputs
+    compaction_refused_after_an_unseen_record(open_backend, lambda: state_versions(s3, bucket))
 
 
 def test_of_two_appenders_of_the_same_record_exactly_one_is_acknowledged(open_backend, s3, bucket: str):  # noqa: ANN001
     stored(open_backend)
     managers = [StateManager(open_backend()) for _ in range(2)]
     states = [m.read() for m in managers]
-    barrier, outcomes = threading.Barrier(2), []
-
-    def append(index: int) -> None:
-        states[index].resources["same"] = entry("same", "create_pending")  # byte-identical records
-        barrier.wait()
-        try:
-            managers[index].record(states[index], ["same"])
-            outcomes.append("ok")
-        except StateError as exc:
-            assert "state changed by another run" in str(exc)
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=append, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for state in states:
+        state.resources["same"] = entry("same", "create_pending")  # byte-identical records
+    outcomes = race(*(lambda i=i: managers[i].record(states[i], ["same"]) for i in range(2)))
     assert sorted(outcomes) == ["ok", "refused"]
     assert len(journal_objects(s3, bucket)) == 1
 
@@ -256,35 +212,8 @@ def test_a_journal_without_its_state_object_is_refused(open_backend, s3, bucket:
         StateManager(open_backend()).snapshot()
 
 
-@dataclass
-class S3Scenario(CompactingScenario):
-    """The lifecycle fuzzer with its state in S3 (moto server), compacting as often as it may."""
-
-    opener: Any = None
-
-    def stack(self) -> workflow.Stack:
-        stack = super().stack()
-        if not isinstance(stack.manager.backend, S3Backend):
-            stack.manager = StateManager(self.opener(), compact_interval=0.0, compact_records=1)
-        return stack
-
-    def state_on_disk(self) -> State:
-        state = StateManager(self.opener()).read() or State.new("fake")
-        for address, item in state.resources.items():
-            if item.status not in ("ready", "create_pending", "tainted"):
-                raise InvariantError(f"{address}: bad status {item.status}")
-        return state
-
-
 def test_the_lifecycle_fuzzer_holds_over_the_s3_journal(open_backend, tmp_path: Path):  # noqa: ANN001
-    for seed in range(8):
-        key = f"fuzz/{seed}.state.json"
-        scenario = S3Scenario(seed, tmp_path / f"seed-{seed}", opener=lambda key=key: open_backend(key))
-        scenario.directory.mkdir()
-        try:
-            run_scenario(scenario, 2)
-        except InvariantError as exc:
-            pytest.fail(f"seed {seed}: {exc}\n  " + "\n  ".join(scenario.log), pytrace=False)
+    fuzz_over(open_backend, 8, tmp_path)
 
 
 @pytest.mark.parametrize("size", [10, 1000])

@@ -14,6 +14,8 @@ Format (local backend: ``<state>.journal``; one JSON document per line, UTF-8)::
     {"serial": <base serial + 1>, "set": {"<address>": {<resource entry>}}, "remove": ["<address>"]}
     {"serial": <base serial + 2>, ...}
 
+A line may carry other keys, which readers ignore (remote backends sign a record with ``"writer"``).
+
 Invariants:
 
 - A record is acknowledged (its append returns) only once it is durable; the executor calls the
@@ -74,6 +76,15 @@ def record_line(serial: int, changes: Changes) -> bytes:
     document["set"] = {a: e.to_json() for a, e in sorted(changes.items()) if e is not None}
     document["remove"] = sorted(a for a, e in changes.items() if e is None)
     return _line(document)
+
+
+def signed(data: bytes, writer: str) -> bytes:
+    """``data`` (whole lines) with its last line carrying ``"writer": writer``, which readers
+    ignore: a remote backend tells its own retried append apart from another run's by it."""
+    head, _, last = data.rstrip(b"\n").rpartition(b"\n")
+    document = json.loads(last)
+    document["writer"] = writer
+    return (head + b"\n" if head else b"") + _line(document)
 
 
 def apply_changes(state: State, changes: Changes) -> None:

@@ -14,12 +14,12 @@ Two ways to write. ``persist(state)`` writes the whole state (O(state)): at the 
 for one-off commands. ``record(state, addresses)`` makes durable only the entries of
 ``addresses`` (O(those entries)): the executor's per-action path. Over a backend with the
 ``StateJournal`` capability a record is one durable journal append (``modelinfra.state.journal``;
-local: an fsynced line, S3: one object);
+local: an fsynced line, S3: one object, Azure blob: one Append Block);
 the full state is rewritten (compacted, the journal removed) by the next ``persist``, by the first
 write after a read that found a journal (a run that crashed), and during a long run when both
 ``compact_interval`` seconds and ``max(compact_records, resources)`` records have passed since the
 last compaction — at most every few seconds, and amortised O(1) per record. A backend without the
-capability (Azure blob today) gets a full write per record, as before. Durability is the same either way:
+capability (none of ours today) gets a full write per record. Durability is the same either way:
 ``record`` returns only once the change survives a crash.
 
 Reads replay the journal onto the state (``read`` and ``snapshot`` alike, so ``plan``, ``drift``

@@ -28,6 +28,21 @@ Contract (DESIGN.md §3; the same behaviour and methods as ``S3Backend``):
   on a leased probe must be refused), and refuses to lock otherwise.
 - Every failure becomes a one-line ``StateError`` (missing container, no permission, unreachable,
   malformed state, a lease that is not ours).
+- It has the ``StateJournal`` capability (docs/remote-journal.md): the records over one version of
+  the state are the append blob ``<blob>.journal`` (metadata ``base``: that version's id, which
+  every write of the state sets in its metadata ``version``). Creating it is Put Blob (AppendBlob)
+  ``If-None-Match: *``; each record is one Append Block with ``If-Match`` on the journal's ETag and
+  ``x-ms-blob-condition-appendpos`` on its size as last seen, so a stale or duplicated append is
+  refused (412); the first block starts with the header; every block's last line is signed with the
+  handle's writer id, so a refusal of our own retried append is told apart from another run's. An
+  append to a journal this handle created is acknowledged only once a HEAD shows the state blob
+  unchanged (a stale appender's journal over a removed one is never acknowledged); an append to an
+  existing journal needs none: its If-Match proves the journal was not closed, hence the state not
+  replaced. A full write over an existing state first *closes* the journal for its version (Set
+  Blob Metadata ``closed`` with ``If-Match``, or a journal created closed), then snapshots, puts the
+  state (lease + ``If-Match``) and deletes the journal with ``If-Match``. ``read_journal`` reads the
+  journal, then the state (kept for the ``read`` that follows); a journal over another version is
+  ignored (compacted, or never acknowledged) and removed by the next write.
 
 ``from_config`` reuses the Azure provider's session and data-plane helpers: the credential is the
 session's (AAD, or nothing usable on an emulated session) unless ``resource_group`` is given, in
@@ -44,14 +59,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from modelinfra.errors import ModelinfraError, StateError
 from modelinfra.reporting import NULL_REPORTER, Reporter
 from modelinfra.settings import Settings
+from modelinfra.state import journal
 from modelinfra.state.backends.base import LockInfo, lock_held_error, lock_ttl
 from modelinfra.state.model import State
 
@@ -70,6 +87,8 @@ _LEASE_LOST = {"LeaseIdMismatchWithBlobOperation", "LeaseNotPresentWithBlobOpera
                "LeaseIdMismatchWithLeaseOperation", "LeaseIsBrokenAndCannotBeRenewed",
                "LeaseNotPresentWithLeaseOperation"}
 _AGAIN = StateError("the lease changed hands while we looked")
+_NOTHING = object()  # no state kept by read_journal for the next read
+_NEVER = '"0x0"'  # an ETag no blob has: a condition on it is always refused
 
 
 class AzureBlobBackend:
@@ -100,6 +119,13 @@ class AzureBlobBackend:
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self._mutex = threading.Lock()
+        self.journal_blob = blob + ".journal"
+        self.journal_path = self.path + ".journal"
+        self._writer = uuid.uuid4().hex  # tells this handle's own retried requests apart from another run's
+        self._kept: Any = _NOTHING  # the state read by read_journal, returned by the next read
+        self._version = ""  # the state's version id (its metadata) as this handle last saw it
+        self._header = b""  # the journal header over that state
+        self._view = _JournalView()  # the journal blob as this handle last saw it
 
     def __repr__(self) -> str:
         return f"AzureBlobBackend({self.path!r})"
@@ -172,14 +198,173 @@ class AzureBlobBackend:
 
     # -- StateReader ----------------------------------------------------------------------------------
     def read(self) -> State | None:
+        if self._kept is not _NOTHING:  # read_journal just read it: the journal's own base
+            state, self._kept = self._kept, _NOTHING
+            return state  # type: ignore[no-any-return]
         got = self._get(self.blob, "read the state")
-        if got is None or got[0] == b"":  # absent, or the placeholder a first lock leaves
-            self._etag, self._serial = (got[1] if got else None), None
+        if got is None or got.body == b"":  # absent, or the placeholder a first lock leaves
+            self._seen(None, got.etag if got else None, "")
             return None
-        body, etag, _ = got
-        state = self._parse(body)
-        self._etag, self._serial = etag, state.serial
+        state = self._parse(got.body)
+        self._seen(state, got.etag, got.metadata.get("version") or got.etag)
         return state
+
+    def _seen(self, state: State | None, etag: str | None, version: str) -> None:
+        """This handle's view is now that version of the state, its journal not yet read."""
+        self._etag, self._version = etag, version
+        self._serial = state.serial if state is not None else None
+        self._header = journal.header_line(state) if state is not None else b""
+        self._view = _JournalView()
+
+    # -- StateJournal ---------------------------------------------------------------------------------
+    def read_journal(self) -> bytes | None:
+        self._kept = _NOTHING
+        got = self._get(self.journal_blob, "read the state journal")  # first: the state read next is as new
+        state = self.read()
+        self._kept = state
+        if got is None:
+            return None
+        if got.kind != "AppendBlob":
+            raise StateError(f"{self.journal_path} is a {got.kind or 'blob'}, not the append blob modelinfra keeps "
+                             f"its state journal in; inspect it before removing it")
+        if state is None:
+            raise StateError(f"{self.journal_path} holds a state journal but {self.path} does not exist; restore "
+                             f"the state blob (from its snapshots), or remove the journal if its actions are known "
+                             f"to be gone")
+        meta = got.metadata
+        self._view = _JournalView(got.etag, len(got.body), meta.get("base", ""), meta.get("closed") == self._version)
+        if self._view.base != self._version:  # over an older version: compacted already (or never acknowledged)
+            return self._header  # replays nothing; the manager's next write compacts, which removes it
+        if not got.body:  # created, sealed, or its first append lost: nothing acknowledged
+            return self._header
+        last = got.body.rstrip(b"\n").rpartition(b"\n")[2]
+        if not got.body.endswith(b"\n") or not _is_json(last):  # a block lands whole: a torn tail is damage
+            raise StateError(f"{self.journal_path} is corrupt at its last record; it holds actions not yet "
+                             f"compacted into {self.path}. Inspect it before removing it.")
+        return got.body
+
+    def append_journal(self, data: bytes) -> None:
+        if self._lost:
+            raise StateError(f"lost the state lock on {self.path} (its lease was broken or taken over); nothing "
+                             f"was recorded")
+        if self._serial is None or self._etag is None:
+            raise StateError(f"{self.path} does not exist: there is nothing to journal over")
+        view = self._view
+        if view.closed:
+            raise self._stale("its journal was sealed by a compaction", "recorded")
+        if view.unsure:
+            raise StateError(f"an earlier append to {self.journal_path} could not be confirmed; nothing more is "
+                             f"recorded by this run. Run again: the next run reads what did land.")
+        if data.startswith(b'{"journal":'):  # the header is ours to write, at the journal's start
+            data = data.split(b"\n", 1)[1]
+        block = journal.signed(data, self._writer)
+        created = False
+        if view.etag is not None and view.base != self._version:  # a compacted journal left behind: remove it
+            self._delete_journal(view.etag, "its journal moved since this run read it")
+        if self._view.etag is None:
+            if not self._create_journal():
+                raise self._stale("its journal moved since this run read it", "recorded")
+            created = True
+        if self._view.size == 0:
+            block = self._header + block
+        self._append(block)
+        if created:  # a new journal: acknowledged only over the live state (an old one's may have been removed)
+            self._confirm("recorded")
+
+    def _create_journal(self, closed: str = "", serial: int | None = None) -> bool:
+        """Put Blob (AppendBlob) ``If-None-Match: *`` over this handle's state version (closed for it
+        when ``closed``); False when a journal exists already. Our own create retried after its
+        answer was lost is told apart by its metadata (writer id and version) and its size (0)."""
+        metadata = self._journal_metadata(self._version, closed, serial)
+        try:
+            response = self._call("create the state journal", lambda: self._blob(self.journal_blob).create_append_blob(
+                metadata=metadata, if_none_match="*"))
+        except _Refused:
+            props = self._properties(self.journal_blob, "read the state journal")
+            if props is None or props.metadata != metadata or props.size:
+                return False
+            response = {"etag": props.etag}
+        self._view = _JournalView(response["etag"], 0, self._version, bool(closed))
+        return True
+
+    def _append(self, block: bytes) -> None:
+        """Append Block with ``If-Match`` on the journal's ETag and ``appendpos`` on its size as last seen:
+        refused (412) unless nothing landed since, so a stale appender never lands. A refusal of our own
+        retried append (its first attempt landed, its answer was lost) is told apart by its bytes,
+        which end with this handle's writer id and the record's serial."""
+        view = self._view
+        try:
+            response = self._call("append to the state journal", lambda: self._blob(self.journal_blob).append_block(
+                block, if_match=view.etag, appendpos_condition=view.size))
+            view.etag = response["etag"]
+        except (_Refused, _Missing):
+            got = self._get(self.journal_blob, "read the state journal", offset=view.size, length=len(block))
+            if got is None or got.body != block:
+                raise self._stale("its journal moved since this run read it", "recorded") from None
+            # ours; when others appended after it, the view is gone: the next append is refused
+            view.etag = got.etag if got.size == view.size + len(block) else _NEVER
+        view.size += len(block)
+
+    def _confirm(self, what: str) -> None:
+        """Raise "state changed by another run" unless the state blob is still the version this handle
+        read or wrote; a transient failure leaves the handle unable to append again."""
+        try:
+            props = self._properties(self.blob, "read the state")
+        except StateError:
+            self._view.unsure = True
+            raise
+        if props is None or props.etag != self._etag:
+            self._view.closed = True  # landed in a journal every reader ignores: append no more
+            raise self._stale("it was compacted", what)
+
+    def _delete_journal(self, etag: str, why: str) -> None:
+        try:
+            self._call("remove the compacted state journal", lambda: self._blob(self.journal_blob).delete_blob(
+                if_match=etag))
+        except (_Refused, _Missing):
+            raise self._stale(why, "recorded") from None
+        self._view = _JournalView()
+
+    def _close_journal(self, serial: int) -> None:
+        """Before a full write over an existing state: close the journal for this version, so that no
+        appender that has not seen the close can land a record (Set Blob Metadata ``If-Match`` on the
+        journal as last seen; refused when a record landed since), or create it closed when there was
+        none. A record acknowledged before the close is in this handle's view, hence in the write."""
+        view = self._view
+        why = "a journal record was appended since this run read it"
+        if view.etag is None:
+            if self._create_journal(closed=self._version, serial=serial):
+                return
+            props = self._properties(self.journal_blob, "read the state journal")
+            if props is None or (props.metadata.get("base") == self._version and props.size):
+                raise self._stale(why, "written")  # records over this version that this handle has not seen
+            view = self._view = _JournalView(props.etag, props.size, props.metadata.get("base", ""))
+        metadata = self._journal_metadata(view.base, self._version, serial)
+        try:
+            response = self._call("seal the state journal", lambda: self._blob(self.journal_blob).set_blob_metadata(
+                metadata, if_match=view.etag))
+        except (_Refused, _Missing):
+            props = self._properties(self.journal_blob, "read the state journal")
+            if props is None or props.metadata != metadata:  # else: our own close, retried
+                raise self._stale(why, "written") from None
+            response = {"etag": props.etag}
+        view.etag, view.closed = response["etag"], True
+
+    def _journal_metadata(self, base: str, closed: str, serial: int | None) -> dict[str, str]:
+        metadata = {"base": base, "writer": self._writer}
+        if closed:
+            metadata.update(closed=closed, sealed=str(serial))
+        return metadata
+
+    def _stale(self, why: str, what: str) -> StateError:
+        """The refusal of a stale writer: the serial it read and the one stored now (``why`` when
+        only the journal moved)."""
+        current = self._get(self.blob, "read the state")
+        if current is not None and current.etag == self._etag:
+            return _changed(self.path, why, what)
+        now = self._parse(current.body).serial if current is not None and current.body else "none"
+        was = self._serial if self._serial is not None else "none"
+        return _changed(self.path, f"serial {was} → {now}", what)
 
     # -- StateWriter ----------------------------------------------------------------------------------
     def write(self, state: State) -> None:
@@ -188,12 +373,16 @@ class AzureBlobBackend:
                              f"nothing was written")
         body = (json.dumps(state.to_json(), indent=2, sort_keys=True, default=str) + "\n").encode()
         lease = self._held.id if self._held else None
+        version = uuid.uuid4().hex  # a new version id: a new, empty journal
+        if self._serial is not None and self._etag and not self._view.closed:
+            self._close_journal(state.serial)  # no appender that has not seen this may land a record
         for _ in range(3):
             try:
                 if self._serial is not None and self._etag:  # keep the state being replaced
                     self._call("snapshot the state", lambda: self._blob().create_snapshot(
                         if_match=self._etag, lease=lease))
-                response = self._put(self.blob, "write the state", body, self._etag, lease)
+                response = self._put(self.blob, "write the state", body, self._etag, lease,
+                                     metadata={"version": version})
             except _Refused as refused:
                 if refused.code in _LEASE_TAKEN:
                     holder = self.lock_info()
@@ -206,19 +395,34 @@ class AzureBlobBackend:
                     raise StateError(f"lost the state lock on {self.path} (its lease was broken or taken "
                                      f"over by someone else); nothing was written") from None
                 current = self._get(self.blob, "read the state")
-                if current is not None and current[0] == body:  # our own put, retried after a lost answer
-                    self._etag, self._serial = current[1], state.serial
+                if current is not None and current.metadata.get("version") == version:  # our own put, retried
+                    self._written(state, current.etag, version)
                     return
-                if current is not None and current[0] == b"" and self._serial is None:
-                    self._etag = current[1]  # still no state, only a placeholder: the same version
+                if current is not None and current.body == b"" and self._serial is None:
+                    self._etag = current.etag  # still no state, only a placeholder: the same version
                     continue
-                now = self._parse(current[0]).serial if current is not None and current[0] else "none"
+                now = self._parse(current.body).serial if current is not None and current.body else "none"
                 was = self._serial if self._serial is not None else "none"
-                raise StateError(f"state changed by another run (serial {was} → {now}) in {self.path}; "
-                                 f"nothing was written. Run again to work from the current state.") from None
-            self._etag, self._serial = response["etag"], state.serial
+                raise _changed(self.path, f"serial {was} → {now}", "written") from None
+            self._written(state, response["etag"], version)
             return
         raise StateError(f"cannot write the state to {self.path}: it kept changing underneath; nothing was written")
+
+    def _written(self, state: State, etag: str, version: str) -> None:
+        """The write landed: the view is the new version, and the journal it compacted is removed
+        (best effort: left behind, it is over an older version, which every reader ignores; this
+        handle's next append or the next compaction removes it)."""
+        closed = self._view.etag
+        self._seen(state, etag, version)
+        if not closed:
+            return
+        try:
+            self._call("remove the compacted state journal", lambda: self._blob(self.journal_blob).delete_blob(
+                if_match=closed))
+        except (StateError, _Refused, _Missing) as exc:
+            self._view = _JournalView(closed, 0, "stale")
+            self.reporter.warning(f"could not remove the compacted state journal {self.journal_path} ({exc}); "
+                                  f"the next append or compaction will")
 
     # -- StateLocker ----------------------------------------------------------------------------------
     def lock(self, operation: str, timeout: float = 0.0) -> LockInfo:
@@ -416,13 +620,13 @@ class AzureBlobBackend:
         return self.blob + ".lock"
 
     def _put(self, name: str, doing: str, body: bytes, etag: str | None, lease: str | None, *,
-             overwrite: bool = False) -> Any:
+             overwrite: bool = False, metadata: dict[str, str] | None = None) -> Any:
         """Put Blob ``name``: with ``If-Match: etag``, else ``If-None-Match: *`` unless ``overwrite``."""
         from azure.storage.blob import ContentSettings
 
         condition = {"if_match": etag} if etag else ({} if overwrite else {"if_none_match": "*"})
         return self._call(doing, lambda: self._blob(name).upload_blob(
-            body, blob_type="BlockBlob", overwrite=True, lease=lease,
+            body, blob_type="BlockBlob", overwrite=True, lease=lease, metadata=metadata,
             content_settings=ContentSettings(content_type="application/json"), **condition))
 
     def _delete_document(self, etag: str | None) -> None:
@@ -435,20 +639,31 @@ class AzureBlobBackend:
         except (StateError, _Refused, _Missing):
             pass
 
-    def _get(self, name: str, doing: str) -> tuple[bytes, str, datetime] | None:
-        """(body, ETag, server time) of blob ``name``, or None when there is no such blob."""
+    def _get(self, name: str, doing: str, offset: int | None = None, length: int | None = None) -> _Got | None:
+        """Blob ``name`` (``length`` bytes from ``offset`` when given), or None when there is no such
+        blob (or nothing at that offset)."""
         dates: list[str] = []
 
-        def download() -> tuple[bytes, str]:
-            downloader = self._blob(name).download_blob(
-                raw_response_hook=lambda response: dates.append(response.http_response.headers.get("Date", "")))
-            return downloader.readall(), downloader.properties.etag
+        def download() -> _Got:
+            downloader = self._blob(name).download_blob(offset, length, raw_response_hook=lambda response: dates.append(
+                response.http_response.headers.get("Date", "")))
+            body, props = downloader.readall(), downloader.properties
+            total = str(props.content_range or "").rpartition("/")[2]
+            return _Got(body, props.etag, _server_time(dates[0] if dates else ""), dict(props.metadata or {}),
+                        str(getattr(props.blob_type, "value", props.blob_type) or ""),
+                        int(total) if total.isdigit() else len(body))
 
         try:
-            body, etag = self._call(doing, download)
+            return self._call(doing, download)  # type: ignore[no-any-return]
         except _Missing:
             return None
-        return body, etag, _server_time(dates[0] if dates else "")
+
+    def _properties(self, name: str, doing: str) -> Any:
+        """Get Blob Properties of ``name`` (``etag``, ``size``, ``metadata``), or None when there is none."""
+        try:
+            return self._call(doing, lambda: self._blob(name).get_blob_properties())
+        except _Missing:
+            return None
 
     def _call(self, doing: str, method: Callable[[], Any]) -> Any:
         """``method()``; a refused condition or lease raises ``_Refused``, a missing blob ``_Missing``,
@@ -467,7 +682,7 @@ class AzureBlobBackend:
             if code == "ContainerNotFound":
                 raise StateError(f"cannot {doing}: the container {self.container} does not exist "
                                  f"({self.endpoint}/{self.container})") from None
-            if status == 404:
+            if status in (404, 416):  # no such blob, or nothing at that offset
                 raise _Missing() from None
             if status in (401, 403):
                 raise StateError(f"cannot {doing}: no permission on {self.path} ({code or status})") from None
@@ -504,6 +719,31 @@ def lease_seconds() -> int:
     return int(min(max(math.ceil(lock_ttl()), MIN_LEASE), MAX_LEASE))
 
 
+class _Got(NamedTuple):
+    """A blob as downloaded: its bytes (or a range of them), ETag, the server's time, metadata, blob
+    type and total size."""
+
+    body: bytes
+    etag: str
+    when: datetime
+    metadata: dict[str, str]
+    kind: str
+    size: int
+
+
+@dataclass
+class _JournalView:
+    """The journal blob as a handle last saw or wrote it: ``etag`` (None: no journal), ``size``, the
+    state version its records are over (``base``), and whether it is closed (sealed) for the state
+    version the handle holds; ``unsure``: an append landed but could not be confirmed."""
+
+    etag: str | None = None
+    size: int = 0
+    base: str = ""
+    closed: bool = False
+    unsure: bool = False
+
+
 class _Refused(Exception):
     """A request refused by a condition or a lease (409 / 412); ``code`` is the storage error code."""
 
@@ -522,6 +762,19 @@ class _Unsettled(StateError):
     def __init__(self, error: StateError):
         super().__init__(str(error))
         self.error = error
+
+
+def _changed(path: str, why: str, what: str) -> StateError:
+    return StateError(f"state changed by another run ({why}) in {path}; nothing was {what}. Run again to "
+                      f"work from the current state.")
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_line(exc: BaseException) -> str:

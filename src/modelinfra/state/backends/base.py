@@ -14,9 +14,9 @@ A backend is all three (``StateBackend``). A backend may add the optional ``Stat
 capability (append-only records beside the state, ``modelinfra.state.journal``); ``StateManager``
 then makes each action durable with one small append instead of a full write, and otherwise keeps
 writing the whole state. Every backend runs the one conformance suite in
-``tests/state/conformance.py``. A remote backend fits the same shape: S3 would write with a
-conditional put and lock with a conditional lock object; Azure blob would lock with a lease. Local
-and S3 journal; Azure blob does not (yet): it keeps a full write per action.
+``tests/state/conformance.py``. A remote backend fits the same shape: S3 writes with a
+conditional put and locks with a conditional lock object; Azure blob locks with a lease. All three
+journal (local: a file, S3: one object per record, Azure blob: an append blob).
 """
 
 from __future__ import annotations
