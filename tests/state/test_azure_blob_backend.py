@@ -81,17 +81,27 @@ def open_azure(azurite: RunningService, container) -> OpenBackend:  # noqa: ANN0
 
 
 class ProxyFaultInjection:
-    """``StoreFaults`` for Azure: handles reach Azurite through ``FaultyProxy`` (503 ServerBusy)."""
+    """``StoreFaults`` for Azure: handles reach Azurite through ``FaultyProxy``: a failing request
+    answers 503 ServerBusy before Azurite sees it, or (one in three) after Azurite carried it out (a
+    lost answer: the SDK's retry meets the effect of its first attempt)."""
 
     def __init__(self, proxy: FaultyProxy, azurite: RunningService, container_name: str):
         self.proxy = proxy
         self.open_backend = opener(proxy.endpoint(urlsplit(azurite.extra["blob_endpoint"]).path), container_name)
+        self.lost = 0
+        self._random = random.Random(7)
 
     def fail(self, ratio: float) -> None:
-        self.proxy.fail_ratio = ratio
+        self.proxy.fail_ratio = ratio * 2 / 3
+        self.proxy.lose_answer = self._lose if ratio else lambda method, path: False
+
+    def _lose(self, method: str, path: str) -> bool:
+        lose = self._random.random() < self.proxy.fail_ratio / 2
+        self.lost += lose
+        return lose
 
     def injected(self) -> int:
-        return self.proxy.injected
+        return self.proxy.injected + self.lost
 
 
 class TestAzureBlobBackendConformance(BackendConformance):

@@ -587,7 +587,10 @@ class AzureBlobBackend:
             return
         name = f"{self.blob}.probe-{uuid.uuid4().hex}"
         doing = "check conditional writes"
-        self._put(name, doing, b"", None, None)
+        try:
+            self._put(name, doing, b"", None, None)
+        except _Refused:
+            pass  # a fresh name: our own put, retried after its answer was lost
         lease: Any = None
         try:
             try:

@@ -95,13 +95,18 @@ class S3Backend:
         if self._client is None:
             from botocore.config import Config
 
+            from modelinfra.providers.aws.retry_log import instrument
+
             settings = Settings.from_env()
             with _SESSIONS_LOCK:  # boto3 sessions are not thread-safe; clients are
                 session = _session(self.profile, self.region)
-                self._client = session.client(
+                client = session.client(
                     "s3", endpoint_url=self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
-                    config=Config(retries={"mode": "standard", "max_attempts": settings.max_attempts},
+                    config=Config(retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
                                   connect_timeout=5, read_timeout=30))
+            # the provider's retry handling: each backoff capped at MODELINFRA_RETRY_BACKOFF_MAX and logged
+            instrument(client, settings.max_attempts, settings.retry_backoff_max)
+            self._client = client
         return self._client
 
     # -- StateReader ----------------------------------------------------------------------------------
