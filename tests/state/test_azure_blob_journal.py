@@ -226,7 +226,7 @@ def test_of_two_appenders_of_the_same_record_exactly_one_is_acknowledged(open_az
     assert len((journal_bytes(container) or b"").splitlines()) == 1 + serial + 1 - base.serial
 
 
-@pytest.mark.parametrize("lost", ["create the journal", "append", "close", "state put"])
+@pytest.mark.parametrize("lost", ["create the journal", "append", "close", "state put", "delete the journal"])
 def test_a_request_retried_after_its_answer_was_lost_is_told_apart_as_ours(via_proxy, proxy: FaultyProxy,  # noqa: ANN001, F811
                                                                            container, lost: str):  # noqa: ANN001, F811
     """The SDK retries a request whose answer was lost (here: it reached Azurite, and the proxy
@@ -235,12 +235,13 @@ def test_a_request_retried_after_its_answer_was_lost_is_told_apart_as_ours(via_p
     manager = StateManager(via_proxy())
     state = manager.read()
     wanted = {"create the journal": (JOURNAL, ""), "append": (JOURNAL, "comp=appendblock"),
-              "close": (JOURNAL, "comp=metadata"), "state put": (BLOB, "")}[lost]
+              "close": (JOURNAL, "comp=metadata"), "state put": (BLOB, ""), "delete the journal": (JOURNAL, "")}[lost]
+    method_lost = "DELETE" if lost == "delete the journal" else "PUT"
     lost_once: list[str] = []
 
     def lose(method: str, path: str) -> bool:
         where = urlsplit(path)
-        if lost_once or method != "PUT" or not unquote(where.path).endswith("/" + wanted[0]):
+        if lost_once or method != method_lost or not unquote(where.path).endswith("/" + wanted[0]):
             return False
         if wanted[1] not in where.query or (not wanted[1] and "comp=" in where.query):
             return False
@@ -255,9 +256,11 @@ def test_a_request_retried_after_its_answer_was_lost_is_told_apart_as_ours(via_p
     manager.persist(state, force=True)
     assert lost_once, "no answer was lost"
     proxy.lose_answer = lambda method, path: False
-    seen = StateManager(via_proxy()).snapshot()
-    assert seen is not None and seen.serial == 4 and seen.resources["a"].status == "ready"
     assert journal_bytes(container) is None
+    state.resources["b"] = entry("b")  # and the handle journals on
+    manager.record(state, ["b"])
+    seen = StateManager(via_proxy()).snapshot()
+    assert seen is not None and seen.serial == 5 and seen.resources["a"].status == "ready" and "b" in seen.resources
 
 
 def test_an_identical_record_of_another_run_is_not_taken_for_ours(open_azure, container):  # noqa: ANN001, F811

@@ -318,12 +318,21 @@ class AzureBlobBackend:
             raise self._stale("it was compacted", what)
 
     def _delete_journal(self, etag: str, why: str) -> None:
+        """Delete a journal over another version, as last seen (gone already: fine, the create that
+        follows is confirmed by a HEAD); refused when it changed since (someone closed it)."""
+        if not self._remove_journal(etag):
+            raise self._stale(why, "recorded")
+        self._view = _JournalView()
+
+    def _remove_journal(self, etag: str) -> bool:
+        """Delete Blob ``If-Match: etag`` on the journal; True once it is gone (a retried delete whose
+        first attempt did it is refused with 404 or 412: the journal is gone all the same)."""
         try:
             self._call("remove the compacted state journal", lambda: self._blob(self.journal_blob).delete_blob(
                 if_match=etag))
         except (_Refused, _Missing):
-            raise self._stale(why, "recorded") from None
-        self._view = _JournalView()
+            return self._properties(self.journal_blob, "read the state journal") is None
+        return True
 
     def _close_journal(self, serial: int) -> None:
         """Before a full write over an existing state: close the journal for this version, so that no
@@ -417,11 +426,12 @@ class AzureBlobBackend:
         if not closed:
             return
         try:
-            self._call("remove the compacted state journal", lambda: self._blob(self.journal_blob).delete_blob(
-                if_match=closed))
-        except (StateError, _Refused, _Missing) as exc:
+            gone, why = self._remove_journal(closed), "it changed since it was closed"
+        except StateError as exc:
+            gone, why = False, str(exc)
+        if not gone:
             self._view = _JournalView(closed, 0, "stale")
-            self.reporter.warning(f"could not remove the compacted state journal {self.journal_path} ({exc}); "
+            self.reporter.warning(f"could not remove the compacted state journal {self.journal_path} ({why}); "
                                   f"the next append or compaction will")
 
     # -- StateLocker ----------------------------------------------------------------------------------
