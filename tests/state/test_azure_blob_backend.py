@@ -253,8 +253,9 @@ class FaultyProxy:
     """A loopback proxy in front of Azurite: ``fail_ratio`` of the requests answer 503 ServerBusy
     before Azurite sees them; with ``ignore_conditions`` the rest lose If-Match / If-None-Match;
     a request for which ``lose_answer(method, path)`` is true reaches Azurite but its answer is
-    replaced by a 503 (a lost answer: the SDK retries a request that landed). ``sent`` logs every
-    request as (method, path with query, body bytes)."""
+    replaced by a 503 (a lost answer: the SDK retries a request that landed); once ``dead_after``
+    requests were sent, none reaches Azurite any more. ``sent`` logs every request as (method, path
+    with query, body bytes)."""
 
     def __init__(self, upstream: str):
         self.upstream = urlsplit(upstream)
@@ -263,6 +264,7 @@ class FaultyProxy:
         self.injected = 0
         self.lose_answer: Callable[[str, str], bool] = lambda method, path: False
         self.sent: list[tuple[str, str, int]] = []
+        self.dead_after: int | None = None  # requests after this many answer 503 unseen: the client died
         self._random = random.Random(12)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -295,7 +297,8 @@ class FaultyProxy:
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 proxy.sent.append((self.command, self.path, len(body)))
-                if proxy._fails():
+                dead = proxy.dead_after is not None and len(proxy.sent) > proxy.dead_after
+                if dead or proxy._fails():
                     self.send_response(503)
                     self.send_header("x-ms-error-code", "ServerBusy")
                     self.send_header("Content-Length", "0")

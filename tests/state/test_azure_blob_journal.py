@@ -4,7 +4,8 @@ order, a full write closes the journal before it writes and removes it after, a 
 lands an acknowledged record (whether the journal was closed, compacted and removed, or taken by a
 racing appender), a request retried after its answer was lost is told apart from another run's, a
 damaged journal or one without its state is refused, a compaction that died after its close
-converges, ``state migrate`` carries a crashed run's records, and the lifecycle fuzzer holds over it.
+converges, a run killed after any of its store requests leaves a state the next run converges from,
+``state migrate`` carries a crashed run's records, and the lifecycle fuzzer holds over it.
 
 First of all: Azurite (package-lock.json) does what the journal relies on, as Azure does."""
 
@@ -379,3 +380,66 @@ def test_a_record_costs_one_small_request_whatever_the_state_size(via_proxy, pro
 
 def test_the_lifecycle_fuzzer_holds_over_the_azure_journal(open_azure, tmp_path: Path):  # noqa: ANN001
     fuzz_over(open_azure, 4, tmp_path)
+
+
+def test_a_run_killed_after_any_store_request_leaves_a_state_the_next_run_converges_from(
+        azurite: RunningService, container, proxy: FaultyProxy, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, F811
+    """A run (read, three creates recorded create_pending then ready, a compaction mid-run, a final
+    persist) dies right after its n-th store request, for every n: that request landed but its
+    answer never came back, and nothing after it reaches the store. The next run reads, compacts and
+    journals again; every record the dead run had acknowledged is in its state."""
+    monkeypatch.setenv("MODELINFRA_MAX_ATTEMPTS", "1")  # a dead process retries nothing
+    endpoint = proxy.endpoint(urlsplit(azurite.extra["blob_endpoint"]).path)
+    direct = azurite.extra["blob_endpoint"]
+
+    def run(blob: str) -> list[tuple[str, str]]:
+        """The run; returns what it had acknowledged (address, status) when it died (or finished)."""
+        acknowledged: list[tuple[str, str]] = []
+        try:
+            manager = StateManager(opener(endpoint, container.container_name, blob)(), compact_interval=0.0,
+                                   compact_records=4)
+            state = manager.read()
+            for i in range(3):
+                for status in ("create_pending", "ready"):
+                    state.resources[f"a{i}"] = entry(f"a{i}", status)
+                    manager.record(state, [f"a{i}"])
+                    acknowledged.append((f"a{i}", status))
+            state.outputs["done"] = {"value": True, "sensitive": False}
+            manager.persist(state)
+            acknowledged.append(("done", ""))
+        except StateError:
+            pass
+        return acknowledged
+
+    stored(opener(direct, container.container_name, "healthy.json"))
+    proxy.sent.clear()
+    assert len(run("healthy.json")) == 7
+    requests = len(proxy.sent)
+    kinds = {(method, urlsplit(path).query.partition("&")[0]) for method, path, _ in proxy.sent}
+    assert {("PUT", "comp=appendblock"), ("PUT", "comp=metadata"), ("HEAD", ""), ("DELETE", "")} <= kinds, kinds
+    for n in range(1, requests + 1):
+        blob = f"killed-{n}.json"
+        stored(opener(direct, container.container_name, blob))
+        proxy.sent.clear()
+        proxy.dead_after, proxy.lose_answer = n, lambda method, path, n=n: len(proxy.sent) == n
+        acknowledged = run(blob)
+        proxy.dead_after, proxy.lose_answer = None, lambda method, path: False
+        nxt = StateManager(opener(direct, container.container_name, blob)())
+        seen = nxt.read()
+        assert seen is not None, n
+        for address, status in acknowledged:
+            if address == "done":
+                assert seen.outputs.get("done") == {"value": True, "sensitive": False}, n
+            else:
+                assert address in seen.resources, (n, address)
+                if status == "ready":
+                    assert seen.resources[address].status == "ready", (n, address)
+        seen.resources["next"] = entry("next")
+        nxt.record(seen, ["next"])  # compacts whatever the dead run left, then journals again
+        seen.resources["after"] = entry("after")
+        nxt.record(seen, ["after"])
+        after = StateManager(opener(direct, container.container_name, blob)()).snapshot()
+        assert after is not None and {"next", "after"} <= set(after.resources), n
+        assert after.serial == seen.serial, n
+
+
