@@ -42,6 +42,7 @@ class RunContext:
         self.sleep = sleep
         self.tiebreak = tiebreak
         self._lock = threading.Lock()
+        self._spec_dir: Any = None  # the spec's resolved directory, once: resolving costs a stat per path part
 
     def session(self, cloud: str) -> Any:
         with self._lock:
@@ -62,10 +63,12 @@ class RunContext:
     def resource_context(self, address: str, type_name: str) -> ResourceContext:
         handler = self.handler(type_name)
         declared = self.spec.resources.get(address)
+        if self._spec_dir is None:
+            self._spec_dir = self.spec.directory
         return ResourceContext(
             stack=self.spec.name,
             address=address,
-            spec_dir=self.spec.directory_of(declared.scope) if declared else self.spec.directory,
+            spec_dir=(declared.scope.directory if declared else None) or self._spec_dir,
             session=self.session(handler.cloud),
             reporter=self.reporter,
             hard_delete=bool(declared and declared.lifecycle.hard_delete),

@@ -1,6 +1,9 @@
 """The ARM calls managed disks and disk snapshots share: one ``Microsoft.Compute`` operation group
-(``disks`` or ``snapshots``), read as a plain dict, written through its LRO pollers, deleted
-idempotently. Handlers keep only what differs: their spec model and the body/attribute mapping."""
+(``disks`` or ``snapshots``), written through the SDK's LRO pollers, deleted idempotently, and read
+(GET and list) as the wire JSON through ``ArmRestClient`` at the SDK's api-version: the same dict
+the SDK model's ``as_dict()`` gives, without building (and re-serialising) a model per resource,
+which was most of a 1,000-disk listing's CPU. Handlers keep only what differs: their spec model
+and the body/attribute mapping."""
 
 from __future__ import annotations
 
@@ -14,7 +17,12 @@ from modelinfra.providers.azure.errors import (
     read_or_none,
     visible_after_write,
 )
+from modelinfra.providers.azure.rest_client import ArmRestClient
 from modelinfra.providers.base import ResourceContext
+
+API_VERSION = "2026-03-02"
+"""The api-version azure-mgmt-compute (39) sends for disks and snapshots; reads use it too, so a
+GET or list body is the one its writes answer (tests/providers/azure pins the two together)."""
 
 
 @dataclass(frozen=True)
@@ -30,14 +38,16 @@ class ComputeOps:
         """(resource group, name, body as a dict) or None when it does not exist."""
         parsed = arm_ids.parse(cloud_id)
         group, name = parsed.resource_group or "", parsed.name
-        operations = self._operations(ctx)
-        found = read_or_none(f"reading {self.noun} {name}", lambda: operations.get(group, name))
-        return None if found is None else (group, name, found.as_dict())
+        path = self.resource_id(ctx, group, name)
+        found = read_or_none(f"reading {self.noun} {name}", lambda: ArmRestClient(ctx.session, API_VERSION).get(path))
+        return None if found is None else (group, name, found)
 
     def list_group(self, ctx: ResourceContext, group: str) -> dict[str, dict[str, Any]]:
         """{lower-case id: body} of every disk (snapshot) in ``group`` (one paged listing)."""
-        operations = self._operations(ctx)
-        return listing.index(f"listing {self.collection} of {group}", lambda: operations.list_by_resource_group(group))
+        path = f"{arm_ids.resource_group_id(ctx.session.subscription_id, group)}/providers/Microsoft.Compute/" \
+            + self.collection
+        client = ArmRestClient(ctx.session, API_VERSION)
+        return listing.index(f"listing {self.collection} of {group}", lambda: client.list(path))
 
     def create_or_update(self, ctx: ResourceContext, group: str, name: str, body: dict[str, Any]) -> None:
         with azure_errors(f"creating {self.noun} {name}"):

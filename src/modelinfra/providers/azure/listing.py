@@ -1,6 +1,7 @@
 """Index, then read, for ARM types whose collection GET returns full representations (managed
 disks, snapshots, storage accounts by resource group; Service Bus queues by namespace): one
-paged listing (``nextLink`` followed by the SDK's pager) stands for one GET per resource.
+paged listing (``nextLink`` followed, by the SDK's pager or ``ArmRestClient.pages``) stands for one
+GET per resource.
 
 A listing is complete, so a resource it does not return is gone (what its GET's 404 says), and
 so is every resource of a container (resource group, namespace) that is gone itself.
@@ -22,8 +23,9 @@ def collection_of(cloud_id: str) -> str | None:
 
 
 def index(action: str, pages: Callable[[], Iterable[Any]]) -> dict[str, dict[str, Any]]:
-    """{lower-case id: body as a dict} of every listed item; empty when the container is gone."""
-    found = read_or_none(action, lambda: [item.as_dict() for item in pages()])
+    """{lower-case id: body as a dict} of every listed item (an SDK model or already the wire
+    JSON's dict); empty when the container is gone."""
+    found = read_or_none(action, lambda: [item if isinstance(item, dict) else item.as_dict() for item in pages()])
     return {str(body.get("id", "")).lower(): body for body in found or ()}
 
 

@@ -9,7 +9,8 @@ endpoint as the SDK clients) rather than one more heavy SDK each. Contract:
 - ``put(path, body)`` / ``patch(path, body)`` -> the resource body once the write is done: a 202
   is a long-running operation, polled with azure-mgmt-core's ``ARMPolling`` (Retry-After honoured,
   the session's polling interval);
-- ``list(path, params)`` -> the ``value`` items of a collection, every page;
+- ``list(path, params)`` -> the ``value`` items of a collection, every page (``pages`` yields them
+  page by page, following ``nextLink``);
 - ``delete(path)`` -> None; 404 and 204 are success (already gone); a 202 is polled to the end.
 
 Failures raise azure-core's ``HttpResponseError`` (ARM error format, so ``error.code`` is set) for
@@ -19,6 +20,7 @@ callers to map with ``providers.azure.errors``. ``path`` is relative to the ARM 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -46,16 +48,19 @@ class ArmRestClient:
 
     def list(self, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """The ``value`` items of a collection GET (every page, following ``nextLink``)."""
-        response = self._send("GET", path, params=params)
-        self._check(response, (200,))
-        page = response.http_response.json()
-        items = list(page.get("value") or [])
-        while page.get("nextLink"):
-            response = self._send("GET", page["nextLink"])
+        return [item for page in self.pages(path, params) for item in page]
+
+    def pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The ``value`` items of a collection GET, one list per page, as the wire JSON has them (no
+        SDK model is built). A page is requested once the one before it has been consumed."""
+        link: str | None = path
+        first = True
+        while link:
+            response = self._send("GET", link, params=params if first else None)
             self._check(response, (200,))
             page = response.http_response.json()
-            items.extend(page.get("value") or [])
-        return items
+            first, link = False, page.get("nextLink") or None
+            yield list(page.get("value") or [])
 
     def delete(self, path: str) -> None:
         response = self._send("DELETE", path)

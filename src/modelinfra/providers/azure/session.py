@@ -178,6 +178,7 @@ class AzureSession:
                         policies.DistributedTracingPolicy(),
                         ARMHttpLoggingPolicy(),
                     ],
+                    **_transport_kwargs(),
                 )
             return self._clients["arm"]
 

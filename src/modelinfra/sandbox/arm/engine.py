@@ -131,15 +131,14 @@ class Engine:
         self._require_ancestors(probe, write=False)
         parent = (parent_id(probe) or "").lower()
         scope = parent if parent else "/subscriptions/" + route.params["subscriptionId"]
-        items = [r.view() for r in self.store.children(scope, rtype.type)
-                 if (parent_id(r.id) or "").lower() == parent]
-        return Response(200, paging.page(ctx, items))
+        records = [r for r in self.store.children(scope, rtype.type) if (parent_id(r.id) or "").lower() == parent]
+        return Response(200, paging.page(ctx, records))
 
     def _list_subscription(self, route: Route, ctx: RequestContext) -> Response:
         rtype = route.rtype
         assert rtype is not None
         scope = "/subscriptions/" + route.params["subscriptionId"]
-        return Response(200, paging.page(ctx, [r.view() for r in self.store.children(scope, rtype.type)]))
+        return Response(200, paging.page(ctx, self.store.children(scope, rtype.type)))
 
     def _action(self, route: Route, ctx: RequestContext, request: Request) -> Response:
         record = self._existing(route)

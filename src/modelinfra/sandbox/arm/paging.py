@@ -3,7 +3,8 @@
 nextLink``): ``{"value": [...], "nextLink"?}``, items in a stable order (by id), at most
 ``EmulatorConfig.list_page_size`` a page. ``$top`` asks for fewer (Service Bus: 1 to 1000);
 ``$skip`` skips items (Service Bus); ``nextLink`` is an absolute URL with the same query plus an
-opaque ``$skiptoken``, and no ``nextLink`` means the last page."""
+opaque ``$skiptoken``, and no ``nextLink`` means the last page. Only the page's own records are
+copied out of the store (``Record.view``), so serving a page costs its size, not the collection's."""
 
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from urllib.parse import quote, urlencode
 
 from modelinfra.sandbox.arm import errors
 from modelinfra.sandbox.arm.resource_type import RequestContext
+from modelinfra.sandbox.arm.store import Record
 
 
-def page(ctx: RequestContext, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The page of ``items`` (sorted here by id) the request's query selects."""
-    ordered = sorted(items, key=lambda item: str(item.get("id", "")).lower())
+def page(ctx: RequestContext, records: list[Record]) -> dict[str, Any]:
+    """The page of ``records`` (sorted here by id) the request's query selects, as wire bodies."""
+    ordered = sorted(records, key=lambda record: record.key)
     size = max(1, ctx.config.list_page_size)
     top = _count(ctx.query.get("$top"), "$top", size, high=1000)
     start = _count(ctx.query.get("$skiptoken"), "$skiptoken", None) \
         if "$skiptoken" in ctx.query else _count(ctx.query.get("$skip"), "$skip", 0)
     count = min(top, size)
-    body: dict[str, Any] = {"value": ordered[start:start + count]}
+    body: dict[str, Any] = {"value": [record.view() for record in ordered[start:start + count]]}
     if start + count < len(ordered):
         query = {k: v for k, v in ctx.query.items() if k not in ("$skiptoken", "$skip")}
         query["$skiptoken"] = str(start + count)
