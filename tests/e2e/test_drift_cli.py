@@ -110,7 +110,8 @@ def test_unmanaged_bucket_exits_2_only_with_the_flag(aws_stack: Path, aws_env: d
 
 
 def test_unreachable_aws_is_an_error_never_deleted(aws_stack: Path, aws_env: dict[str, str]) -> None:
-    env = {**aws_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}", "MODELINFRA_MAX_ATTEMPTS": "2"}
+    env = {**aws_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}", "MODELINFRA_MAX_ATTEMPTS": "2",
+           "MODELINFRA_ENGINE_RETRY_BASE": "0.01"}
     for extra in ((), ("--unmanaged",)):
         result = run_cli("drift", aws_stack, *extra, "--format", "json", env=env, timeout=120)
         assert result.code == 1, result.output
@@ -126,7 +127,7 @@ def test_unreachable_azure_is_an_error_never_deleted(tmp_path: Path, azure_env: 
     assert run_cli("apply", spec, "--auto-approve", env=azure_env).code == 0
     assert run_cli("drift", spec, "--unmanaged", env=azure_env).code == 0
     env = {**azure_env, "MODELINFRA_AZURE_ENDPOINT": f"http://127.0.0.1:{closed_port()}",
-           "MODELINFRA_MAX_ATTEMPTS": "2"}
+           "MODELINFRA_MAX_ATTEMPTS": "2", "MODELINFRA_ENGINE_RETRY_BASE": "0.01"}
     result = run_cli("drift", spec, env=env, timeout=120)
     assert result.code == 1, result.output
     assert "Error: " in result.stderr and "drift-cli-" in result.stderr
