@@ -5,6 +5,7 @@ live here and never in tests.
     .venv/bin/python benchmarks/run.py            # the full table (slow: 1,000 and 10,000 resources)
     .venv/bin/python benchmarks/run.py --quick    # a small version (minutes)
     .venv/bin/python benchmarks/run.py --quick --bin ../main/.venv/bin/modelinfra   # another build, same rows
+    .venv/bin/python benchmarks/run.py --quick --rows apply plan-aws   # only some rows (names: ROWS)
 
 Rows: ``--help``; ``validate`` at two sizes; ``apply`` of N S3 object creates at a per-call latency
 (model ceil(N/parallelism) x 3 calls x RTT); ``apply`` at 0 ms at N and 4N (linear: <= 4.5x), and the same through the engine alone
@@ -25,8 +26,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent / "modelinfra"
+ROWS = ("help", "validate", "apply", "plan-aws", "plan-arm", "linear", "engine", "new", "throttle")
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
@@ -118,6 +121,44 @@ def no_op_plan(label: str, spec: str, env: dict[str, str], cwd: Path, p: int, rt
     return requests, refresh_cpu
 
 
+def apply_row(aws: Any, env: dict[str, str], cwd: Path, creates: int, p: int, rtt: float) -> None:
+    """``apply`` of one bucket and ``creates`` objects at ``rtt`` per call, beside the model
+    ceil(creates / parallelism) x 3 calls x RTT; the requests it sent (the emulator's count)."""
+    aws.handle.faults.configure(latency=rtt)
+    (cwd / "c.yaml").write_text(s3_spec("bench-create", creates))
+    counts = emulator_counts(aws)
+    wall, cpu, _ = run("apply", "c.yaml", "--auto-approve", env=env, cwd=cwd)
+    requests, connections = (after - before for after, before in zip(emulator_counts(aws), counts, strict=True))
+    model = math.ceil(creates / p) * 3 * rtt
+    row(f"apply, {creates} object creates, {rtt * 1000:.0f} ms", f"{wall:.2f} s ({cpu:.1f} s CPU)",
+        f"model {model:.2f} s; goal <= {1.5 * model:.2f} s")
+    row("    requests / TCP connections (emulator's count)", f"{requests} / {connections}", "")
+    aws.handle.faults.configure(latency=0)
+    run("destroy", "c.yaml", "--auto-approve", env=env, cwd=cwd)
+
+
+def emulator_counts(aws: Any) -> tuple[int, int]:
+    """(requests served, TCP connections accepted) by the AWS emulator so far."""
+    return aws.handle.requests_served, aws.handle.connections_opened
+
+
+def aws_plan_rows(aws: Any, env: dict[str, str], cwd: Path, unchanged: int, p: int, rtt: float) -> None:
+    """The two no-op S3 plans (a HEAD each; index, then read) and the marginal CPU of a HEAD."""
+    measured = []
+    for versioned, what in ((False, "unversioned bucket: a HEAD each"), (True, "versioned: index, then read")):
+        name = f"bench-{'ver' if versioned else 'unv'}"
+        (cwd / f"{name}.yaml").write_text(s3_spec(name, unchanged, versioned=versioned))
+        run("apply", f"{name}.yaml", "--auto-approve", env=env, cwd=cwd)
+        aws.handle.faults.configure(latency=rtt)
+        measured.append(no_op_plan(f"{unchanged + 1} unchanged ({what})", f"{name}.yaml", env, cwd, p, rtt))
+        aws.handle.faults.configure(latency=0)
+        run("destroy", f"{name}.yaml", "--auto-approve", env=env, cwd=cwd)
+    (heads, heads_cpu), (listed, listed_cpu) = measured
+    if heads > listed:  # same stack size and set-up: the difference is the HEADs alone
+        row("modelinfra CPU per request (marginal)", f"{1000 * (heads_cpu - listed_cpu) / (heads - listed):.2f} ms",
+            "goal <= 1 ms")
+
+
 def row(what: str, figure: str, model: str) -> None:
     print(f"{what:<52} {figure:>22}   {model}")
 
@@ -132,8 +173,10 @@ def main() -> int:
                         "with --quick, else 1000)")
     parser.add_argument("--bin", type=Path, default=BIN, help="the modelinfra executable to measure (e.g. another "
                         "checkout's, for before/after figures side by side)")
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=ROWS, help="run only these rows (default: all)")
     args = parser.parse_args()
     BIN = args.bin
+    rows = set(args.rows)
     small, large = (200, 1000) if args.quick else (1000, 10000)
     creates = 50 if args.quick else 200
     unchanged = args.unchanged or (200 if args.quick else 1000)
@@ -152,70 +195,57 @@ def main() -> int:
                "MODELINFRA_AZURE_ENDPOINT": arm.url, "MODELINFRA_PARALLELISM": str(p), "NO_COLOR": "1"}
         print(f"latency {rtt * 1000:.0f} ms per call, parallelism {p}{' (quick)' if args.quick else ''}\n")
         row("what", "measured", "model / goal")
-        wall, _, _ = run("--help", env=env, cwd=cwd)
-        row("modelinfra --help", f"{wall:.2f} s", "<= 0.15 s")
-        for n in (small, large):
-            (cwd / f"v{n}.yaml").write_text(bucket_spec(f"v{n}", n))
-            wall, _, _ = run("validate", f"v{n}.yaml", env=env, cwd=cwd)
-            row(f"validate, {n} resources", f"{wall:.2f} s", "goal: 1,000 <= 1 s; 10,000 <= 6 s")
-
-        aws.handle.faults.configure(latency=rtt)
-        (cwd / "c.yaml").write_text(s3_spec("bench-create", creates))
-        wall, cpu, _ = run("apply", "c.yaml", "--auto-approve", env=env, cwd=cwd)
-        model = math.ceil(creates / p) * 3 * rtt
-        row(f"apply, {creates} object creates, {rtt * 1000:.0f} ms", f"{wall:.2f} s ({cpu:.1f} s CPU)",
-            f"model {model:.2f} s; goal <= {1.5 * model:.2f} s")
-        run("destroy", "c.yaml", "--auto-approve", env=env, cwd=cwd)
-        aws.handle.faults.configure(latency=0)
-        measured = []
-        for versioned, what in ((False, "unversioned bucket: a HEAD each"), (True, "versioned: index, then read")):
-            name = f"bench-{'ver' if versioned else 'unv'}"
-            (cwd / f"{name}.yaml").write_text(s3_spec(name, unchanged, versioned=versioned))
-            run("apply", f"{name}.yaml", "--auto-approve", env=env, cwd=cwd)
-            aws.handle.faults.configure(latency=rtt)
-            measured.append(no_op_plan(f"{unchanged + 1} unchanged ({what})", f"{name}.yaml", env, cwd, p, rtt))
+        if "help" in rows:
+            wall, _, _ = run("--help", env=env, cwd=cwd)
+            row("modelinfra --help", f"{wall:.2f} s", "<= 0.15 s")
+        if "validate" in rows:
+            for n in (small, large):
+                (cwd / f"v{n}.yaml").write_text(bucket_spec(f"v{n}", n))
+                wall, _, _ = run("validate", f"v{n}.yaml", env=env, cwd=cwd)
+                row(f"validate, {n} resources", f"{wall:.2f} s", "goal: 1,000 <= 1 s; 10,000 <= 6 s")
+        if "apply" in rows:
+            apply_row(aws, env, cwd, creates, p, rtt)
+        if "plan-aws" in rows:
+            aws_plan_rows(aws, env, cwd, unchanged, p, rtt)
+        if "plan-arm" in rows:
+            (cwd / "d.yaml").write_text(disk_spec("bench-disks", unchanged))
+            run("apply", "d.yaml", "--auto-approve", env=env, cwd=cwd)
+            arm.handle.faults.configure(latency=rtt)
+            no_op_plan(f"{unchanged} unchanged ARM disks in one group", "d.yaml", env, cwd, p, rtt)
+            arm.handle.faults.reset()
+            run("destroy", "d.yaml", "--auto-approve", env=env, cwd=cwd)
+        if "linear" in rows:
             aws.handle.faults.configure(latency=0)
-            run("destroy", f"{name}.yaml", "--auto-approve", env=env, cwd=cwd)
-        (heads, heads_cpu), (listed, listed_cpu) = measured
-        if heads > listed:  # same stack size and set-up: the difference is the HEADs alone
-            row("modelinfra CPU per request (marginal)", f"{1000 * (heads_cpu - listed_cpu) / (heads - listed):.2f} ms",
-                "goal <= 1 ms")
-        (cwd / "d.yaml").write_text(disk_spec("bench-disks", unchanged))
-        run("apply", "d.yaml", "--auto-approve", env=env, cwd=cwd)
-        arm.handle.faults.configure(latency=rtt)
-        no_op_plan(f"{unchanged} unchanged ARM disks in one group", "d.yaml", env, cwd, p, rtt)
-        arm.handle.faults.reset()
-        run("destroy", "d.yaml", "--auto-approve", env=env, cwd=cwd)
+            times = []
+            for n in (linear, 4 * linear):
+                (cwd / f"l{n}.yaml").write_text(s3_spec(f"bench-lin{n}", n))
+                wall, _, _ = run("apply", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
+                times.append(wall)
+                row(f"apply, {n} creates at 0 ms", f"{wall:.2f} s", "")
+                run("destroy", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
+            row("  ratio 4x resources", f"{times[1] / times[0]:.2f}x", "linear: <= 4.5x")
+        if "engine" in rows:
+            from apply_scale import apply_seconds  # the engine alone: fake provider, in this process
 
-        aws.handle.faults.configure(latency=0)
-        times = []
-        for n in (linear, 4 * linear):
-            (cwd / f"l{n}.yaml").write_text(s3_spec(f"bench-lin{n}", n))
-            wall, _, _ = run("apply", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
-            times.append(wall)
-            row(f"apply, {n} creates at 0 ms", f"{wall:.2f} s", "")
-            run("destroy", f"l{n}.yaml", "--auto-approve", env=env, cwd=cwd)
-        row("  ratio 4x resources", f"{times[1] / times[0]:.2f}x", "linear: <= 4.5x")
-        from apply_scale import apply_seconds  # the engine alone: fake provider, in this process
-
-        apply_seconds(20)  # warm-up
-        engine = [apply_seconds(n) for n in (linear, 4 * linear)]
-        for n, wall in zip((linear, 4 * linear), engine, strict=True):
-            row(f"apply (engine, fake provider), {n} creates", f"{wall:.2f} s", f"{wall / n * 1000:.2f} ms per action")
-        row("  ratio 4x resources", f"{engine[1] / engine[0]:.2f}x", "linear: <= 4.5x")
-
-        (cwd / "new.yaml").write_text(bucket_spec("bench-new", 10000))
-        wall, rss = peak_rss("plan", "new.yaml", env=env, cwd=cwd)
-        row("plan of 10000 new resources", f"{wall:.2f} s, {rss} MiB", "<= 15 s, <= 250 MB")
-
-        (cwd / "t.yaml").write_text(disk_spec("bench-thr", 16))
-        run("apply", "t.yaml", "--auto-approve", env=env, cwd=cwd)
-        arm.handle.faults.configure(throttle_ratio=0.5, retry_after=0.05)
-        wall, _, _ = run("plan", "t.yaml", "--parallelism", "16", env=env, cwd=cwd, check=False)
-        ok = subprocess.run([str(BIN), "plan", "t.yaml"], env=env, cwd=cwd, capture_output=True).returncode == 0
-        row("plan, 16 ARM resources, 50 % answered 429", f"{'ok' if ok else 'FAILED'} {wall:.2f} s", "succeeds")
-        arm.handle.faults.reset()
-        run("destroy", "t.yaml", "--auto-approve", env=env, cwd=cwd)
+            apply_seconds(20)  # warm-up
+            engine = [apply_seconds(n) for n in (linear, 4 * linear)]
+            for n, wall in zip((linear, 4 * linear), engine, strict=True):
+                row(f"apply (engine, fake provider), {n} creates", f"{wall:.2f} s",
+                    f"{wall / n * 1000:.2f} ms per action")
+            row("  ratio 4x resources", f"{engine[1] / engine[0]:.2f}x", "linear: <= 4.5x")
+        if "new" in rows:
+            (cwd / "new.yaml").write_text(bucket_spec("bench-new", 10000))
+            wall, rss = peak_rss("plan", "new.yaml", env=env, cwd=cwd)
+            row("plan of 10000 new resources", f"{wall:.2f} s, {rss} MiB", "<= 15 s, <= 250 MB")
+        if "throttle" in rows:
+            (cwd / "t.yaml").write_text(disk_spec("bench-thr", 16))
+            run("apply", "t.yaml", "--auto-approve", env=env, cwd=cwd)
+            arm.handle.faults.configure(throttle_ratio=0.5, retry_after=0.05)
+            wall, _, _ = run("plan", "t.yaml", "--parallelism", "16", env=env, cwd=cwd, check=False)
+            ok = subprocess.run([str(BIN), "plan", "t.yaml"], env=env, cwd=cwd, capture_output=True).returncode == 0
+            row("plan, 16 ARM resources, 50 % answered 429", f"{'ok' if ok else 'FAILED'} {wall:.2f} s", "succeeds")
+            arm.handle.faults.reset()
+            run("destroy", "t.yaml", "--auto-approve", env=env, cwd=cwd)
     return 0
 
 

@@ -43,12 +43,14 @@ class FaultMiddleware:
         if self.faults.decide() == "throttle":
             headers = [("Retry-After", self.faults.retry_after_header())] if config.retry_after else []
             if service_of(environ) == "s3":
-                start_response("503 Slow Down", [("Content-Type", "application/xml"), *headers])
+                start_response("503 Slow Down", [("Content-Type", "application/xml"),
+                                                  ("Content-Length", str(len(S3_THROTTLE))), *headers])
                 return [S3_THROTTLE]
-            body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded (injected fault)"})
+            body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded (injected fault)"}).encode()
             start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
+                                               ("Content-Length", str(len(body))),
                                                ("x-amzn-ErrorType", "ThrottlingException"), *headers])
-            return [body.encode()]
+            return [body]
         return self.app(environ, start_response)
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -59,5 +61,6 @@ class FaultMiddleware:
             self.faults.configure(**json.loads(raw or b"{}"))
         elif method == "DELETE":
             self.faults.reset()
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [json.dumps({**self.faults.as_dict(), "injected": dict(self.faults.injected)}).encode()]
+        body = json.dumps({**self.faults.as_dict(), "injected": dict(self.faults.injected)}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]

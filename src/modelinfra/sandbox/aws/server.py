@@ -4,7 +4,8 @@ moto's ``DomainDispatcherApplication`` builds one Flask app per AWS service on f
 a factory it is given. We give it a factory that builds moto's own app and, for ``backup``,
 installs ``backup_ext`` on it (for ``s3``, ``s3_ext``; for ``iam``, ``iam_ext`` loads AWS's managed
 policies, which every real account has); every other service is moto untouched.
-One endpoint serves them all, exactly as ``ThreadedMotoServer`` does.
+One endpoint serves them all, exactly as ``ThreadedMotoServer`` does, but over persistent HTTP/1.1
+connections as AWS serves them (``http11``: werkzeug's server closes every connection).
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService
     """Start moto (with the Backup extensions) in a daemon thread; ``port=0`` picks a free port.
 
     The returned service's ``url`` is the endpoint for every AWS client (``endpoint_url``); its
-    ``handle.faults`` is the fault switch (``sandbox.aws.faults``: latency, throttling).
+    ``handle.faults`` is the fault switch (``sandbox.aws.faults``: latency, throttling);
+    ``handle.requests_served`` and ``handle.connections_opened`` count what it answered.
     """
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
-    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    class QuietRequestHandler(MotoRequestHandler):
+    from modelinfra.sandbox.aws.http11 import EmulatorServer, KeepAliveRequestHandler
+
+    class QuietRequestHandler(KeepAliveRequestHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log on stderr
             pass
 
@@ -54,7 +57,7 @@ def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService
     from modelinfra.sandbox.aws.faults import FaultMiddleware
 
     app = FaultMiddleware(DomainDispatcherApplication(create_app))
-    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
+    server = EmulatorServer(host, port, app, handler=QuietRequestHandler)
     server.faults = app.faults  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
@@ -62,6 +65,7 @@ def start_aws_emulator(host: str = "127.0.0.1", port: int = 0) -> RunningService
 
     def stop() -> None:
         server.shutdown()
+        server.close_connections()
         server.server_close()
         thread.join(timeout=10)
 
