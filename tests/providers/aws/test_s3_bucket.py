@@ -235,3 +235,35 @@ def test_a_moved_bucket_gets_its_address_tag_rewritten_in_place(ctx: ResourceCon
     assert tags(name) == {"team": "ml", "modelinfra-stack": "s3test", "modelinfra-address": "models:ranker"}
     assert observed["versioning"] is True
     HANDLER.delete(ctx, name, observed)
+
+
+def test_settings_are_written_in_waves_that_keep_what_s3_requires_first() -> None:
+    from modelinfra.providers.aws.s3_bucket import waves
+    from modelinfra.providers.aws.s3_bucket_config import WRITERS
+
+    groups = waves(list(WRITERS))
+    wave_of = {name: i for i, group in enumerate(groups) for name in group}
+    assert wave_of["versioning"] < wave_of["object_lock"] and wave_of["versioning"] < wave_of["lifecycle_rules"]
+    assert wave_of["public_access_block"] < wave_of["policy"]
+    assert len(groups) == 2 and sorted(wave_of) == sorted(WRITERS)
+    assert waves(["policy", "tags"]) == [["policy", "tags"]]  # nothing to wait for when PAB is unchanged
+
+
+def test_calls_at_once_raise_the_first_failure_in_order_after_all_finished() -> None:
+    import threading
+
+    from modelinfra.providers.aws.s3_bucket import all_at_once
+
+    finished = threading.Event()
+
+    def slow_failure() -> None:
+        finished.wait(5)
+        raise KeyError("first")
+
+    def fast_failure() -> None:
+        raise ValueError("second")
+
+    with pytest.raises(KeyError):
+        all_at_once({"a": slow_failure, "b": fast_failure, "c": finished.set}, "test")
+    assert finished.is_set()
+    assert all_at_once({"x": lambda: 1, "y": lambda: 2}, "test") == {"x": 1, "y": 2}

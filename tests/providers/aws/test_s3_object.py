@@ -256,3 +256,31 @@ def test_create_adopts_an_identical_object_without_a_new_version(ctx: ResourceCo
     assert again["version_id"] == first["version_id"]
     changed = HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source, metadata={"a": "b"}))
     assert changed["version_id"] != first["version_id"] and changed["metadata"] == {"a": "b"}
+
+
+@pytest.mark.parametrize("versioning", [None, "Enabled", "Suspended"])
+def test_written_attributes_are_what_a_head_reads_back(ctx: ResourceContext, unique_name: str,
+                                                       versioning: str | None) -> None:
+    """create and update record the PutObject answer without reading back: exactly the attributes
+    a HEAD of the object then reports, in every versioning state of the bucket."""
+    from modelinfra.providers.aws.s3_bucket import S3BucketHandler
+
+    name = f"mi-put-{unique_name}"
+    client = ctx.session.client("s3")
+    client.create_bucket(Bucket=name)
+    if versioning:
+        client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": versioning})
+    try:
+        source = write(ctx, "w.bin", b"weights")
+        wanted = spec(bucket=name, key="models/w.bin", source=source, metadata={"team": "ml", "tier": "gold"},
+                      storage_class="STANDARD_IA")
+        created = HANDLER.create(ctx, wanted)
+        assert created == HANDLER.read(ctx, f"{name}/models/w.bin")
+        assert (created["size"], created["sha256"], created["storage_class"]) == (7, sha(b"weights"), "STANDARD_IA")
+        write(ctx, "w.bin", b"weights v2")
+        changes = diff_attributes(HANDLER.desired(ctx, wanted), created)
+        updated = HANDLER.update(ctx, wanted, created, changes)
+        assert updated == HANDLER.read(ctx, f"{name}/models/w.bin") and updated["size"] == 10
+    finally:
+        S3BucketHandler().delete(ctx, name, {"force_destroy": True})
+

@@ -13,16 +13,21 @@ Invariants
   ``force_destroy: true`` (every object version, delete marker and unfinished multipart upload
   goes first); otherwise it is a ``TerminalError`` and nothing is deleted.
 - ``force_destroy`` cannot be read back: create/update return it so the state keeps it for delete.
-- read is HeadBucket, then one GET per setting, ``READ_CONCURRENCY`` at a time (they are
-  independent; one after another they were 12 round trips per bucket read). When some fail, the
-  first failure in ``READERS`` order is the one raised, as when they ran one after another.
+- read is HeadBucket and one GET per setting, all in flight at once (they are independent; one
+  after another they were 12 round trips per bucket read, now one). When some fail, the first
+  failure in ``READERS`` order (HeadBucket first) is the one raised, as when they ran one after
+  another; a missing bucket is None whichever call noticed it.
+- create and update write the settings in waves of independent ones (``waves``): a setting S3
+  accepts only once another is in place (``WRITE_AFTER``) goes in a later wave; the rest at once.
+  The first failure in ``WRITERS`` order is raised once its wave has finished.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from modelinfra.errors import RetryableError, TerminalError
@@ -39,8 +44,10 @@ NOT_FOUND = ("NoSuchBucket", "404", "NotFound")
 CONSISTENCY_DELAYS = (0.2, 0.4, 0.8, 1.6, 3.2)
 """Backoff (seconds) while a just-created bucket is not yet visible everywhere."""
 DELETE_BATCH = 1000  # DeleteObjects limit
-READ_CONCURRENCY = 4
-"""Configuration GETs of one bucket read in flight at once (11 of them: 3 round trips, not 11)."""
+WRITE_AFTER = {"object_lock": "versioning", "lifecycle_rules": "versioning", "policy": "public_access_block"}
+"""Setting -> the setting written before it when both are: object lock needs versioning enabled,
+lifecycle rules on noncurrent versions are meant for a versioned bucket, and a public policy is
+refused (AccessDenied) while the public access block still blocks public policies."""
 
 
 def retry_until_visible(name: str, call: Callable[[], T], delays: tuple[float, ...] = CONSISTENCY_DELAYS) -> T:
@@ -100,15 +107,15 @@ class S3BucketHandler(ResourceHandler[S3BucketSpec]):
         from botocore.exceptions import ClientError
 
         client = ctx.session.client("s3")
+        calls: dict[str, Callable[[], Any]] = {"": lambda: client.head_bucket(Bucket=cloud_id)}
+        calls.update({attr: partial(reader, client, cloud_id) for attr, reader in READERS.items()})
         try:
-            client.head_bucket(Bucket=cloud_id)
-            with ThreadPoolExecutor(max_workers=READ_CONCURRENCY, thread_name_prefix="s3-bucket-read") as pool:
-                futures = {attr: pool.submit(reader, client, cloud_id) for attr, reader in READERS.items()}
-                values = {attr: future.result() for attr, future in futures.items()}
+            values = all_at_once(calls, "s3-bucket-read")
         except ClientError as exc:
             if is_code(exc, *NOT_FOUND):
                 return None
             raise map_error(exc, f"reading bucket {cloud_id}") from exc
+        del values[""]
         values["tags"] = strip_managed_tags(values["tags"])
         return self.normalise({"name": cloud_id, **values, "arn": f"arn:aws:s3:::{cloud_id}"})
 
@@ -140,12 +147,15 @@ class S3BucketHandler(ResourceHandler[S3BucketSpec]):
         return self._apply(ctx, spec, [name for name in WRITERS if name in changed])
 
     def _apply(self, ctx: ResourceContext, spec: S3BucketSpec, settings: list[str]) -> dict[str, Any]:
-        """Write ``settings`` (in ``WRITERS`` order), then read back; returns the attributes."""
+        """Write ``settings`` in ``waves``, then read back; returns the attributes."""
         client = ctx.session.client("s3")
-        for name in settings:
-            writer = WRITERS[name]
+
+        def write(name: str) -> None:
             with aws_errors(f"setting {name} of bucket {spec.name}"):
-                retry_until_visible(spec.name, lambda w=writer: w(client, spec, ctx.managed_tags))
+                retry_until_visible(spec.name, lambda: WRITERS[name](client, spec, ctx.managed_tags))
+
+        for wave in waves(settings):
+            all_at_once({name: partial(write, name) for name in wave}, "s3-bucket-write")
         observed = self.read(ctx, spec.name)
         if observed is None:
             raise RetryableError(f"bucket {spec.name} is not visible yet after create (eventual consistency)",
@@ -168,6 +178,30 @@ class S3BucketHandler(ResourceHandler[S3BucketSpec]):
                 raise TerminalError(f"bucket {cloud_id} is not empty; set force_destroy: true to delete it with its "
                                     "objects", code="BucketNotEmpty") from exc
             raise map_error(exc, f"deleting bucket {cloud_id}") from exc
+
+
+def waves(settings: list[str]) -> list[list[str]]:
+    """``settings`` (in ``WRITERS`` order) as successive groups written at once: each setting
+    after the one ``WRITE_AFTER`` names, when that one is written too."""
+    out: list[list[str]] = []
+    pending = list(settings)
+    while pending:
+        wave = [name for name in pending if WRITE_AFTER.get(name) not in pending]
+        out.append(wave)
+        pending = [name for name in pending if name not in wave]
+    return out
+
+
+def all_at_once(calls: dict[str, Callable[[], T]], thread_name: str) -> dict[str, T]:
+    """Each call's result by name, all of them in flight at once; when some raise, the first
+    in ``calls`` order is raised once every call has finished."""
+    if len(calls) == 1:
+        name, call = next(iter(calls.items()))
+        return {name: call()}
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix=thread_name) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        wait(futures.values())
+        return {name: future.result() for name, future in futures.items()}
 
 
 def empty_bucket(client: Any, bucket: str, *, bypass_governance: bool = False) -> int:

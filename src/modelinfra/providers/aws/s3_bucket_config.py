@@ -175,7 +175,7 @@ def write_tags(client: Any, spec: S3BucketSpec, managed_tags: dict[str, str]) ->
 
 Writer = Callable[[Any, S3BucketSpec, dict[str, str]], None]
 
-WRITERS: dict[str, Writer] = {  # applied in this order: versioning before object lock and lifecycle
+WRITERS: dict[str, Writer] = {  # written in waves (s3_bucket.WRITE_AFTER); errors reported in this order
     "versioning": write_versioning,
     "object_lock": write_object_lock,
     "encryption": write_encryption,

@@ -167,9 +167,8 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
             return existing
         if spec.restoring:
             self._restore(ctx, spec, self._restore_target(ctx, spec))
-        else:
-            self._upload(ctx, spec)
-        return self._read_back(ctx, spec)
+            return self._read_back(ctx, spec)
+        return self._upload(ctx, spec)
 
     def update(
         self, ctx: ResourceContext, spec: S3ObjectSpec, observed: dict[str, Any], changes: list[Any]
@@ -180,7 +179,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
         if spec.restoring:
             self._restore(ctx, spec, self._restore_target(ctx, spec))
         elif "sha256" in changed or observed.get("sha256") is None:
-            self._upload(ctx, spec)
+            return self._upload(ctx, spec)
         else:
             extra = self._extra_args(spec, {META_SHA256: observed["sha256"]}
                                      | ({META_RESTORED_FROM: observed["restored_from"]}
@@ -218,10 +217,20 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
         return list_versions(ctx, *split_id(cloud_id))
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _upload(self, ctx: ResourceContext, spec: S3ObjectSpec) -> None:
+    def _upload(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
+        """Upload the source; returns the attributes of the version written. A single PutObject's
+        answer (ETag, VersionId) and what it sent (content type, metadata, storage class, size)
+        are exactly what a HEAD of that version reports, so no read-back; after a multipart upload,
+        or when S3 might store a metadata value other than the one sent (surrounding whitespace
+        is trimmed from headers), the object is read back."""
         path = self._source_path(ctx, spec)
         extra = self._extra_args(spec, {META_SHA256: file_sha256(path)})
-        upload_file(ctx, path, spec.bucket, spec.key, extra)
+        answer = upload_file(ctx, path, spec.bucket, spec.key, extra)
+        if answer is None or not all(_verbatim_header(value) for value in extra["Metadata"].values()):
+            return self._read_back(ctx, spec)
+        head = {**extra, "VersionId": answer.get("VersionId"), "ETag": answer.get("ETag"),
+                "ContentLength": answer["ContentLength"]}
+        return self._attributes(ctx, spec.bucket, spec.key, head)
 
     def _restore(self, ctx: ResourceContext, spec: S3ObjectSpec, target: RestoreTarget) -> None:
         from botocore.exceptions import ClientError
@@ -271,6 +280,11 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
 def _read_again(handler: S3ObjectHandler, cloud_id: str, ctx: ResourceContext) -> dict[str, Any] | None:
     """The follow-up ``read_many`` leaves for an object it cannot vouch for: a HEAD (``read``)."""
     return handler.read(ctx, cloud_id)
+
+
+def _verbatim_header(value: str) -> bool:
+    """True when an HTTP header carries ``value`` unchanged (no surrounding or control whitespace)."""
+    return value == value.strip() and value.isprintable()
 
 
 def _head_of(entry: Mapping[str, Any], recorded: Mapping[str, Any]) -> dict[str, Any]:

@@ -53,17 +53,20 @@ def transfer_config() -> Any:
                           max_concurrency=CONCURRENCY, use_threads=True)
 
 
-def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str, extra_args: dict[str, Any]) -> None:
+def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str,
+                extra_args: dict[str, Any]) -> dict[str, Any] | None:
     """Upload ``path`` to ``s3://bucket/key`` with ``extra_args`` (ContentType, Metadata...).
     ``TerminalError`` if the file's size or mtime changed during the upload (its recorded SHA-256
-    would be wrong)."""
+    would be wrong). Returns what S3 answered a single ``PutObject`` (``ETag``, ``VersionId``...)
+    with ``ContentLength`` set to the bytes sent; None after a multipart upload."""
     before = path.stat()
     progress = Progress(ctx, before.st_size)
+    answer: dict[str, Any] | None = None
     with _transfer_errors(f"uploading {path} to s3://{bucket}/{key}"):
         client = ctx.session.client("s3")
         if before.st_size < MULTIPART_THRESHOLD:
             body = path.read_bytes()
-            client.put_object(Bucket=bucket, Key=key, Body=body, **extra_args)
+            answer = {**client.put_object(Bucket=bucket, Key=key, Body=body, **extra_args), "ContentLength": len(body)}
             progress(len(body))
         else:
             client.upload_file(str(path), bucket, key, ExtraArgs=extra_args, Callback=progress,
@@ -72,6 +75,7 @@ def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str, extra_a
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
         raise TerminalError(f"{path} changed while it was being uploaded to s3://{bucket}/{key}; run apply again")
     progress.finish()
+    return answer
 
 
 def copy_version(ctx: ResourceContext, bucket: str, key: str, version_id: str | None, size: int,

@@ -4,6 +4,9 @@ boto3 sessions are not thread-safe but clients are: clients are built under a lo
 from any worker thread. ``endpoint_url`` (spec) or ``AWS_ENDPOINT_URL`` (environment) points every
 client at an emulator such as moto server.
 
+Connections: one client per service, shared by every worker thread, keeps its connections alive
+(TCP keepalive on) in a pool sized for ``parallelism`` workers (``FAN_OUT``).
+
 Retries: botocore's ``standard`` mode (``MODELINFRA_AWS_RETRY_MODE=adaptive`` adds botocore's
 client-side rate limiter, which slows every caller down once throttling starts), with
 ``settings.max_attempts`` attempts; each retry and request is logged (``retry_log``).
@@ -25,6 +28,12 @@ from typing import Any
 from modelinfra.errors import ProviderError
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
+
+FAN_OUT = 12
+"""Requests one worker's operation may have in flight at once (a bucket read: HeadBucket and its 11
+configuration GETs; a multipart transfer: 8 parts). The connection pool holds ``parallelism`` times
+as many, so concurrent calls reuse persistent connections instead of opening and discarding extra
+ones (urllib3 warns "Connection pool is full" when it must). Connections open only when needed."""
 
 
 class AwsSession:
@@ -49,7 +58,8 @@ class AwsSession:
         self._config = Config(
             retries={"mode": os.environ.get("MODELINFRA_AWS_RETRY_MODE", "standard"),
                      "total_max_attempts": settings.max_attempts},
-            max_pool_connections=max(10, settings.parallelism * 2),
+            max_pool_connections=settings.parallelism * FAN_OUT,
+            tcp_keepalive=True,
             connect_timeout=10,
             read_timeout=60,
         )
