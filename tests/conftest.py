@@ -5,14 +5,30 @@ Tests share the emulators, so each test names its cloud resources uniquely (``un
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from modelinfra.sandbox.base import RunningService
+from tests import checkov_venv
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
+
+_checkov_install: subprocess.Popen[bytes] | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or the only process) starts installing checkov now when the run needs it,
+    so its install overlaps the tests instead of holding one of them up."""
+    global _checkov_install
+    if not hasattr(config, "workerinput"):
+        _checkov_install = checkov_venv.start(list(config.args), config.rootpath)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    checkov_venv.stop(_checkov_install)
 
 
 @pytest.fixture(scope="session")

@@ -1,24 +1,22 @@
 """The ecosystem through the installed CLI against the emulators: checkov on ``--format
 terraform-json``, drift ignores, markdown plans.
 
-checkov pins its own boto3 (1.35.x), which the project's boto3/moto pins exclude, so it lives in
-its own virtualenv ``.venv-checkov`` at the repository root (gitignored), created from PyPI by the
-``checkov`` fixture on first use and reused afterwards. It runs offline (``--skip-download``,
-``BC_SKIP_MAPPING``) and unchanged.
+checkov lives in its own virtualenv (tests/checkov_venv.py: installed in the background when the
+session starts, reused afterwards). It runs offline (``--skip-download``, ``BC_SKIP_MAPPING``) and
+unchanged.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 import pytest
 
+from tests import checkov_venv
 from tests.e2e.cli import run_cli
 from tests.policy.specs import WEAK, WEAK_FINDINGS, line_of
 from tests.policy.specs import write as write_spec
@@ -26,9 +24,6 @@ from tests.views.test_terraform_rego import deny
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKOV_VERSION = "3.3.30"
-CHECKOV_VENV = ROOT / ".venv-checkov"
 CHECKS = ("CKV_AZURE_44", "CKV_AZURE_190", "CKV_AZURE_35", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56",
           "CKV_AWS_145", "CKV2_AWS_6", "CKV_AZURE_42", "CKV_AZURE_109", "CKV_AZURE_110", "CKV_AZURE_137",
           "CKV_AZURE_139", "CKV_AWS_7")
@@ -114,23 +109,9 @@ resources:
 """
 
 
-def checkov_executable() -> Path:
-    """checkov ``CHECKOV_VERSION`` in ``.venv-checkov``, installed there first if missing (one
-    installer at a time: parallel test workers wait on a lock file)."""
-    exe = CHECKOV_VENV / "bin" / "checkov"
-    with open(ROOT / ".venv-checkov.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        probe = subprocess.run([str(exe), "--version"], capture_output=True, text=True) if exe.exists() else None
-        if probe is None or probe.returncode != 0 or probe.stdout.strip() != CHECKOV_VERSION:
-            subprocess.run([sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV)], check=True)
-            subprocess.run([str(CHECKOV_VENV / "bin" / "pip"), "install", "-q", f"checkov=={CHECKOV_VERSION}"],
-                           check=True, timeout=1800)
-    return exe
-
-
 @pytest.fixture(scope="module")
 def checkov() -> Path:
-    return checkov_executable()
+    return checkov_venv.executable()
 
 
 def run_checkov(exe: Path, plan_json: Path) -> dict[str, set[tuple[str, str]]]:

@@ -19,6 +19,9 @@ from tests.fakes.fuzz import InvariantError, Scenario, run_scenario
 SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "500"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "2"))
 SEEDS = [int(os.environ["FUZZ_SEED"])] if "FUZZ_SEED" in os.environ else list(range(SCENARIOS))
+CHUNK = 50
+"""Seeds per test: the scenarios run as several tests so parallel workers share them."""
+CHUNKS = [SEEDS[i:i + CHUNK] for i in range(0, len(SEEDS), CHUNK)]
 
 
 def _fast_dir(tmp_path: Path) -> Path:
@@ -43,10 +46,11 @@ def _shortest_failing_prefix(root: Path, seed: int, failed: Scenario,
     return STEPS, failed, error
 
 
-def test_lifecycle_fuzz(tmp_path: Path):
+@pytest.mark.parametrize("seeds", CHUNKS, ids=[f"seeds-{c[0]}-{c[-1]}" for c in CHUNKS])
+def test_lifecycle_fuzz(tmp_path: Path, seeds: list[int]):
     root = _fast_dir(tmp_path)
     try:
-        for seed in SEEDS:
+        for seed in seeds:
             directory = root / f"seed-{seed}"
             directory.mkdir()
             scenario = Scenario(seed, directory)
