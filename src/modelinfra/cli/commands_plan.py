@@ -98,10 +98,10 @@ def print_in_pieces(pieces: Iterable[Any], per_print: int = 200) -> None:
         buffer.append_text(piece)
         count += 1
         if count == per_print:
-            console.stdout().print(buffer, end="")
+            console.print_text(console.stdout(), buffer)
             buffer, count = Text(), 0
     if count:
-        console.stdout().print(buffer, end="")
+        console.print_text(console.stdout(), buffer)
 
 
 @click.command("apply", epilog="""\b
