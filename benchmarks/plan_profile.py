@@ -20,26 +20,20 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import math
 import os
 import pstats
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from emulators import child_arm_emulator
 from run import disk_spec  # benchmarks/run.py: the same disk stack as its ARM row
 
 ROOT = Path(__file__).resolve().parents[1]
-EMULATOR = ("import sys, time\nfrom modelinfra.sandbox.arm import start_arm_emulator\n"
-            "service = start_arm_emulator()\nprint(service.url, flush=True)\nsys.stdin.read()\nservice.stop()\n")
-
-
 def fake_resources(count: int) -> dict[str, dict[str, Any]]:
     spec: dict[str, dict[str, Any]] = {"root": {"properties": {"name": "root"}}}
     for i in range(count - 1):
@@ -131,20 +125,15 @@ def run_arm(count: int, parallelism: int, latency: float, profile: Profiler | No
     from modelinfra.engine import workflow
     from modelinfra.settings import Settings
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path[:2])}
-    child = subprocess.Popen([sys.executable, "-c", EMULATOR], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True, env=env)
-    try:
-        assert child.stdout is not None
-        url = child.stdout.readline().strip()
-        os.environ["MODELINFRA_AZURE_ENDPOINT"] = url
+    with child_arm_emulator(Path(sys.path[0])) as arm:
+        os.environ["MODELINFRA_AZURE_ENDPOINT"] = arm.url
         settings = Settings(parallelism=parallelism)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "disks.yaml"
             path.write_text(disk_spec("bench-disks", count))
             stack = workflow.open_stack(path, settings=settings)
             workflow.apply(stack, confirm=lambda _: True)
-            faults(url, {"latency": latency})
+            arm.faults(latency=latency)
             stack = workflow.open_stack(path, settings=settings)
             workflow.plan(stack)  # warm-up: imports, SDK clients, connections
             bare = Measured(lambda: workflow.plan(stack, refresh=False))
@@ -153,17 +142,7 @@ def run_arm(count: int, parallelism: int, latency: float, profile: Profiler | No
             requests = (plan.value.statistics or {}).get("requests", 0)
             report(f"ARM emulator, {latency * 1000:.0f} ms per call", count, requests, plan, bare, parallelism,
                    latency)
-            faults(url, {})
-    finally:
-        if child.stdin is not None:
-            child.stdin.close()
-        child.wait(timeout=30)
-
-
-def faults(url: str, config: dict[str, Any]) -> None:
-    request = urllib.request.Request(f"{url}/_emulator/faults", data=json.dumps(config).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).read()
+            arm.faults()
 
 
 def main() -> int:
