@@ -14,8 +14,10 @@ same as one ``read`` per resource; only the number of requests differs.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any
 
 from modelinfra.engine.context import RunContext
@@ -117,32 +119,42 @@ def _follow_up(run: RunContext, address: str, type_name: str, cloud_id: str,
 def _run_all(run: RunContext, tasks: list[Task], *, threads: bool) -> dict[str, Observed]:
     """Run ``tasks`` (and the follow-up tasks they return) on at most ``parallelism`` threads, or
     in this thread (``threads=False``: one reader, or ``parallelism`` 1). A task returns (address,
-    attributes | None | another task) pairs."""
+    attributes | None | another task) pairs. Each finished task costs O(1) here, however many are
+    outstanding: futures report to a completion queue (``concurrent.futures.wait`` over every
+    outstanding future would cost O(outstanding) per wake-up, and a group's follow-ups are all
+    outstanding at once)."""
     results: dict[str, Observed] = {}
 
-    def settle(pairs: list[tuple[str, Any]], pending: list[Task]) -> None:
+    def settle(pairs: list[tuple[str, Any]], pending: Callable[[Task], Any]) -> None:
         for address, value in pairs:
             if callable(value):
-                pending.append(value)
+                pending(value)
             else:
                 results[address] = value
 
     if not threads:
-        queue = list(tasks)
+        queue = deque(tasks)
         while queue:
-            settle(queue.pop(0)(), queue)
+            settle(queue.popleft()(), queue.append)
         return dict(sorted(results.items()))
+    finished: SimpleQueue[Future[list[tuple[str, Any]]]] = SimpleQueue()
     with ThreadPoolExecutor(max_workers=run.settings.parallelism, thread_name_prefix="refresh") as pool:
-        running: set[Future[list[tuple[str, Any]]]] = {pool.submit(t) for t in tasks}
+        outstanding: set[Future[list[tuple[str, Any]]]] = set()
+
+        def submit(task: Task) -> None:
+            future = pool.submit(task)
+            outstanding.add(future)
+            future.add_done_callback(finished.put)
+
         try:
-            while running:
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                more: list[Task] = []
-                for future in done:
-                    settle(future.result(), more)
-                running |= {pool.submit(t) for t in more}
+            for task in tasks:
+                submit(task)
+            while outstanding:
+                future = finished.get()
+                outstanding.discard(future)
+                settle(future.result(), submit)
         except BaseException:
-            for future in running:
+            for future in outstanding:
                 future.cancel()
             raise
     return dict(sorted(results.items()))
