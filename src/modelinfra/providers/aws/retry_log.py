@@ -58,6 +58,9 @@ def instrument(client: Any, max_attempts: int, max_backoff: float = 20.0) -> Non
         events.register(f"after-call.{name}", retry_quota.release_retry_quota, unique_id=f"modelinfra-quota-{name}")
 
         def needs_retry(**kwargs: Any) -> Any:
+            response = kwargs.get("response")
+            if kwargs.get("caught_exception") is None and _succeeded(response):
+                return None  # what standard mode answers for a 2xx without an error: no retry
             delay = handler.needs_retry(**kwargs)
             attempts = kwargs.get("attempts", 0)
             operation = getattr(kwargs.get("operation"), "name", "request")
@@ -86,6 +89,15 @@ def instrument(client: Any, max_attempts: int, max_backoff: float = 20.0) -> Non
 
     events.register(f"before-send.{name}", before_send, unique_id=f"modelinfra-http-start-{name}")
     events.register(f"after-call.{name}", after_call, unique_id=f"modelinfra-http-log-{name}")
+
+
+def _succeeded(response: Any) -> bool:
+    """A 2xx whose parsed body carries no ``Error`` (S3 answers some failures with a 200 and an
+    error document; botocore's ``_update_status_code`` has already turned those into a 500)."""
+    if not (isinstance(response, tuple) and len(response) == 2):
+        return False
+    http, parsed = response
+    return 200 <= int(getattr(http, "status_code", 0) or 0) < 300 and not (isinstance(parsed, dict) and "Error" in parsed)
 
 
 def _status(response: Any) -> int:

@@ -14,7 +14,7 @@ client-side rate limiter, which slows every caller down once throttling starts),
 Timestamps (``Last-Modified`` of every HEAD, ``LastModified`` of listings) are parsed by the
 standard library when they are in the two forms AWS sends (RFC 1123 headers, ISO 8601 bodies) and
 by botocore's dateutil-based parser otherwise: same aware UTC datetimes, a fraction of the CPU per
-response.
+response. REST responses are parsed by ``lean_parser``: the same result, the headers walked once.
 """
 
 from __future__ import annotations
@@ -46,8 +46,12 @@ class AwsSession:
         self.endpoint_url = config.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         from botocore.exceptions import ProfileNotFound
 
+        from modelinfra.providers.aws.lean_parser import LeanParserFactory
+
         core = botocore.session.get_session()
-        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
+        parser_factory = LeanParserFactory()
+        parser_factory.set_parser_defaults(timestamp_parser=parse_timestamp)
+        core.register_component("response_parser_factory", parser_factory)
         try:
             self._session = boto3.session.Session(profile_name=config.profile, region_name=config.region,
                                                   botocore_session=core)
