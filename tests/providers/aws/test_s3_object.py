@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from modelinfra.errors import TerminalError
+from modelinfra.errors import ProviderError, TerminalError
 from modelinfra.plans.diff import diff_attributes
 from modelinfra.providers.aws.s3_object import S3ObjectHandler
 from modelinfra.providers.aws.s3_object_spec import S3ObjectSpec
@@ -256,6 +256,43 @@ def test_create_adopts_an_identical_object_without_a_new_version(ctx: ResourceCo
     assert again["version_id"] == first["version_id"]
     changed = HANDLER.create(ctx, spec(bucket=bucket, key="m.bin", source=source, metadata={"a": "b"}))
     assert changed["version_id"] != first["version_id"] and changed["metadata"] == {"a": "b"}
+
+
+def test_create_on_a_free_key_is_one_conditional_put_and_a_taken_key_is_never_blindly_overwritten(
+        ctx: ResourceContext, bucket: str) -> None:
+    """A free key: one PutObject with If-None-Match (no HEAD first). A key taken by an identical
+    object (a create whose answer was lost): refused by S3, read, adopted, no new version. Taken by
+    something else: overwritten, as before."""
+    from modelinfra.providers.requests_count import requests_sent
+
+    client = ctx.session.client("s3")
+    source = write(ctx, "c.bin", b"weights")
+    wanted = spec(bucket=bucket, key="c.bin", source=source)
+    before = requests_sent()
+    created = HANDLER.create(ctx, wanted)
+    assert requests_sent() - before == 1
+    assert created == HANDLER.read(ctx, f"{bucket}/c.bin")
+
+    before = requests_sent()
+    again = HANDLER.create(ctx, wanted)  # 412, then a HEAD: the same object, adopted
+    assert requests_sent() - before == 2 and again["version_id"] == created["version_id"]
+    assert len(client.list_object_versions(Bucket=bucket, Prefix="c.bin")["Versions"]) == 1
+
+    client.put_object(Bucket=bucket, Key="c.bin", Body=b"someone else's")
+    replaced = HANDLER.create(ctx, wanted)
+    assert replaced["sha256"] == sha(b"weights") and replaced["version_id"] != created["version_id"]
+    assert client.get_object(Bucket=bucket, Key="c.bin")["Body"].read() == b"weights"
+
+    client.delete_object(Bucket=bucket, Key="c.bin")  # a delete marker is no current object: free again
+    before = requests_sent()
+    HANDLER.create(ctx, wanted)
+    assert requests_sent() - before == 1
+
+
+def test_a_conditional_put_into_a_missing_bucket_is_a_clear_error(ctx: ResourceContext, unique_name: str) -> None:
+    source = write(ctx, "c.bin", b"weights")
+    with pytest.raises(ProviderError, match="NoSuchBucket|does not exist"):
+        HANDLER.create(ctx, spec(bucket=f"mi-absent-{unique_name}", key="c.bin", source=source))
 
 
 @pytest.mark.parametrize("versioning", [None, "Enabled", "Suspended"])

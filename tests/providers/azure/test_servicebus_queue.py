@@ -201,9 +201,36 @@ def test_unset_durations_and_forwarding_leave_service_defaults_without_drift(azu
     spec = queue_spec(namespace)
     created = HANDLER.create(azure_ctx, spec)
     assert created["auto_delete_on_idle"] is not None  # the service's "never"
-    assert (created["forward_to"], created["duplicate_detection_history_time_window"]) == (None, "PT10M")
+    assert (created["forward_to"], created["duplicate_detection_history_time_window"]) == ("", "PT10M")
     assert created["enable_batched_operations"] is True and created["enable_express"] is False
     assert diff_attributes(HANDLER.desired(azure_ctx, spec), HANDLER.read(azure_ctx, created["id"])) == []
+
+
+def test_removing_a_forward_target_plans_its_removal_and_the_update_clears_it(azure_ctx: ResourceContext,
+                                                                              namespace: dict[str, Any]) -> None:
+    HANDLER.create(azure_ctx, Spec(name="dead-letters", namespace=namespace["name"],
+                                   resource_group=namespace["resource_group"]))
+    created = HANDLER.create(azure_ctx, queue_spec(namespace, forward_to="dead-letters",
+                                                   forward_dead_lettered_messages_to="dead-letters"))
+    plain = queue_spec(namespace)
+    changes = diff_attributes(HANDLER.desired(azure_ctx, plain), created, force_new=HANDLER.force_new)
+    assert [(c.path, c.before, c.after, c.forces_replacement) for c in changes] == [
+        ("forward_dead_lettered_messages_to", "dead-letters", "", False), ("forward_to", "dead-letters", "", False)]
+    updated = HANDLER.update(azure_ctx, plain, created, changes)
+    wire = azure_ctx.session.mgmt("servicebus").queues.get(namespace["resource_group"], namespace["name"], plain.name)
+    assert (wire.forward_to, wire.forward_dead_lettered_messages_to) in ((None, None), ("", ""))
+    assert diff_attributes(HANDLER.desired(azure_ctx, plain), updated) == []  # one apply converges
+
+
+def test_a_duration_removed_from_the_spec_is_left_alone_by_later_updates(azure_ctx: ResourceContext,
+                                                                         namespace: dict[str, Any]) -> None:
+    created = HANDLER.create(azure_ctx, queue_spec(namespace, auto_delete_on_idle="PT10M", default_message_ttl="P1D"))
+    unmanaged = queue_spec(namespace, max_delivery_count=3)  # both durations removed, one other change
+    changes = diff_attributes(HANDLER.desired(azure_ctx, unmanaged), created)
+    assert [c.path for c in changes] == ["max_delivery_count"]  # what the plan shows...
+    updated = HANDLER.update(azure_ctx, unmanaged, created, changes)
+    assert (updated["auto_delete_on_idle"], updated["default_message_ttl"]) == ("PT10M", "P1D")  # ...is all it does
+    assert updated["max_delivery_count"] == 3
 
 
 @pytest.mark.parametrize("prop", ["requires_session", "enable_partitioning"])

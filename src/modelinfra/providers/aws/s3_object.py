@@ -32,7 +32,7 @@ from modelinfra.providers.aws.errors import is_code, map_error
 from modelinfra.providers.aws.s3_index import has_version, list_latest, unchanged
 from modelinfra.providers.aws.s3_names import bucket_and_key
 from modelinfra.providers.aws.s3_object_spec import RESERVED_METADATA_PREFIX, S3ObjectSpec
-from modelinfra.providers.aws.s3_transfer import copy_version, upload_file
+from modelinfra.providers.aws.s3_transfer import ObjectExists, copy_version, single_put, upload_file
 from modelinfra.providers.aws.s3_versions import (
     META_RESTORED_FROM,
     META_SHA256,
@@ -160,7 +160,16 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
     def create(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
         """Upload the file, or restore the chosen version. Idempotent: an object already holding
         exactly what the spec asks (same sha256, metadata, content type, storage class, restore)
-        is adopted without writing a new version; anything else there is overwritten."""
+        is adopted without writing a new version; anything else there is overwritten.
+
+        A file small enough for one ``PutObject`` is first sent with ``If-None-Match: *``: one
+        request when the key is free (the usual create), and when it is not, nothing is written
+        and the object is read and compared as below (a HEAD first for everything else)."""
+        if not spec.restoring and single_put(self._source_path(ctx, spec)):
+            try:
+                return self._upload(ctx, spec, if_absent=True)
+            except ObjectExists:
+                pass
         existing = self.read(ctx, self.identify(ctx, spec))
         desired = self.desired(ctx, spec)
         if existing is not None and all(existing.get(k) == v for k, v in desired.items() if v is not None):
@@ -217,15 +226,16 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
         return list_versions(ctx, *split_id(cloud_id))
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _upload(self, ctx: ResourceContext, spec: S3ObjectSpec) -> dict[str, Any]:
-        """Upload the source; returns the attributes of the version written. A single PutObject's
+    def _upload(self, ctx: ResourceContext, spec: S3ObjectSpec, *, if_absent: bool = False) -> dict[str, Any]:
+        """Upload the source (``if_absent``: see ``upload_file``, ``ObjectExists`` when the key is
+        taken); returns the attributes of the version written. A single PutObject's
         answer (ETag, VersionId) and what it sent (content type, metadata, storage class, size)
         are exactly what a HEAD of that version reports, so no read-back; after a multipart upload,
         or when S3 might store a metadata value other than the one sent (surrounding whitespace
         is trimmed from headers), the object is read back."""
         path = self._source_path(ctx, spec)
         extra = self._extra_args(spec, {META_SHA256: file_sha256(path)})
-        answer = upload_file(ctx, path, spec.bucket, spec.key, extra)
+        answer = upload_file(ctx, path, spec.bucket, spec.key, extra, if_absent=if_absent)
         if answer is None or not all(_verbatim_header(value) for value in extra["Metadata"].values()):
             return self._read_back(ctx, spec)
         head = {**extra, "VersionId": answer.get("VersionId"), "ETag": answer.get("ETag"),

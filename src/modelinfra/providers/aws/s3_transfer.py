@@ -4,7 +4,9 @@ threshold is one ``PutObject`` of its bytes (what s3transfer would send too, wit
 transfer manager and its thread pool per object: half the client CPU of a small create).
 
 ``upload_file`` uploads a local file whose SHA-256 the caller already computed and refuses to
-record it if the file changed while it was being uploaded; ``copy_version`` makes a copy (of an
+record it if the file changed while it was being uploaded (``if_absent``: a single ``PutObject``
+with ``If-None-Match: *``, which S3 refuses with 412 when the key has a current object: then
+``ObjectExists``, nothing written); ``copy_version`` makes a copy (of an
 older version, or of the object onto itself) with replaced metadata, multipart for large objects.
 """
 
@@ -17,13 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from modelinfra.errors import ProviderError, TerminalError
-from modelinfra.providers.aws.errors import map_error
+from modelinfra.providers.aws.errors import is_code, map_error
 from modelinfra.providers.base import ResourceContext
 
 MIB = 1024 * 1024
 MULTIPART_THRESHOLD = 8 * MIB
 PART_SIZE = 8 * MIB
 CONCURRENCY = 8
+
+
+class ObjectExists(Exception):
+    """A conditional upload (``if_absent``) found a current object at the key; nothing was written."""
 
 
 class Progress:
@@ -53,12 +59,24 @@ def transfer_config() -> Any:
                           max_concurrency=CONCURRENCY, use_threads=True)
 
 
+def single_put(path: Path) -> bool:
+    """True when ``path`` is uploaded as one ``PutObject`` (below the multipart threshold)."""
+    return path.stat().st_size < MULTIPART_THRESHOLD
+
+
 def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str,
-                extra_args: dict[str, Any]) -> dict[str, Any] | None:
+                extra_args: dict[str, Any], *, if_absent: bool = False) -> dict[str, Any] | None:
     """Upload ``path`` to ``s3://bucket/key`` with ``extra_args`` (ContentType, Metadata...).
     ``TerminalError`` if the file's size or mtime changed during the upload (its recorded SHA-256
     would be wrong). Returns what S3 answered a single ``PutObject`` (``ETag``, ``VersionId``...)
-    with ``ContentLength`` set to the bytes sent; None after a multipart upload."""
+    with ``ContentLength`` set to the bytes sent; None after a multipart upload.
+
+    ``if_absent`` (single ``PutObject`` only: ``single_put(path)``): write only if the key has no
+    current object, else raise ``ObjectExists``. A retried attempt whose first try landed is
+    refused the same way, so the caller's fallback (read, compare, adopt) sees its own object.
+    An S3-compatible store that ignores ``If-None-Match`` simply overwrites."""
+    from botocore.exceptions import ClientError
+
     before = path.stat()
     progress = Progress(ctx, before.st_size)
     answer: dict[str, Any] | None = None
@@ -66,7 +84,15 @@ def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str,
         client = ctx.session.client("s3")
         if before.st_size < MULTIPART_THRESHOLD:
             body = path.read_bytes()
-            answer = {**client.put_object(Bucket=bucket, Key=key, Body=body, **extra_args), "ContentLength": len(body)}
+            condition = {"IfNoneMatch": "*"} if if_absent else {}
+            try:
+                sent = client.put_object(Bucket=bucket, Key=key, Body=body, **extra_args, **condition)
+            except ClientError as exc:
+                # 412: a current object is there; 409: a concurrent conditional write to the key
+                if if_absent and is_code(exc, "PreconditionFailed", "ConditionalRequestConflict", "412", "409"):
+                    raise ObjectExists(f"s3://{bucket}/{key}") from None
+                raise
+            answer = {**sent, "ContentLength": len(body)}
             progress(len(body))
         else:
             client.upload_file(str(path), bucket, key, ExtraArgs=extra_args, Callback=progress,
@@ -97,7 +123,7 @@ def _transfer_errors(action: str) -> Iterator[None]:
 
     try:
         yield
-    except ProviderError:
+    except (ProviderError, ObjectExists):
         raise
     except Exception as exc:
         cause: BaseException | None = exc

@@ -9,9 +9,13 @@ Invariants
 - durations (``lock_duration``, ``default_message_ttl``, ``auto_delete_on_idle``,
   ``duplicate_detection_history_time_window``) are ISO 8601 and compared in canonical form
   (``PT60S`` == ``PT1M``), the form the service answers with; ``default_message_ttl: null`` and
-  ``auto_delete_on_idle: null`` leave the service default ("never") alone (never diffed).
+  ``auto_delete_on_idle: null`` leave the queue's value alone (never diffed, as Terraform treats an
+  optional computed argument): an update, a whole-queue PUT, sends the observed value back, so
+  removing either from the spec neither plans nor makes a change.
 - ``forward_to`` / ``forward_dead_lettered_messages_to`` name a queue or topic of the same
-  namespace; entity names are case-insensitive, so they are compared lower-cased.
+  namespace; entity names are case-insensitive, so they are compared lower-cased. Unset means no
+  forwarding, managed like any value: both sides hold ``""`` then (what Terraform's azurerm state
+  holds), so removing a target from the spec plans ``"dead-letters" -> ""`` and the update clears it.
 - a partitioned queue in a Basic or Standard namespace has 16 partitions and ARM reports
   ``maxSizeInMegabytes`` as 16 times the size asked for; ``read`` divides it back (one GET of the
   namespace for its SKU, only for partitioned queues), so ``max_size_mb`` does not flap.
@@ -226,6 +230,10 @@ def spec_problems(resources: Mapping[str, tuple[str, Mapping[str, Any]]]) -> lis
 # -- the handler ---------------------------------------------------------------------------------
 DURATIONS = ("lock_duration", "default_message_ttl", "auto_delete_on_idle", "duplicate_detection_history_time_window")
 """Properties holding ISO 8601 durations (compared in canonical form)."""
+UNMANAGED_WHEN_NULL = ("default_message_ttl", "auto_delete_on_idle")
+"""Properties a null in the spec leaves as they are (optional and computed, in Terraform's words)."""
+FORWARD_TARGETS = ("forward_to", "forward_dead_lettered_messages_to")
+"""Entity names messages are forwarded to: ``""`` on both sides when there is none."""
 WIRE_NAMES = {
     "max_delivery_count": "maxDeliveryCount",
     "lock_duration": "lockDuration",
@@ -308,9 +316,9 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         for key in DURATIONS:
             if key in out:
                 out[key] = canonical_duration(out[key])
-        for key in ("forward_to", "forward_dead_lettered_messages_to"):
-            if isinstance(out.get(key), str):
-                out[key] = out[key].lower() or None
+        for key in FORWARD_TARGETS:
+            if key in out:
+                out[key] = (out[key] or "").lower()
         return out
 
     def read(self, ctx: ResourceContext, cloud_id: str) -> dict[str, Any] | None:
@@ -356,12 +364,12 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         return self.normalise(attributes)
 
     def create(self, ctx: ResourceContext, spec: ServiceBusQueueSpec) -> dict[str, Any]:
-        return self._put(ctx, spec, "creating")
+        return self._put(ctx, spec, "creating", {})
 
     def update(
         self, ctx: ResourceContext, spec: ServiceBusQueueSpec, observed: dict[str, Any], changes: list[Any]
     ) -> dict[str, Any]:
-        return self._put(ctx, spec, "updating")
+        return self._put(ctx, spec, "updating", observed)
 
     def delete(self, ctx: ResourceContext, cloud_id: str, attributes: dict[str, Any]) -> None:
         parsed = arm_ids.parse(cloud_id)
@@ -369,13 +377,19 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
         ignore_not_found(f"deleting queue {parsed.name}", lambda: client.queues.delete(
             parsed.resource_group or "", parsed.name_of("namespaces"), parsed.name))
 
-    def _put(self, ctx: ResourceContext, spec: ServiceBusQueueSpec, verb: str) -> dict[str, Any]:
+    def _put(self, ctx: ResourceContext, spec: ServiceBusQueueSpec, verb: str,
+             observed: Mapping[str, Any]) -> dict[str, Any]:
+        """One whole-queue PUT of the spec. An unmanaged duration (null in the spec) keeps
+        ``observed``'s value: a PUT without it would reset it to the service default, a change
+        no plan showed. An unset forwarding target is sent as absent (no forwarding)."""
         data = spec.model_dump()
         properties: dict[str, Any] = {}
         for prop, wire in WIRE_NAMES.items():
             value = data[prop]
-            if value is None:
-                continue  # unset: the service default
+            if value is None and prop in UNMANAGED_WHEN_NULL:
+                value = observed.get(prop)
+            if value is None or value == "":
+                continue  # unset: the service default (no forwarding)
             properties[wire] = canonical_duration(value) if prop in DURATIONS else value
         client = ctx.session.mgmt("servicebus")
         with azure_errors(f"{verb} queue {spec.name} in namespace {spec.namespace}"):
