@@ -11,7 +11,8 @@ in tests.
 Rows: ``--help``; ``validate`` at two sizes; ``apply`` of N S3 object creates at a per-call latency
 (model ceil(N/parallelism) x 3 calls x RTT); ``apply`` at 0 ms at N and 4N (linear: <= 4.5x), and the same through the engine alone
 (``apply_scale.py``: fake provider, no network: per-action cost flat);
-``plan`` of N unchanged objects (model ceil(requests/parallelism) x RTT + start-up); ``plan`` of many
+``plan`` of N unchanged objects (model ceil(requests/parallelism) x RTT + start-up), the marginal
+CPU of a HEAD beside plain boto3's (``sdk_floor.py``); ``plan`` of many
 new resources (peak RSS); a 50 % throttled ARM plan (must succeed).
 """
 
@@ -163,6 +164,13 @@ def aws_plan_rows(aws: Any, env: dict[str, str], cwd: Path, unchanged: int, p: i
     if heads > listed:  # same stack size and set-up: the difference is the HEADs alone
         row("modelinfra CPU per request (marginal)", f"{1000 * (heads_cpu - listed_cpu) / (heads - listed):.2f} ms",
             "goal <= 1 ms")
+    aws.handle.faults.configure(latency=rtt)
+    floor = subprocess.run([str(BIN.parent / "python"), str(Path(__file__).with_name("sdk_floor.py")),
+                            "--bucket", "bench-sdk-floor", "--requests", str(unchanged), "--threads", str(p)],
+                           env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    aws.handle.faults.configure(latency=0)
+    row("    of it, boto3 alone (plain head_object)", f"{json.loads(floor.stdout)['cpu_per_request_ms']:.2f} ms",
+        f"{p} threads, same emulator and latency (sdk_floor.py)")
 
 
 def row(what: str, figure: str, model: str) -> None:
