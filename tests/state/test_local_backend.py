@@ -325,9 +325,10 @@ def test_an_unreadable_lock_file_needs_force_unlock(path: Path):
 def test_locking_creates_the_state_directory(path: Path):
     backend = LocalBackend(path)
     backend.lock("apply", 0)
-    backend.unlock()
     assert mode(path.parent) == 0o700
-    assert [p.name for p in path.parent.iterdir()] == []  # no lock, no temp files left
+    assert [p.name for p in path.parent.iterdir()] == [path.name + ".lock"]  # no temp file left
+    backend.unlock()
+    assert not path.parent.exists()  # nothing written: the directory it made is gone again
 
 
 def test_state_written_by_one_manager_is_what_a_snapshot_sees(path: Path):
@@ -338,3 +339,32 @@ def test_state_written_by_one_manager_is_what_a_snapshot_sees(path: Path):
         manager.persist(state)
     snapshot = StateManager(LocalBackend(path)).snapshot()
     assert isinstance(snapshot, State) and snapshot.outputs["url"]["value"] == "https://x"
+
+
+def test_a_run_that_wrote_no_state_leaves_no_state_directory(tmp_path: Path) -> None:
+    """A lock taken in a directory it had to create (``.modelinfra/`` on a first, failed apply or
+    import) removes that directory again when it is still empty; one holding state, or one that
+    was there before, stays."""
+    fresh = LocalBackend(tmp_path / "fresh" / ".modelinfra" / "stack.json")
+    fresh.lock("import")
+    assert (tmp_path / "fresh" / ".modelinfra").is_dir()
+    fresh.unlock()
+    assert not (tmp_path / "fresh" / ".modelinfra").exists() and (tmp_path / "fresh").is_dir()
+
+    written = LocalBackend(tmp_path / "written" / "stack.json")
+    written.lock("apply")
+    written.write(sample_state())
+    written.unlock()
+    assert (tmp_path / "written" / "stack.json").is_file()
+
+    (tmp_path / "kept").mkdir()
+    kept = LocalBackend(tmp_path / "kept" / "stack.json")
+    kept.lock("apply")
+    kept.unlock()
+    assert (tmp_path / "kept").is_dir()
+
+    again = LocalBackend(tmp_path / "fresh" / ".modelinfra" / "stack.json")  # made again when needed
+    again.lock("apply")
+    again.write(sample_state())
+    again.unlock()
+    assert again.read() is not None

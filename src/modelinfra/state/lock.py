@@ -15,6 +15,9 @@ Protocol (race-free without trusting pids alone):
 - Any other stale lock (another host, a live pid that does not hold the flock, unreadable
   content) is left alone: ``force_release()`` (``modelinfra state unlock``) removes it.
 - Release: unlink the path only if it still names our inode, then close (dropping the flock).
+  A directory the acquire had to create is removed again if it is empty then (a run that wrote
+  no state leaves no ``.modelinfra/`` behind); an acquire whose directory vanishes that way
+  under it makes it again.
 
 Local filesystems only: ``flock`` is not reliable over NFS, which is what the host check guards.
 """
@@ -45,6 +48,7 @@ class FileLock:
         self.reporter = reporter
         self._fd: int | None = None
         self._info: LockInfo | None = None
+        self._made_dir = False
 
     @property
     def held(self) -> LockInfo | None:
@@ -55,12 +59,17 @@ class FileLock:
         """Take the lock, waiting up to ``timeout`` seconds; raises ``LockHeldError`` after that."""
         if self._fd is not None:
             raise StateError(f"{self.path}: this process already holds the lock")
+        self._made_dir = not self.path.parent.is_dir()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         deadline = time.monotonic() + max(timeout, 0.0)
         interval = POLL_INTERVAL
         while True:
             info = LockInfo.for_this_process(operation, str(self.path))
-            refusal = self._try_acquire(info)
+            try:
+                refusal = self._try_acquire(info)
+            except FileNotFoundError:  # another run's release removed the empty directory
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                continue
             if refusal is None:
                 return info
             if refusal is _CHANGED_HANDS:
@@ -79,6 +88,9 @@ class FileLock:
         try:
             if _same_file(self.path, fd):
                 self.path.unlink()
+                if self._made_dir:
+                    with contextlib.suppress(OSError):  # not empty (state was written): kept
+                        self.path.parent.rmdir()
             else:
                 self.reporter.warning(f"the state lock {self.path} was removed or replaced by someone else "
                                       f"while this process held it (modelinfra state unlock?)")
