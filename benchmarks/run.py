@@ -169,7 +169,7 @@ def aws_plan_rows(aws: Any, env: dict[str, str], cwd: Path, unchanged: int, p: i
                             "--bucket", "bench-sdk-floor", "--requests", str(unchanged), "--threads", str(p)],
                            env=env, cwd=cwd, capture_output=True, text=True, check=True)
     aws.handle.faults.configure(latency=0)
-    row("    of it, boto3 alone (plain head_object)", f"{json.loads(floor.stdout)['cpu_per_request_ms']:.2f} ms",
+    row("    plain boto3 head_object, same setting", f"{json.loads(floor.stdout)['cpu_per_request_ms']:.2f} ms",
         f"{p} threads, same emulator and latency (sdk_floor.py)")
 
 
