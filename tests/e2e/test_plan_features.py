@@ -268,3 +268,45 @@ def test_replacing_a_bucket_with_its_object_deletes_the_object_first(stack):
     assert s3.get_object(Bucket=f"moved-{name}", Key="model.bin")["Body"].read() == b"model"
     assert f"second-{name}" not in buckets()
     assert cli("plan", "spec.yaml", "--detailed-exitcode").code == 0
+
+
+MOVED_SPEC = """\
+version: 1
+name: ignored-tags
+providers:
+  aws: {{region: us-east-1}}
+resources:
+  {address}:
+    type: aws.s3_bucket
+    properties: {{name: ign-{suffix}, tags: {{team: ml}}, force_destroy: true}}
+    lifecycle: {{ignore_changes: [tags]}}
+{blocks}"""
+
+
+def test_a_move_with_ignored_tags_rewrites_only_the_address_tag(tmp_path: Path, aws_env: dict[str, str],
+                                                                unique_name: str) -> None:
+    """The move's retag is a tag write; with ``ignore_changes: [tags]`` it keeps the tags set
+    outside modelinfra (the update is sent the bucket's current tags, as Terraform plans an ignored
+    argument) and changes only modelinfra's address tag."""
+    spec = tmp_path / "spec.yaml"
+    s3 = boto3.client("s3")
+    name = f"ign-{unique_name}"
+
+    def tags() -> dict[str, str]:
+        return {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+
+    spec.write_text(MOVED_SPEC.format(address="first", suffix=unique_name, blocks=""))
+    try:
+        assert run_cli("apply", "spec.yaml", "--auto-approve", env=aws_env, cwd=tmp_path).code == 0
+        outside = {**tags(), "team": "platform", "cost-center": "42"}
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in outside.items()]})
+        spec.write_text(MOVED_SPEC.format(address="primary", suffix=unique_name,
+                                          blocks="moved:\n  - {from: first, to: primary}\n"))
+        plan = run_cli("plan", "spec.yaml", env=aws_env, cwd=tmp_path)
+        assert "1 to change" in plan.stdout and "team" not in plan.stdout, plan.output
+        assert run_cli("apply", "spec.yaml", "--auto-approve", env=aws_env, cwd=tmp_path).code == 0
+        assert tags() == {**outside, "modelinfra-address": "primary"}
+        again = run_cli("plan", "spec.yaml", "--detailed-exitcode", env=aws_env, cwd=tmp_path)
+        assert again.code == 0, again.output
+    finally:
+        run_cli("destroy", "spec.yaml", "--auto-approve", env=aws_env, cwd=tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,3 +37,38 @@ def with_unknown_computed(handler: ResourceHandler, desired: dict[str, Any]) -> 
     """``desired`` plus every non-sensitive computed attribute as UNKNOWN (for creates)."""
     extra = {c: UNKNOWN for c in handler.computed if c not in handler.sensitive and c not in desired}
     return {**desired, **extra}
+
+
+def keep_ignored(props: dict[str, Any], observed: dict[str, Any], ignore: list[str],
+                 fields: Collection[str]) -> dict[str, Any]:
+    """``props`` with every ``lifecycle.ignore_changes`` path set to what ``observed`` holds there,
+    as Terraform plans an ignored argument: an update sends the resource's current value, so a
+    write that covers the whole attribute (a tag set, a whole-resource PUT) leaves what changed
+    outside modelinfra alone. Paths are dotted map keys (``tags``, ``tags.team``); a path into a
+    list, one naming no property (``fields``), or one whose top level the cloud does not report is
+    left as the spec has it. A nested key the cloud lacks is dropped. ``props`` is not mutated."""
+    out = dict(props)
+    for pattern in ignore:
+        if "[" in pattern:
+            continue
+        top, *rest = pattern.split(".")
+        if top not in fields or top not in observed:
+            continue
+        if not rest:
+            out[top] = copy.deepcopy(observed[top])
+            continue
+        have: Any = observed[top]
+        target = out[top] = copy.deepcopy(out.get(top)) if isinstance(out.get(top), dict) else {}
+        for key in rest[:-1]:
+            have = have.get(key) if isinstance(have, dict) else None
+            target = target.setdefault(key, {}) if isinstance(target.get(key, {}), dict) else None
+            if target is None:
+                break
+        if target is None:
+            continue
+        last = rest[-1]
+        if isinstance(have, dict) and last in have:
+            target[last] = copy.deepcopy(have[last])
+        else:
+            target.pop(last, None)
+    return out

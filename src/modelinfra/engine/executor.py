@@ -28,6 +28,7 @@ from typing import Any
 
 from modelinfra.engine.blocks import apply_state_blocks, retag_change
 from modelinfra.engine.context import RunContext
+from modelinfra.engine.desired import keep_ignored
 from modelinfra.errors import (
     AbortedError,
     ApplyError,
@@ -159,8 +160,8 @@ class Executor:
         resource = self.run.spec.resources[change.address]
         handler = self.run.handler(resource.type)
         ctx = self.run.resource_context(change.address, resource.type)
-        model = handler.spec_model.model_validate(self._properties(change.address))
         before = change.before or {}
+        model = self._update_model(handler, self._properties(change.address), before, resource.lifecycle.ignore_changes)
         desired = handler.desired(ctx, model)
         self._check_planned(change.address, handler, desired)
         changes = diff_attributes(desired, before,
@@ -246,6 +247,20 @@ class Executor:
             self._record_outputs()
             self.state = self.manager.persist(self.state, force=self.plan.has_changes)
         return self.state
+
+    @staticmethod
+    def _update_model(handler: Any, props: dict[str, Any], before: dict[str, Any], ignore: list[str]) -> Any:
+        """The spec an update is called with: ``ignore_changes`` paths hold the resource's current
+        values (``keep_ignored``), so the update rewrites nothing the plan did not show. Should a
+        current value not validate as a property, the spec's own value is used."""
+        from pydantic import ValidationError
+
+        if ignore:
+            try:
+                return handler.spec_model.model_validate(keep_ignored(props, before, ignore, handler.spec_model.model_fields))
+            except ValidationError:
+                pass
+        return handler.spec_model.model_validate(props)
 
     def _check_planned(self, address: str, handler: Any, desired: dict[str, Any]) -> None:
         """Apply does what the plan showed: derived attributes (the ``sha256`` of a model file)

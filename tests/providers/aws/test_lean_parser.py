@@ -15,7 +15,9 @@ from botocore.awsrequest import HeadersDict
 from botocore.exceptions import ClientError
 
 from modelinfra.providers.aws.lean_parser import LeanParserFactory, LeanRestJSONParser, LeanRestXMLParser
+from modelinfra.providers.aws.s3_bucket import S3BucketHandler
 from modelinfra.providers.aws.session import AwsSession, parse_timestamp
+from modelinfra.providers.base import ResourceContext
 from modelinfra.settings import Settings
 from modelinfra.spec.providers import AwsProviderConfig
 
@@ -26,43 +28,47 @@ def _without_metadata(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_session_parses_with_the_lean_parsers_and_agrees_with_botocore(aws_env: dict[str, str],
-                                                                          tmp_path: Path) -> None:
+                                                                          unique_name: str) -> None:
     session = AwsSession(AwsProviderConfig(region="us-east-1"), Settings(max_attempts=3))
     lean, stock = session.client("s3"), boto3.session.Session(region_name="us-east-1").client("s3")
     assert isinstance(lean._endpoint._response_parser_factory, LeanParserFactory)
     assert not isinstance(stock._endpoint._response_parser_factory, LeanParserFactory)
 
-    lean.create_bucket(Bucket="lean-parser")
-    lean.put_bucket_versioning(Bucket="lean-parser", VersioningConfiguration={"Status": "Enabled"})
-    lean.put_object(Bucket="lean-parser", Key="model.bin", Body=b"weights", ContentType="application/x-model",
+    bucket, vault = f"lean-{unique_name}", f"lean-vault-{unique_name}"
+    lean.create_bucket(Bucket=bucket)
+    lean.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    lean.put_object(Bucket=bucket, Key="model.bin", Body=b"weights", ContentType="application/x-model",
                     Metadata={"Stage": "prod", "sha": "abc"}, Tagging="team=ml", CacheControl="max-age=60",
                     ServerSideEncryption="AES256")
     calls: list[tuple[str, dict[str, Any]]] = [
-        ("head_bucket", {"Bucket": "lean-parser"}),
-        ("head_object", {"Bucket": "lean-parser", "Key": "model.bin"}),
-        ("get_object_tagging", {"Bucket": "lean-parser", "Key": "model.bin"}),
-        ("list_object_versions", {"Bucket": "lean-parser"}),
-        ("list_objects_v2", {"Bucket": "lean-parser"}),
-        ("get_bucket_versioning", {"Bucket": "lean-parser"}),
+        ("head_bucket", {"Bucket": bucket}),
+        ("head_object", {"Bucket": bucket, "Key": "model.bin"}),
+        ("get_object_tagging", {"Bucket": bucket, "Key": "model.bin"}),
+        ("list_object_versions", {"Bucket": bucket}),
+        ("list_objects_v2", {"Bucket": bucket}),
+        ("get_bucket_versioning", {"Bucket": bucket}),
     ]
     for operation, params in calls:
         ours, theirs = getattr(lean, operation)(**params), getattr(stock, operation)(**params)
         assert _without_metadata(ours) == _without_metadata(theirs), operation
-    head = lean.head_object(Bucket="lean-parser", Key="model.bin")
+    head = lean.head_object(Bucket=bucket, Key="model.bin")
     assert head["Metadata"] == {"stage": "prod", "sha": "abc"} and head["ContentLength"] == 7
     assert head["VersionId"] and head["ServerSideEncryption"] == "AES256"
 
-    got = lean.get_object(Bucket="lean-parser", Key="model.bin")
+    got = lean.get_object(Bucket=bucket, Key="model.bin")
     assert got["Body"].read() == b"weights" and got["ContentType"] == "application/x-model"
     with pytest.raises(ClientError) as missing:
-        lean.head_object(Bucket="lean-parser", Key="absent")
+        lean.head_object(Bucket=bucket, Key="absent")
     assert missing.value.response["Error"]["Code"] == "404"
 
     backup_lean, backup_stock = session.client("backup"), boto3.session.Session(region_name="us-east-1").client("backup")
-    backup_lean.create_backup_vault(BackupVaultName="lean-vault")
+    backup_lean.create_backup_vault(BackupVaultName=vault)
     ours, theirs = backup_lean.list_backup_vaults(), backup_stock.list_backup_vaults()
     assert _without_metadata(ours) == _without_metadata(theirs)
-    assert [v["BackupVaultName"] for v in ours["BackupVaultList"]] == ["lean-vault"]
+    assert vault in [v["BackupVaultName"] for v in ours["BackupVaultList"]]
+    backup_lean.delete_backup_vault(BackupVaultName=vault)
+    S3BucketHandler().delete(ResourceContext(stack="lean", address="", spec_dir=Path("."), session=session), bucket,
+                             {"force_destroy": True})
 
 
 def _operation(service: str, name: str) -> Any:
