@@ -19,6 +19,7 @@ supplies ``lookup(ref) -> value`` and, for ``files``, the directory it globs in.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -205,8 +206,12 @@ def _reference(inner: str, parts: list[str], key: str | None, text: str) -> Refe
     return Reference("resource", instance_address(head, key), tuple(parts[1:]), text)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_expression(inner: str) -> Any:
-    """The syntax tree of the text inside ``${...}``: a Reference, Literal or Call."""
+    """The syntax tree of the text inside ``${...}``: a Reference, Literal or Call. Trees are
+    immutable and depend on the text alone, so each distinct text is parsed once (a stack of N
+    resources that all say ``${bucket.name}`` parses it once, not at every evaluation); an
+    ``ExpressionError`` is raised again on every call."""
     return _Parser(inner).parse()
 
 
@@ -256,6 +261,8 @@ def find_references(value: Any) -> Iterator[tuple[tuple[str | int, ...], Referen
 
 def _unclosed(text: str) -> str | None:
     """The message for a ``${`` in ``text`` that no ``}`` closes (``$${`` is a literal), else None."""
+    if "${" not in text:
+        return None
     starts = {m.start() for m in _EXPR.finditer(text)}
     for index in range(len(text) - 1):
         if text.startswith("${", index) and (index == 0 or text[index - 1] != "$") and index not in starts:
