@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,8 +124,9 @@ class Spec:
     def path(self) -> Path:
         return self.document.path
 
-    @property
+    @functools.cached_property
     def directory(self) -> Path:
+        """The spec file's directory, resolved once (every evaluation of a resource asks for it)."""
         return self.document.path.resolve().parent
 
     def state_path(self) -> Path:
