@@ -174,6 +174,7 @@ class S3Backend:
             if got[0].startswith(_SEAL):  # a compaction began: nothing after it counts (none was acknowledged)
                 self._sealed = True
                 break
+            _check_whole(got[0], f"s3://{self.bucket}/{key}")
             records.append(got[0])
         if not self._journal_keys:
             return None
@@ -563,3 +564,18 @@ def _server_time(response: Any) -> datetime:
         return parsedate_to_datetime(date).astimezone(UTC) if date else datetime.now(UTC)
     except (TypeError, ValueError):
         return datetime.now(UTC)
+
+
+def _check_whole(body: bytes, where: str) -> None:
+    """A journal object is written whole (S3 has no partial PUT), so one that is not complete JSON
+    lines was damaged afterwards. The journal parser would take a bad last line for an interrupted
+    append and drop it, silently losing an acknowledged record: refuse it instead."""
+    try:
+        if not body.endswith(b"\n"):
+            raise ValueError("it does not end with a newline")
+        for line in body[:-1].split(b"\n"):
+            json.loads(line)
+    except ValueError as exc:
+        raise StateError(f"the state journal object {where} is damaged ({exc}); S3 writes an object whole, so "
+                         f"it was changed after it was written. It holds an acknowledged action: inspect it "
+                         f"before removing it.") from None
