@@ -172,6 +172,25 @@ def test_a_long_run_compacts_once_enough_records_and_time_passed(tmp_path: Path)
     assert StateManager(LocalBackend(path)).snapshot().serial == 5
 
 
+def test_a_backend_journal_capacity_compacts_at_once_whatever_the_interval_and_size(tmp_path: Path):
+    """An append blob holds at most 50,000 blocks: a backend declaring ``journal_capacity`` gets a
+    compaction as soon as its journal is full, before the interval and the stack's size allow one."""
+
+    class Small(LocalBackend):
+        journal_capacity = 2
+
+    path, _ = stored(tmp_path, size=10)
+    manager = StateManager(Small(path), compact_interval=3600.0, compact_records=256)
+    state = manager.read()
+    counts = []
+    for i in range(5):
+        state.resources[f"n{i}"] = entry(f"n{i}")
+        manager.record(state, [f"n{i}"])
+        counts.append(len(journal_lines(path)))
+    assert counts == [2, 0, 2, 0, 2]  # never more than 2 records: compacted at the second
+    assert StateManager(LocalBackend(path)).snapshot().resources.keys() >= {f"n{i}" for i in range(5)}
+
+
 def test_compaction_waits_for_the_interval(tmp_path: Path):
     path, _ = stored(tmp_path, size=2)
     manager = StateManager(LocalBackend(path), compact_interval=3600.0, compact_records=1)

@@ -18,7 +18,8 @@ local: an fsynced line, S3: one object, Azure blob: one Append Block);
 the full state is rewritten (compacted, the journal removed) by the next ``persist``, by the first
 write after a read that found a journal (a run that crashed), and during a long run when both
 ``compact_interval`` seconds and ``max(compact_records, resources)`` records have passed since the
-last compaction — at most every few seconds, and amortised O(1) per record. A backend without the
+last compaction — at most every few seconds, and amortised O(1) per record — or at once when the
+journal holds as many records as the backend's ``journal_capacity`` (if it declares one). A backend without the
 capability (none of ours today) gets a full write per record. Durability is the same either way:
 ``record`` returns only once the change survives a crash.
 
@@ -55,6 +56,7 @@ class StateManager:
         self.backend = backend
         self.compact_interval, self.compact_records = compact_interval, compact_records
         self._journal: StateJournal | None = backend if isinstance(backend, StateJournal) else None
+        self._capacity: int | None = getattr(backend, "journal_capacity", None)
         self._mutex = threading.RLock()
         self._loaded = False
         self._persisted: State | None = None  # the logical state the backend holds, as far as we know
@@ -183,6 +185,8 @@ class StateManager:
             return state
 
     def _compaction_due(self, base: State) -> bool:
+        if self._capacity is not None and self._records >= self._capacity:
+            return True  # the backend's journal takes no more records (an append blob's block limit)
         return (self._records >= max(self.compact_records, len(base.resources))
                 and time.monotonic() - self._compacted_at >= self.compact_interval)
 

@@ -99,6 +99,10 @@ class AzureBlobBackend:
     (a token credential, ``{"account_name", "account_key"}``, a SAS string); ``api_version`` pins the
     service version (Azurite)."""
 
+    journal_capacity = 49_000
+    """Records per journal: an append blob takes at most 50,000 blocks, one per record (the margin
+    covers the header and the close). The manager compacts at this many, whatever the stack's size."""
+
     def __init__(self, endpoint: str, container: str, blob: str, *, credential: Any = None,
                  api_version: str | None = None, settings: Settings | None = None,
                  reporter: Reporter = NULL_REPORTER):

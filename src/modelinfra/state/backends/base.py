@@ -186,6 +186,8 @@ class StateJournal(Protocol):
       appended or wrote them.
     - ``write(state)`` of a backend with this capability compacts: once the new state is durable
       it removes the journal (its records are in the state), under the same compare-and-swap.
+    - Optional attribute ``journal_capacity: int``: the most records one journal can hold; the
+      manager compacts before a record would exceed it.
     """
 
     def read_journal(self) -> bytes | None: ...
