@@ -158,15 +158,22 @@ def test_an_unchanged_persist_still_compacts_and_keeps_the_serial(tmp_path: Path
     assert journal_lines(path) == [] and json.loads(path.read_text())["serial"] == 2
 
 
-def test_a_long_run_compacts_once_enough_records_and_time_passed(tmp_path: Path):
-    path, _ = stored(tmp_path, size=0)
-    manager = StateManager(LocalBackend(path), compact_interval=0.0, compact_records=3)
+def record_each(manager: StateManager, path: Path, count: int) -> list[int]:
+    """Record ``count`` new resources ``n0``, ``n1``... one action each; the journal's line count
+    after each."""
     state = manager.read()
     counts = []
-    for i in range(4):
+    for i in range(count):
         state.resources[f"n{i}"] = entry(f"n{i}")
         manager.record(state, [f"n{i}"])
         counts.append(len(journal_lines(path)))
+    return counts
+
+
+def test_a_long_run_compacts_once_enough_records_and_time_passed(tmp_path: Path):
+    path, _ = stored(tmp_path, size=0)
+    manager = StateManager(LocalBackend(path), compact_interval=0.0, compact_records=3)
+    counts = record_each(manager, path, 4)
     assert counts == [2, 3, 0, 2]  # header + records; the third compacted (3 records >= 3 resources); anew
     assert json.loads(path.read_text())["serial"] == 4
     assert StateManager(LocalBackend(path)).snapshot().serial == 5
@@ -181,12 +188,7 @@ def test_a_backend_journal_capacity_compacts_at_once_whatever_the_interval_and_s
 
     path, _ = stored(tmp_path, size=10)
     manager = StateManager(Small(path), compact_interval=3600.0, compact_records=256)
-    state = manager.read()
-    counts = []
-    for i in range(5):
-        state.resources[f"n{i}"] = entry(f"n{i}")
-        manager.record(state, [f"n{i}"])
-        counts.append(len(journal_lines(path)))
+    counts = record_each(manager, path, 5)
     assert counts == [2, 0, 2, 0, 2]  # never more than 2 records: compacted at the second
     assert StateManager(LocalBackend(path)).snapshot().resources.keys() >= {f"n{i}" for i in range(5)}
 

@@ -49,26 +49,23 @@ def keep_ignored(props: dict[str, Any], observed: dict[str, Any], ignore: list[s
     left as the spec has it. A nested key the cloud lacks is dropped. ``props`` is not mutated."""
     out = dict(props)
     for pattern in ignore:
-        if "[" in pattern:
-            continue
         top, *rest = pattern.split(".")
-        if top not in fields or top not in observed:
+        if "[" in pattern or top not in fields or top not in observed:
             continue
         if not rest:
             out[top] = copy.deepcopy(observed[top])
             continue
-        have: Any = observed[top]
-        target = out[top] = copy.deepcopy(out.get(top)) if isinstance(out.get(top), dict) else {}
-        for key in rest[:-1]:
+        tree = copy.deepcopy(out[top]) if isinstance(out.get(top), dict) else {}
+        parent, have = tree, observed[top]
+        for key in rest[:-1]:  # down to the map holding the ignored key, made where the spec has none
+            parent = parent.setdefault(key, {})
             have = have.get(key) if isinstance(have, dict) else None
-            target = target.setdefault(key, {}) if isinstance(target.get(key, {}), dict) else None
-            if target is None:
+            if not isinstance(parent, dict):
                 break
-        if target is None:
-            continue
-        last = rest[-1]
-        if isinstance(have, dict) and last in have:
-            target[last] = copy.deepcopy(have[last])
         else:
-            target.pop(last, None)
+            if isinstance(have, dict) and rest[-1] in have:
+                parent[rest[-1]] = copy.deepcopy(have[rest[-1]])
+            else:
+                parent.pop(rest[-1], None)
+            out[top] = tree
     return out

@@ -94,10 +94,8 @@ def instrument(client: Any, max_attempts: int, max_backoff: float = 20.0) -> Non
 def _succeeded(response: Any) -> bool:
     """A 2xx whose parsed body carries no ``Error`` (S3 answers some failures with a 200 and an
     error document; botocore's ``_update_status_code`` has already turned those into a 500)."""
-    if not (isinstance(response, tuple) and len(response) == 2):
-        return False
-    http, parsed = response
-    return 200 <= int(getattr(http, "status_code", 0) or 0) < 300 and not (isinstance(parsed, dict) and "Error" in parsed)
+    parsed = response[1] if isinstance(response, tuple) and len(response) == 2 else None
+    return 200 <= _status(response) < 300 and not (isinstance(parsed, dict) and "Error" in parsed)
 
 
 def _status(response: Any) -> int:

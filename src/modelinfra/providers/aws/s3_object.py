@@ -165,7 +165,7 @@ class S3ObjectHandler(ResourceHandler[S3ObjectSpec]):
         A file small enough for one ``PutObject`` is first sent with ``If-None-Match: *``: one
         request when the key is free (the usual create), and when it is not, nothing is written
         and the object is read and compared as below (a HEAD first for everything else)."""
-        if not spec.restoring and single_put(self._source_path(ctx, spec)):
+        if not spec.restoring and single_put(self._source_path(ctx, spec).stat().st_size):
             try:
                 return self._upload(ctx, spec, if_absent=True)
             except ObjectExists:

@@ -59,9 +59,10 @@ def transfer_config() -> Any:
                           max_concurrency=CONCURRENCY, use_threads=True)
 
 
-def single_put(path: Path) -> bool:
-    """True when ``path`` is uploaded as one ``PutObject`` (below the multipart threshold)."""
-    return path.stat().st_size < MULTIPART_THRESHOLD
+def single_put(size: int) -> bool:
+    """True when a file of ``size`` bytes is uploaded as one ``PutObject`` (below the multipart
+    threshold), not as a multipart upload."""
+    return size < MULTIPART_THRESHOLD
 
 
 def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str,
@@ -71,7 +72,7 @@ def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str,
     would be wrong). Returns what S3 answered a single ``PutObject`` (``ETag``, ``VersionId``...)
     with ``ContentLength`` set to the bytes sent; None after a multipart upload.
 
-    ``if_absent`` (single ``PutObject`` only: ``single_put(path)``): write only if the key has no
+    ``if_absent`` (single ``PutObject`` only: ``single_put(size)``): write only if the key has no
     current object, else raise ``ObjectExists``. A retried attempt whose first try landed is
     refused the same way, so the caller's fallback (read, compare, adopt) sees its own object.
     An S3-compatible store that ignores ``If-None-Match`` simply overwrites."""
@@ -82,7 +83,7 @@ def upload_file(ctx: ResourceContext, path: Path, bucket: str, key: str,
     answer: dict[str, Any] | None = None
     with _transfer_errors(f"uploading {path} to s3://{bucket}/{key}"):
         client = ctx.session.client("s3")
-        if before.st_size < MULTIPART_THRESHOLD:
+        if single_put(before.st_size):
             body = path.read_bytes()
             condition = {"IfNoneMatch": "*"} if if_absent else {}
             try:

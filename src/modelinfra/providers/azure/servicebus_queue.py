@@ -388,8 +388,8 @@ class ServiceBusQueueHandler(ResourceHandler[ServiceBusQueueSpec]):
             value = data[prop]
             if value is None and prop in UNMANAGED_WHEN_NULL:
                 value = observed.get(prop)
-            if value is None or value == "":
-                continue  # unset: the service default (no forwarding)
+            if value is None:
+                continue  # unset: the service default (for a forwarding target: none)
             properties[wire] = canonical_duration(value) if prop in DURATIONS else value
         client = ctx.session.mgmt("servicebus")
         with azure_errors(f"{verb} queue {spec.name} in namespace {spec.namespace}"):
